@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"fmt"
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/rawnet/rawnet/frame"
+	"github.com/rawnet/rawnet/sockopt"
+)
+
+// Defaults applied by Config.Normalize to zero fields.
+const (
+	// DefaultAddr binds loopback only: an echo service on a public
+	// address is a reflection vector, so going wider is an explicit choice.
+	DefaultAddr = "127.0.0.1:0"
+	// DefaultWriteLimit is the per-connection output a peer may leave
+	// unread before the engine stops reading from it.
+	DefaultWriteLimit = 1 << 20
+	// DefaultThreads bounds the thread-per-connection pool.
+	DefaultThreads = 1024
+	// DefaultUDPBuffer is the datagram receive buffer: the largest UDP
+	// payload over IPv4 is 65507 bytes, so nothing fits only in part.
+	DefaultUDPBuffer = 65536
+)
+
+// Balance policies for spreading TCP connections over event loops.
+const (
+	BalanceReusePort  = "reuseport"  // one SO_REUSEPORT listener per loop
+	BalanceRoundRobin = "roundrobin" // one acceptor, loops in turn
+	BalanceLeastConn  = "leastconn"  // one acceptor, loop with fewest conns
+)
+
+// Config is what every engine is started with. Its zero value serves raw
+// TCP echo on a free loopback port with sane limits; Normalize fills the
+// defaults and rejects values out of range.
+type Config struct {
+	// Network is "tcp" (the default) or "udp". "tcp4", "tcp6", "udp4" and
+	// "udp6" are accepted as in package net.
+	Network string
+	// Addr is the host:port to bind; empty means DefaultAddr.
+	Addr string
+	// Frame is the framing every connection speaks. For UDP a datagram
+	// must hold exactly one frame.
+	Frame frame.Spec
+	// Sockopts tunes the listening and accepted sockets.
+	Sockopts sockopt.Options
+	// Loops is the number of event loops or UDP sockets; 0 means one per
+	// CPU. Engines with no loops ignore it.
+	Loops int
+	// Balance spreads connections over loops: BalanceReusePort,
+	// BalanceRoundRobin or BalanceLeastConn. Empty means round robin.
+	Balance string
+	// Threads bounds the thread-per-connection pool; 0 means
+	// DefaultThreads. Other engines ignore it.
+	Threads int
+	// MaxConns bounds concurrent TCP connections; a connection over the
+	// limit is accepted and closed at once. 0 means no limit but the fd
+	// limit.
+	MaxConns int
+	// IdleTimeout closes a connection that sent nothing for this long;
+	// 0 disables it.
+	IdleTimeout time.Duration
+	// WriteTimeout closes a connection whose pending output made no
+	// progress for this long; 0 disables it.
+	WriteTimeout time.Duration
+	// WriteLimit is the per-connection output, in bytes, past which the
+	// engine stops reading that connection until it drains (backpressure);
+	// 0 means DefaultWriteLimit.
+	WriteLimit int
+	// UDPBuffer is the size of the buffer each datagram is read into; a
+	// datagram longer than this is truncated by the kernel, then dropped
+	// and counted. 0 means DefaultUDPBuffer.
+	UDPBuffer int
+	// Logger receives connection errors and lifecycle events; nil
+	// discards them.
+	Logger *slog.Logger
+}
+
+// Normalize returns cfg with defaults filled in, and the codec its framing
+// describes, or an error naming the first field out of range.
+func (cfg Config) Normalize() (Config, frame.Codec, error) {
+	switch cfg.Network {
+	case "":
+		cfg.Network = "tcp"
+	case "tcp", "tcp4", "tcp6", "udp", "udp4", "udp6":
+	default:
+		return cfg, nil, fmt.Errorf("engine: unknown network %q (want tcp or udp)", cfg.Network)
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = DefaultAddr
+	}
+	codec, err := frame.New(cfg.Frame)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if cfg.Loops < 0 || cfg.Threads < 0 || cfg.MaxConns < 0 || cfg.WriteLimit < 0 || cfg.UDPBuffer < 0 {
+		return cfg, nil, fmt.Errorf("engine: loops, threads, max conns, write limit and UDP buffer must not be negative")
+	}
+	if cfg.IdleTimeout < 0 || cfg.WriteTimeout < 0 {
+		return cfg, nil, fmt.Errorf("engine: timeouts must not be negative")
+	}
+	if cfg.Loops == 0 {
+		cfg.Loops = runtime.NumCPU()
+	}
+	switch cfg.Balance {
+	case "":
+		cfg.Balance = BalanceRoundRobin
+	case BalanceReusePort, BalanceRoundRobin, BalanceLeastConn:
+	default:
+		return cfg, nil, fmt.Errorf("engine: unknown balance %q (want reuseport, roundrobin or leastconn)", cfg.Balance)
+	}
+	if cfg.Threads == 0 {
+		cfg.Threads = DefaultThreads
+	}
+	if cfg.WriteLimit == 0 {
+		cfg.WriteLimit = DefaultWriteLimit
+	}
+	if cfg.UDPBuffer == 0 {
+		cfg.UDPBuffer = DefaultUDPBuffer
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return cfg, codec, nil
+}
+
+// IsUDP reports whether cfg.Network names a UDP network.
+func (cfg Config) IsUDP() bool {
+	return len(cfg.Network) >= 3 && cfg.Network[:3] == "udp"
+}
