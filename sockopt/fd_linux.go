@@ -2,6 +2,8 @@ package sockopt
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"os"
 	"time"
 
@@ -20,8 +22,14 @@ func ignoringEINTR(fn func() error) error {
 	}
 }
 
-// setInt sets an integer option and names the option in the error.
+// setInt sets an integer option and names the option in the error. Socket
+// options take a C int, so a value outside int32 is refused with EINVAL
+// rather than silently truncated by the conversion.
 func setInt(fd, level, opt int, value int, name string) error {
+	if value < math.MinInt32 || value > math.MaxInt32 {
+		return os.NewSyscallError("setsockopt "+name,
+			fmt.Errorf("value %d does not fit in a C int: %w", value, unix.EINVAL))
+	}
 	err := ignoringEINTR(func() error { return unix.SetsockoptInt(fd, level, opt, value) })
 	if err != nil {
 		return os.NewSyscallError("setsockopt "+name, err)
@@ -69,10 +77,25 @@ func seconds(d time.Duration) int {
 	return int(s)
 }
 
+// checkBuf refuses a negative buffer size. Without it the kernel would
+// compare the value as unsigned and grant the sysctl maximum instead
+// (net/core/sock.c, min_t(u32, val, sysctl_rmem_max)).
+func checkBuf(bytes int, name string) error {
+	if bytes < 0 {
+		return os.NewSyscallError("setsockopt "+name,
+			fmt.Errorf("negative buffer size %d: %w", bytes, unix.EINVAL))
+	}
+	return nil
+}
+
 // SetRecvBuf sets SO_RCVBUF to bytes, or SO_RCVBUFFORCE when force is true.
 // Linux doubles the value and, without force, first clamps it to
-// net.core.rmem_max (socket(7)); SO_RCVBUFFORCE needs CAP_NET_ADMIN.
+// net.core.rmem_max (socket(7)); SO_RCVBUFFORCE needs CAP_NET_ADMIN. A
+// negative size fails with EINVAL.
 func SetRecvBuf(fd, bytes int, force bool) error {
+	if err := checkBuf(bytes, "SO_RCVBUF"); err != nil {
+		return err
+	}
 	if force {
 		return setInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, bytes, "SO_RCVBUFFORCE")
 	}
@@ -87,8 +110,12 @@ func RecvBuf(fd int) (int, error) {
 
 // SetSendBuf sets SO_SNDBUF to bytes, or SO_SNDBUFFORCE when force is true.
 // Linux doubles the value and, without force, first clamps it to
-// net.core.wmem_max (socket(7)); SO_SNDBUFFORCE needs CAP_NET_ADMIN.
+// net.core.wmem_max (socket(7)); SO_SNDBUFFORCE needs CAP_NET_ADMIN. A
+// negative size fails with EINVAL.
 func SetSendBuf(fd, bytes int, force bool) error {
+	if err := checkBuf(bytes, "SO_SNDBUF"); err != nil {
+		return err
+	}
 	if force {
 		return setInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, bytes, "SO_SNDBUFFORCE")
 	}
