@@ -1,0 +1,216 @@
+package threads
+
+import (
+	"errors"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	// readSize is the input buffer a connection starts with. It grows,
+	// doubling, up to the codec's largest frame when a partial frame
+	// fills it, so a peer can never make it larger than Config.Frame
+	// allows.
+	readSize = 16 << 10
+
+	// lingerTimeout and lingerBytes bound the input discarded after
+	// shutdown(SHUT_WR) before a connection with unread input is closed.
+	// close(2) with unread input sends RST, and an RST purges output the
+	// kernel has not sent yet (tcp_close in net/ipv4/tcp.c, RFC 2525
+	// section 2.17), so frames echoed
+	// just before a bad one could be lost without this wait.
+	lingerTimeout = 2 * time.Second
+	lingerBytes   = 1 << 20
+)
+
+// end says why a connection stopped being served.
+type end int
+
+const (
+	endEOF   end = iota // the peer finished sending (or Shutdown drained it)
+	endFrame            // bad framing
+	endIdle             // nothing arrived within IdleTimeout
+	endWrite            // output made no progress within WriteTimeout
+	endIO               // read or write error
+)
+
+// errWriteTimeout reports a write that SO_SNDTIMEO cut short.
+var errWriteTimeout = errors.New("threads: write timed out")
+
+// conn is one connection served by one thread.
+type conn struct {
+	s   *tcpServer
+	fd  int
+	buf []byte
+}
+
+// serve echoes fd until it ends, then closes it. It runs on a pool worker.
+func (s *tcpServer) serve(fd int) {
+	c := &conn{s: s, fd: fd}
+	if why := c.setup(); why != nil {
+		s.cfg.Logger.Warn("socket options not applied", "err", why)
+	}
+	why := c.run()
+	if why == endFrame || (why == endEOF && s.isDraining()) {
+		c.linger()
+	}
+	s.release(fd)
+	unix.Close(fd)
+}
+
+// setup applies per-connection socket options and the timeouts.
+func (c *conn) setup() error {
+	cfg := c.s.cfg
+	return errors.Join(
+		cfg.Sockopts.ApplyConn(c.fd),
+		setTimeout(c.fd, unix.SO_RCVTIMEO, cfg.IdleTimeout),
+		setTimeout(c.fd, unix.SO_SNDTIMEO, cfg.WriteTimeout),
+	)
+}
+
+// run reads, frames and echoes until the connection ends. Complete frames
+// are written back from the input buffer in one blocking write; nothing is
+// read while that write blocks.
+func (c *conn) run() end {
+	s, codec, log := c.s, c.s.codec, c.s.cfg.Logger
+	limit := max(codec.Max(), readSize)
+	c.buf = make([]byte, readSize)
+	start, stop := 0, 0 // buf[start:stop] is buffered input
+	for {
+		if stop == len(c.buf) {
+			if start > 0 {
+				stop = copy(c.buf, c.buf[start:stop])
+				start = 0
+			} else if len(c.buf) < limit {
+				grown := make([]byte, min(2*len(c.buf), limit))
+				copy(grown, c.buf[:stop])
+				c.buf = grown
+			}
+		}
+		n, err := read(c.fd, c.buf[stop:])
+		switch {
+		case errors.Is(err, unix.EAGAIN):
+			s.stats.Idle.Add(1)
+			log.Info("idle timeout", "fd", c.fd, "after", s.cfg.IdleTimeout)
+			return endIdle
+		case err != nil:
+			return c.ioError(err)
+		case n == 0:
+			if stop > start {
+				log.Debug("connection ended inside a frame", "fd", c.fd, "dropped", stop-start)
+			}
+			return endEOF
+		}
+		s.stats.BytesIn.Add(uint64(n))
+		stop += n
+
+		p, frames := start, 0
+		var ferr error
+		for p < stop {
+			k, err := codec.Next(c.buf[p:stop])
+			if err != nil {
+				ferr = err
+				break
+			}
+			if k == 0 {
+				break
+			}
+			p += k
+			frames++
+		}
+		if p > start {
+			err := c.write(c.buf[start:p])
+			s.stats.Frames.Add(uint64(frames))
+			if errors.Is(err, errWriteTimeout) {
+				s.stats.WriteTimeout.Add(1)
+				log.Info("write timeout", "fd", c.fd, "after", s.cfg.WriteTimeout)
+				return endWrite
+			}
+			if err != nil {
+				return c.ioError(err)
+			}
+		}
+		if ferr != nil {
+			s.stats.FrameErrors.Add(1)
+			log.Info("bad frame; closing", "fd", c.fd, "codec", codec.String(), "err", ferr)
+			return endFrame
+		}
+		start = p
+		if start == stop {
+			start, stop = 0, 0
+		}
+	}
+}
+
+// ioError counts and logs err, unless Shutdown caused it by forcing the
+// connection closed.
+func (c *conn) ioError(err error) end {
+	if !c.s.isForced() {
+		c.s.stats.IO.Add(1)
+		c.s.cfg.Logger.Debug("connection error", "fd", c.fd, "err", err)
+	}
+	return endIO
+}
+
+// write sends all of p, blocking while the send buffer is full. The first
+// attempt does not block, so a full buffer is seen and counted as
+// backpressure; MSG_NOSIGNAL turns SIGPIPE into EPIPE (send(2)).
+func (c *conn) write(p []byte) error {
+	flags := unix.MSG_NOSIGNAL | unix.MSG_DONTWAIT
+	for len(p) > 0 {
+		n, err := unix.SendmsgN(c.fd, p, nil, nil, flags)
+		if n > 0 {
+			p = p[n:]
+			c.s.stats.BytesOut.Add(uint64(n))
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, unix.EINTR):
+		case errors.Is(err, unix.EAGAIN) && flags&unix.MSG_DONTWAIT != 0:
+			c.s.stats.Backpressure.Add(1)
+			flags = unix.MSG_NOSIGNAL
+		case errors.Is(err, unix.EAGAIN):
+			return errWriteTimeout
+		default:
+			return os.NewSyscallError("sendmsg", err)
+		}
+	}
+	return nil
+}
+
+// linger sends FIN after the echoed bytes, then reads and discards input
+// until the peer closes or a bound is reached, so that close(2) does not
+// reset the connection over output still queued (see lingerTimeout).
+func (c *conn) linger() {
+	shutdownFD(c.fd, unix.SHUT_WR)
+	if setTimeout(c.fd, unix.SO_RCVTIMEO, lingerTimeout) != nil {
+		return
+	}
+	deadline := time.Now().Add(lingerTimeout)
+	for discarded := 0; discarded < lingerBytes && time.Now().Before(deadline); {
+		n, err := read(c.fd, c.buf)
+		if err != nil || n == 0 {
+			return
+		}
+		discarded += n
+	}
+}
+
+// read is read(2) with EINTR retried. EAGAIN means SO_RCVTIMEO expired.
+func read(fd int, p []byte) (int, error) {
+	var n int
+	err := ignoringEINTR(func() error {
+		var err error
+		n, err = unix.Read(fd, p)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, unix.EAGAIN) {
+			return 0, err
+		}
+		return 0, os.NewSyscallError("read", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,165 @@
+package threads
+
+import (
+	"context"
+	"errors"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/frame"
+	"github.com/rawnet/rawnet/sockopt"
+)
+
+// udpServer is Config.Loops UDP sockets on one address, each read by one
+// thread blocking in recvfrom(2).
+type udpServer struct {
+	base
+	fds     []int
+	wg      sync.WaitGroup
+	stopped atomic.Bool // set before the sockets are shut down
+
+	shutdownMu   sync.Mutex
+	shutdownDone bool
+}
+
+func startUDP(cfg engine.Config, codec frame.Codec) (_ engine.Server, err error) {
+	sa, family, dual, err := sockaddr(cfg.Network, cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	opts := cfg.Sockopts
+	if cfg.Loops > 1 {
+		// Several sockets share the port only with SO_REUSEPORT, and the
+		// kernel then spreads datagrams among them by flow hash
+		// (socket(7)).
+		opts.ReusePort = true
+	}
+	s := &udpServer{base: newBase(cfg, codec)}
+	defer func() {
+		if err != nil {
+			for _, fd := range s.fds {
+				unix.Close(fd)
+			}
+		}
+	}()
+	for range cfg.Loops {
+		fd, err := openSocket(family, unix.SOCK_DGRAM, sa, dual, opts.ApplyListener)
+		if err != nil {
+			return nil, err
+		}
+		s.fds = append(s.fds, fd)
+		if len(s.fds) == 1 {
+			// Later sockets bind the port the kernel chose for port 0.
+			if sa, err = unix.Getsockname(fd); err != nil {
+				return nil, os.NewSyscallError("getsockname", err)
+			}
+			s.addr = netAddr(cfg.Network, sa)
+			g, err := sockopt.Read(fd)
+			if err != nil {
+				return nil, err
+			}
+			s.report = sockopt.NewReport(cfg.Sockopts, g)
+		}
+		if err := setTimeout(fd, unix.SO_SNDTIMEO, cfg.WriteTimeout); err != nil {
+			return nil, err
+		}
+	}
+	for _, fd := range s.fds {
+		s.wg.Add(1)
+		go s.receive(fd)
+	}
+	return s, nil
+}
+
+// receive echoes every datagram that holds exactly one frame, on a thread
+// of its own, until Shutdown.
+func (s *udpServer) receive(fd int) {
+	runtime.LockOSThread()
+	defer s.wg.Done()
+	buf := make([]byte, s.cfg.UDPBuffer)
+	for {
+		var n int
+		var from unix.Sockaddr
+		err := ignoringEINTR(func() error {
+			var err error
+			// MSG_TRUNC makes recvfrom return the datagram's real
+			// length even when it did not fit (udp(7)).
+			n, _, _, from, err = unix.Recvmsg(fd, buf, nil, unix.MSG_TRUNC)
+			return err
+		})
+		if err != nil {
+			if s.stopped.Load() {
+				return
+			}
+			s.stats.IO.Add(1)
+			s.cfg.Logger.Debug("recvmsg failed", "err", os.NewSyscallError("recvmsg", err))
+			continue
+		}
+		if from == nil && s.stopped.Load() {
+			return // shutdown(SHUT_RD) woke recvmsg
+		}
+		if n > len(buf) {
+			s.stats.Truncated.Add(1)
+			s.cfg.Logger.Debug("datagram truncated; dropped", "len", n, "buffer", len(buf))
+			continue
+		}
+		s.stats.BytesIn.Add(uint64(n))
+		d := buf[:n]
+		if k, err := s.codec.Next(d); err != nil || k != n || n == 0 {
+			s.stats.FrameErrors.Add(1)
+			s.cfg.Logger.Debug("datagram is not one frame; dropped", "len", n, "frame", k, "err", err)
+			continue
+		}
+		err = ignoringEINTR(func() error { return unix.Sendto(fd, d, 0, from) })
+		if err != nil {
+			if !s.stopped.Load() || !errors.Is(err, unix.EPIPE) {
+				s.stats.IO.Add(1)
+				s.cfg.Logger.Debug("sendto failed", "err", os.NewSyscallError("sendto", err))
+			}
+			continue
+		}
+		s.stats.Frames.Add(1)
+		s.stats.BytesOut.Add(uint64(n))
+	}
+}
+
+// Shutdown stops receiving: each thread echoes the datagrams already
+// queued on its socket and returns. When ctx ends first, the sockets are
+// shut for writing too, which fails a blocked sendto at once.
+func (s *udpServer) Shutdown(ctx context.Context) error {
+	s.shutdownMu.Lock()
+	defer s.shutdownMu.Unlock()
+	if s.shutdownDone {
+		return nil
+	}
+	s.stopped.Store(true)
+	for _, fd := range s.fds {
+		shutdownFD(fd, unix.SHUT_RD)
+	}
+	waited := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(waited)
+	}()
+	var err error
+	select {
+	case <-waited:
+	case <-ctx.Done():
+		err = ctx.Err()
+		for _, fd := range s.fds {
+			shutdownFD(fd, unix.SHUT_RDWR)
+		}
+		<-waited
+	}
+	for _, fd := range s.fds {
+		unix.Close(fd)
+	}
+	s.shutdownDone = true
+	s.finish(nil)
+	return err
+}
