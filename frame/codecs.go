@@ -7,14 +7,25 @@ import (
 	"math"
 )
 
+// errNoRoom reports a codec built by hand with a limit that no frame can
+// meet. New never builds one; the check keeps Next from panicking or
+// returning a negative or over-limit length when it is misused.
+func errNoRoom(limit int) error {
+	return fmt.Errorf("%w: limit %d admits no frame", ErrTooLarge, limit)
+}
+
 // Raw treats whatever bytes are buffered as one frame, up to Limit bytes.
 type Raw struct {
 	// Limit bounds the bytes one frame carries; it must be positive.
 	Limit int
 }
 
-// Next returns min(len(buf), Limit).
+// Next returns min(len(buf), Limit), or ErrTooLarge if Limit is not
+// positive.
 func (r Raw) Next(buf []byte) (int, error) {
+	if r.Limit <= 0 {
+		return 0, errNoRoom(r.Limit)
+	}
 	return min(len(buf), r.Limit), nil
 }
 
@@ -32,8 +43,12 @@ type Line struct {
 
 // Next returns the length of the first line in buf, delimiter included. It
 // returns ErrTooLarge once Limit bytes are buffered without a delimiter, so
-// a peer that never sends '\n' costs at most Limit bytes.
+// a peer that never sends '\n' costs at most Limit bytes, and at once if
+// Limit is not positive.
 func (l Line) Next(buf []byte) (int, error) {
+	if l.Limit <= 0 {
+		return 0, errNoRoom(l.Limit)
+	}
 	scan := buf
 	if len(scan) > l.Limit {
 		scan = scan[:l.Limit]
@@ -63,8 +78,18 @@ type Length struct {
 }
 
 // Next decodes the header as soon as it is complete and rejects a declared
-// size over Limit at once, before any payload is read or buffered.
+// size over Limit at once, before any payload is read or buffered. A
+// HeaderBytes other than 1, 2, 4 or 8 is ErrBadHeader and a Limit below
+// HeaderBytes is ErrTooLarge, whatever buf holds.
 func (l Length) Next(buf []byte) (int, error) {
+	if l.HeaderBytes != 1 && l.HeaderBytes != 2 && l.HeaderBytes != 4 && l.HeaderBytes != 8 {
+		return 0, fmt.Errorf("%w: header size %d", ErrBadHeader, l.HeaderBytes)
+	}
+	// Without this check Limit-HeaderBytes is negative and, converted to
+	// uint64 below, would admit any declared size.
+	if l.Limit < l.HeaderBytes {
+		return 0, errNoRoom(l.Limit)
+	}
 	if len(buf) < l.HeaderBytes {
 		return 0, nil
 	}
@@ -76,10 +101,8 @@ func (l Length) Next(buf []byte) (int, error) {
 		size = uint64(binary.BigEndian.Uint16(buf))
 	case 4:
 		size = uint64(binary.BigEndian.Uint32(buf))
-	case 8:
-		size = binary.BigEndian.Uint64(buf)
 	default:
-		return 0, fmt.Errorf("%w: header size %d", ErrBadHeader, l.HeaderBytes)
+		size = binary.BigEndian.Uint64(buf)
 	}
 	// Compare in uint64 so that an 8-byte header such as 0xFFFF... cannot
 	// wrap into a small or negative int.
@@ -108,8 +131,12 @@ type Fixed struct {
 	Size int
 }
 
-// Next returns Size once Size bytes are buffered.
+// Next returns Size once Size bytes are buffered, or ErrTooLarge if Size
+// is not positive.
 func (f Fixed) Next(buf []byte) (int, error) {
+	if f.Size <= 0 {
+		return 0, errNoRoom(f.Size)
+	}
 	if len(buf) < f.Size {
 		return 0, nil
 	}
