@@ -1,0 +1,72 @@
+package enginetest
+
+import (
+	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/frame"
+	"github.com/rawnet/rawnet/sockopt"
+)
+
+// Sizes the stats and socket option cases use.
+const (
+	statsFrames  = 200
+	recvBufAsked = 128 << 10
+)
+
+// statsCase checks that Frames, BytesIn, BytesOut, Accepted and Active
+// match what one client did.
+func statsCase(t tb, e engine.Engine) {
+	spec := frame.Spec{Kind: frame.KindLength, LengthBytes: 4}
+	srv := start(t, e, engine.Config{Frame: spec})
+	rng := newRand(t)
+	g, err := newGen(rng, spec)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	var data []byte
+	for range statsFrames {
+		data = append(data, g.randFrame()...)
+	}
+	c := dial(t, srv)
+	werr := make(chan error, 1)
+	go func() { werr <- writeSegmented(c, data, newSeeded(rng.Uint64())) }()
+	if err := expect(c, data); err != nil {
+		t.Fatalf("echo of %d frames: %v", statsFrames, err)
+	}
+	if err := <-werr; err != nil {
+		t.Fatalf("%v", err)
+	}
+	n := uint64(len(data))
+	waitStats(t, srv, "stats do not match one connection that sent and got back every frame",
+		func(s engine.Stats) bool {
+			return s.Frames == statsFrames && s.BytesIn == n && s.BytesOut == n && s.Accepted == 1 && s.Active == 1
+		})
+	c.Close()
+	waitStats(t, srv, "Active not back to 0 after the client closed", func(s engine.Stats) bool { return s.Active == 0 })
+	if s := srv.Stats(); s.Errors != (engine.ErrorStats{}) {
+		t.Errorf("errors counted for a well-behaved client: %+v", s.Errors)
+	}
+}
+
+// sockoptsCase checks the report of socket options: TCP_NODELAY and
+// SO_REUSEADDR on by default, and a receive buffer at least as large as
+// asked for, on TCP and UDP.
+func sockoptsCase(t tb, e engine.Engine) {
+	def := start(t, e, engine.Config{}).Sockopts()
+	if !def.Granted.NoDelay {
+		t.Errorf("default TCP server: Granted.NoDelay false, want TCP_NODELAY on by default (report %v)", def)
+	}
+	if !def.Granted.ReuseAddr {
+		t.Errorf("default TCP server: Granted.ReuseAddr false, want SO_REUSEADDR on by default (report %v)", def)
+	}
+	for _, network := range []string{"tcp", "udp"} {
+		cfg := engine.Config{Network: network, Sockopts: sockopt.Options{RecvBuf: recvBufAsked}}
+		r := start(t, e, cfg).Sockopts()
+		if r.Requested.RecvBuf != recvBufAsked {
+			t.Errorf("%s: Requested.RecvBuf = %d, want %d", network, r.Requested.RecvBuf, recvBufAsked)
+		}
+		if r.Granted.RecvBuf < recvBufAsked {
+			t.Errorf("%s: asked SO_RCVBUF %d, Granted.RecvBuf = %d (report %v, warnings %q)",
+				network, recvBufAsked, r.Granted.RecvBuf, r, r.Warnings)
+		}
+	}
+}

@@ -1,0 +1,30 @@
+package enginetest
+
+// cases lists the suite in the order Run runs it: echo integrity for
+// every framing first, then bad input, stream ends, limits, shutdown,
+// statistics, socket options and UDP.
+func cases() []testCase {
+	var cs []testCase
+	for _, f := range tcpFramings() {
+		cs = append(cs, testCase{"echo/" + f.name, echoCase(f)})
+	}
+	for _, f := range oversizeFramings() {
+		cs = append(cs, testCase{"oversized/" + f.name, oversizedCase(f)})
+	}
+	return append(cs,
+		testCase{"badheader/length8", badHeaderCase},
+		testCase{"halfclose", halfCloseCase},
+		testCase{"halfclose/partial", halfClosePartialCase},
+		testCase{"backpressure", backpressureCase},
+		testCase{"maxconns", maxConnsCase},
+		testCase{"idle", idleCase},
+		testCase{"shutdown", shutdownCase},
+		testCase{"shutdown/deadline", shutdownDeadlineCase},
+		testCase{"restart", restartCase},
+		testCase{"stats", statsCase},
+		testCase{"sockopts", sockoptsCase},
+		testCase{"udp/echo", udpEchoCase},
+		testCase{"udp/truncated", udpTruncatedCase},
+		testCase{"udp/length", udpLengthCase},
+	)
+}

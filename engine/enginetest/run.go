@@ -1,0 +1,128 @@
+package enginetest
+
+import (
+	"fmt"
+	"runtime/debug"
+	"testing"
+
+	"github.com/rawnet/rawnet/engine"
+)
+
+// tb is the part of testing.TB the cases use. *testing.T implements it,
+// and so does recorder, which runs a case declared as a limitation. Only
+// Errorf and Logf may be called from goroutines a case starts.
+type tb interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Logf(format string, args ...any)
+	Cleanup(f func())
+	Failed() bool
+}
+
+// testCase is one named behaviour every engine must show.
+type testCase struct {
+	name string
+	run  func(t tb, e engine.Engine)
+}
+
+// Option adjusts how Run treats an engine.
+type Option struct {
+	limitation *limitation
+}
+
+// limitation is a case an engine is known to fail, and why.
+type limitation struct {
+	name, reason string
+}
+
+// Limitation declares that the engine is known to fail the case caseName
+// (one of Cases), for the stated reason. The case still runs: its failures
+// are logged as a known limitation instead of failing the test, and the
+// test fails if the case passes, so that the declaration is removed.
+func Limitation(caseName, reason string) Option {
+	return Option{limitation: &limitation{name: caseName, reason: reason}}
+}
+
+// Cases returns the names of the suite's cases in the order Run runs them,
+// as Limitation and `go test -run` spell them.
+func Cases() []string {
+	cs := cases()
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.name
+	}
+	return names
+}
+
+// Run runs every case of the suite against e, each as a subtest named as
+// Cases lists it. Cases run one after another because one of them measures
+// the process heap.
+func Run(t *testing.T, e engine.Engine, opts ...Option) {
+	t.Helper()
+	limits := make(map[string]string)
+	known := make(map[string]bool)
+	for _, name := range Cases() {
+		known[name] = true
+	}
+	for _, o := range opts {
+		if l := o.limitation; l != nil {
+			if !known[l.name] {
+				t.Errorf("enginetest: limitation names unknown case %q; Cases lists the valid names", l.name)
+				continue
+			}
+			limits[l.name] = l.reason
+		}
+	}
+	for _, c := range cases() {
+		t.Run(c.name, func(t *testing.T) {
+			reason, limited := limits[c.name]
+			if !limited {
+				c.run(t, e)
+				return
+			}
+			r := runRecorded(c, e)
+			if !r.Failed() {
+				t.Errorf("limitation %q no longer holds; remove it", c.name)
+				return
+			}
+			t.Logf("known limitation of %s: %s: %s", e.Name(), c.name, reason)
+			for _, m := range r.messages() {
+				t.Logf("%s", m)
+			}
+		})
+	}
+}
+
+// runRecorded runs c against a recorder in a goroutine of its own, so that
+// Fatalf can end it with runtime.Goexit, then runs its cleanups.
+func runRecorded(c testCase, e engine.Engine) *recorder {
+	r := &recorder{}
+	r.call(func() { c.run(r, e) })
+	r.runCleanups()
+	return r
+}
+
+// call runs f in a new goroutine and waits for it to return, to call
+// runtime.Goexit or to panic; a panic is recorded as a failure.
+func (r *recorder) call(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if p := recover(); p != nil {
+				r.Errorf("panic: %v\n%s", p, debug.Stack())
+			}
+		}()
+		f()
+	}()
+	<-done
+}
+
+// String names the option for test output.
+func (o Option) String() string {
+	if o.limitation != nil {
+		return fmt.Sprintf("Limitation(%q, %q)", o.limitation.name, o.limitation.reason)
+	}
+	return "Option{}"
+}

@@ -1,0 +1,224 @@
+package std
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/rawnet/rawnet/frame"
+)
+
+// minBuf is the input buffer a connection starts with; it doubles while
+// reads fill it or a frame does not fit, up to conn.limit.
+const minBuf = 4 << 10
+
+// maxReadBuf caps the growth reads alone may cause; only a frame longer
+// than this grows the buffer further, up to the codec's Max.
+const maxReadBuf = 64 << 10
+
+// conn is one TCP connection, owned by its serve goroutine.
+type conn struct {
+	s     *server
+	c     *net.TCPConn
+	rc    syscall.RawConn
+	buf   []byte // input; buf[:end] is buffered, frames first
+	end   int
+	limit int // the size buf may grow to
+
+	// State of the write in progress, shared with writeFn, which runs
+	// inside rc.Write on this goroutine.
+	out     []byte
+	wn      int
+	werr    error
+	blocked bool
+	writeFn func(fd uintptr) bool
+}
+
+// serve runs one connection until it ends, then closes it.
+func (s *server) serve(c *net.TCPConn) {
+	defer s.wg.Done()
+	defer s.untrack(c)
+	defer c.Close()
+	remote := c.RemoteAddr().String()
+	rc, err := c.SyscallConn()
+	if err != nil {
+		s.stats.IO.Add(1)
+		s.cfg.Logger.Warn("connection unusable", "remote", remote, "err", err)
+		return
+	}
+	if err := s.cfg.Sockopts.ApplyRawConn(rc); err != nil {
+		s.cfg.Logger.Warn("socket options not applied", "remote", remote, "err", err)
+	}
+	cn := &conn{
+		s:     s,
+		c:     c,
+		rc:    rc,
+		limit: max(s.codec.Max(), min(s.cfg.WriteLimit, maxReadBuf)),
+	}
+	cn.buf = make([]byte, min(minBuf, cn.limit))
+	cn.writeFn = cn.writeOnce
+	cn.run(remote)
+}
+
+// run reads, echoes complete frames and reads again until the connection
+// ends, and counts and logs why it ended.
+func (cn *conn) run(remote string) {
+	s := cn.s
+	log := s.cfg.Logger
+	for {
+		cn.armRead()
+		free := len(cn.buf) - cn.end
+		n, err := cn.c.Read(cn.buf[cn.end:])
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// The deadline may have fired while data was arriving;
+			// only an empty socket means idle or drained.
+			n, err = cn.tryRead()
+			if n == 0 && err == nil {
+				if s.draining.Load() {
+					log.Debug("connection drained", "remote", remote)
+				} else {
+					s.stats.Idle.Add(1)
+					log.Debug("connection idle", "remote", remote, "timeout", s.cfg.IdleTimeout)
+				}
+				return
+			}
+		}
+		if n > 0 {
+			s.stats.BytesIn.Add(uint64(n))
+			cn.end += n
+			if werr, ferr := cn.echo(); werr != nil || ferr != nil {
+				cn.fail(remote, werr, ferr)
+				return
+			}
+			if err == nil && !cn.grow(n == free) {
+				// The codec holds a partial frame of its own Max:
+				// it broke its contract; treat it as a bad frame.
+				cn.fail(remote, nil, fmt.Errorf("%w: %d bytes buffered without a complete %s frame",
+					frame.ErrTooLarge, cn.end, s.codec))
+				return
+			}
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, io.EOF):
+			if cn.end > 0 {
+				log.Debug("partial frame dropped at end of input", "remote", remote, "bytes", cn.end)
+			}
+			return
+		case errors.Is(err, net.ErrClosed):
+			return
+		default:
+			s.stats.IO.Add(1)
+			log.Debug("read failed", "remote", remote, "err", err)
+			return
+		}
+	}
+}
+
+// armRead sets the read deadline for the next read: the idle timeout, or
+// drainQuiet once Shutdown has begun. Loading draining after setting the
+// idle deadline means a concurrent Shutdown either is seen here or sets
+// its own deadline after this one.
+func (cn *conn) armRead() {
+	if d := cn.s.cfg.IdleTimeout; d > 0 {
+		cn.c.SetReadDeadline(time.Now().Add(d))
+	}
+	if cn.s.draining.Load() {
+		cn.c.SetReadDeadline(time.Now().Add(drainQuiet))
+	}
+}
+
+// tryRead reads what the socket holds without waiting: (0, nil) means
+// nothing, (0, io.EOF) end of input.
+func (cn *conn) tryRead() (int, error) {
+	// RawConn.Read refuses to run once the deadline has passed.
+	if err := cn.c.SetReadDeadline(time.Time{}); err != nil {
+		return 0, err
+	}
+	var n int
+	var err error
+	cerr := cn.rc.Read(func(fd uintptr) bool {
+		n, err = readFD(fd, cn.buf[cn.end:])
+		return true
+	})
+	switch {
+	case cerr != nil:
+		return 0, cerr
+	case errors.Is(err, syscall.EAGAIN):
+		return 0, nil
+	case err != nil:
+		return 0, os.NewSyscallError("read", err)
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// echo writes back every complete frame in buf[:end] and moves what is
+// left to the front. It returns the write error that ended the
+// connection, or the codec's error once the frames before the bad one
+// have been written.
+func (cn *conn) echo() (werr, ferr error) {
+	off, frames := 0, 0
+	for off < cn.end {
+		n, err := cn.s.codec.Next(cn.buf[off:cn.end])
+		if err == nil && n > cn.end-off {
+			err = fmt.Errorf("%w: codec %s reported %d bytes of %d buffered", frame.ErrBadHeader, cn.s.codec, n, cn.end-off)
+		}
+		if err != nil {
+			ferr = err
+			break
+		}
+		if n <= 0 {
+			break
+		}
+		off += n
+		frames++
+	}
+	if off > 0 {
+		if err := cn.write(cn.buf[:off]); err != nil {
+			return err, nil
+		}
+		cn.s.stats.Frames.Add(uint64(frames))
+		cn.end = copy(cn.buf, cn.buf[off:cn.end])
+	}
+	return nil, ferr
+}
+
+// grow doubles the buffer when it is full, or when the last read filled
+// it and it is still under the read cap. It reports false when the buffer
+// is full and may not grow.
+func (cn *conn) grow(filled bool) bool {
+	full := cn.end == len(cn.buf)
+	if !full && !(filled && len(cn.buf) < maxReadBuf) {
+		return true
+	}
+	if len(cn.buf) >= cn.limit {
+		return !full
+	}
+	nb := make([]byte, min(2*len(cn.buf), cn.limit))
+	copy(nb, cn.buf[:cn.end])
+	cn.buf = nb
+	return true
+}
+
+// fail counts and logs why the connection is being closed.
+func (cn *conn) fail(remote string, werr, ferr error) {
+	s := cn.s
+	switch {
+	case ferr != nil:
+		s.stats.FrameErrors.Add(1)
+		s.cfg.Logger.Warn("closing connection: bad frame", "remote", remote, "err", ferr)
+	case errors.Is(werr, os.ErrDeadlineExceeded):
+		s.stats.WriteTimeout.Add(1)
+		s.cfg.Logger.Debug("closing connection: write timeout", "remote", remote, "timeout", s.cfg.WriteTimeout)
+	case errors.Is(werr, net.ErrClosed):
+	default:
+		s.stats.IO.Add(1)
+		s.cfg.Logger.Debug("write failed", "remote", remote, "err", werr)
+	}
+}

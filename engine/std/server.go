@@ -1,0 +1,184 @@
+package std
+
+import (
+	"context"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/frame"
+	"github.com/rawnet/rawnet/sockopt"
+)
+
+// drainQuiet is how long a connection may stay silent after Shutdown before
+// it is deemed drained and closed.
+const drainQuiet = 200 * time.Millisecond
+
+// Engine is the goroutine-per-connection engine. Its zero value is ready to
+// use.
+type Engine struct{}
+
+// Name returns "std".
+func (Engine) Name() string { return "std" }
+
+// Start binds the socket(s) cfg describes and serves them until Shutdown.
+func (Engine) Start(cfg engine.Config) (engine.Server, error) {
+	cfg, codec, err := cfg.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	s := &server{
+		cfg:     cfg,
+		codec:   codec,
+		conns:   make(map[*net.TCPConn]struct{}),
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	if cfg.IsUDP() {
+		err = s.startUDP()
+	} else {
+		err = s.startTCP()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// server is one running instance. The fields above mu are set by Start and
+// read-only afterwards.
+type server struct {
+	cfg    engine.Config
+	codec  frame.Codec
+	addr   net.Addr
+	report sockopt.Report
+	ln     *net.TCPListener
+	udp    []*net.UDPConn
+	stats  engine.Counters
+
+	// wg counts the accept loop, connection goroutines and UDP readers.
+	wg sync.WaitGroup
+
+	mu    sync.Mutex
+	conns map[*net.TCPConn]struct{} // open TCP connections, under mu
+
+	// draining is set once by Shutdown; connection goroutines read it
+	// after arming their own read deadline, so either they see it or
+	// Shutdown's deadline overrides theirs.
+	draining     atomic.Bool
+	closing      chan struct{} // closed by Shutdown to stop the accept backoff
+	shutdownOnce sync.Once
+	done         chan struct{} // closed once every goroutine has returned
+}
+
+// Addr returns the bound address.
+func (s *server) Addr() net.Addr { return s.addr }
+
+// Sockopts returns the options requested and granted on the listening (or
+// first UDP) socket.
+func (s *server) Sockopts() sockopt.Report { return s.report }
+
+// Stats returns a snapshot of the counters.
+func (s *server) Stats() engine.Stats { return s.stats.Snapshot() }
+
+// Done is closed once Shutdown has finished.
+func (s *server) Done() <-chan struct{} { return s.done }
+
+// Err returns nil: accept and read errors are counted and retried, so
+// nothing but Shutdown stops the server.
+func (s *server) Err() error { return nil }
+
+// Shutdown stops accepting, lets connections drain until ctx is done, then
+// closes the rest and returns ctx.Err() if there were any.
+func (s *server) Shutdown(ctx context.Context) error {
+	s.shutdownOnce.Do(s.beginShutdown)
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+	}
+	// Connections that drained in the same instant do not count as forced.
+	select {
+	case <-s.done:
+		return nil
+	default:
+	}
+	s.mu.Lock()
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	<-s.done
+	return ctx.Err()
+}
+
+// beginShutdown closes the listening sockets and switches every open
+// connection to draining.
+func (s *server) beginShutdown() {
+	s.mu.Lock()
+	s.draining.Store(true)
+	close(s.closing)
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	for _, u := range s.udp {
+		u.Close()
+	}
+	deadline := time.Now().Add(drainQuiet)
+	for c := range s.conns {
+		c.SetReadDeadline(deadline)
+	}
+	s.mu.Unlock()
+	go func() {
+		s.wg.Wait()
+		s.cfg.Logger.Debug("server stopped", "addr", s.addr.String())
+		close(s.done)
+	}()
+}
+
+// track registers an accepted connection, or reports false when Shutdown
+// has begun and the connection must be closed instead.
+func (s *server) track(c *net.TCPConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining.Load() {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.stats.Active.Add(1)
+	s.wg.Add(1)
+	return true
+}
+
+// untrack forgets a connection whose goroutine is about to return.
+func (s *server) untrack(c *net.TCPConn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.stats.Active.Add(-1)
+}
+
+// backoff returns the next pause after a failed accept or read: 5ms
+// doubling to 1s, as net/http's Server.Serve does, so a persistent error
+// such as EMFILE never spins a CPU.
+func backoff(prev time.Duration) time.Duration {
+	if prev == 0 {
+		return 5 * time.Millisecond
+	}
+	return min(2*prev, time.Second)
+}
+
+// pause waits for d or until Shutdown begins, and reports whether the
+// caller should keep going.
+func (s *server) pause(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.closing:
+		return false
+	}
+}
