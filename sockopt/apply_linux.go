@@ -39,7 +39,8 @@ func (o Options) ApplyListener(fd int) error {
 // TCP_NODELAY (on unless Nagle), SO_KEEPALIVE (on when KeepAlive is
 // positive, with TCP_KEEPIDLE, and TCP_KEEPINTVL / TCP_KEEPCNT when set;
 // explicitly off otherwise, because Go's net package turns it on for
-// accepted connections by default), TCP_QUICKACK when QuickAck, and
+// accepted connections by default, see net.ListenConfig.KeepAlive),
+// TCP_QUICKACK when QuickAck, and
 // SO_BUSY_POLL when BusyPoll is positive. It stops at the first option the
 // kernel refuses.
 func (o Options) ApplyConn(fd int) error {
