@@ -40,9 +40,8 @@ func (o Options) ApplyListener(fd int) error {
 // positive, with TCP_KEEPIDLE, and TCP_KEEPINTVL / TCP_KEEPCNT when set;
 // explicitly off otherwise, because Go's net package turns it on for
 // accepted connections by default, see net.ListenConfig.KeepAlive),
-// TCP_QUICKACK when QuickAck, and
-// SO_BUSY_POLL when BusyPoll is positive. It stops at the first option the
-// kernel refuses.
+// TCP_QUICKACK when QuickAck, and SO_BUSY_POLL when BusyPoll is positive.
+// It stops at the first option the kernel refuses.
 func (o Options) ApplyConn(fd int) error {
 	if err := SetNoDelay(fd, !o.Nagle); err != nil {
 		return err
