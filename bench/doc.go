@@ -1,0 +1,24 @@
+// Package bench is rawnet's load generator: it drives an echo server over
+// loopback (or any address) the way a real client does and measures what
+// comes back.
+//
+// Run opens Config.Conns TCP connections or connected UDP sockets, keeps
+// Config.Depth messages in flight on each (closed loop) or sends at a fixed
+// Config.Rate (open loop, timed from each message's intended send time so
+// that a stalled server cannot hide its stall, as wrk2 does), and verifies
+// every echo byte for byte. Every message carries its connection id and
+// sequence number; any mismatch, and for TCP any missing echo, fails the run
+// with an error that names the connection, the message and the byte. UDP
+// runs report loss, reordering, duplicates and jitter instead of failing on
+// them, because datagrams may be dropped by design.
+//
+// The hot path is lean on purpose: each worker is one goroutine locked to an
+// OS thread that drives its share of the connections with raw non-blocking
+// file descriptors and its own epoll set, batching the messages one
+// connection may send into a single write. The package does not import
+// rawnet's own reactor, so the client stays independent of the servers it
+// measures. The client's CPU use is reported with every result, and a result
+// is flagged as client-bound when the client's cores were saturated.
+//
+// Latency is recorded in one HdrHistogram per worker, merged at the end.
+package bench

@@ -1,0 +1,125 @@
+package bench
+
+import (
+	"errors"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// ErrMismatch reports an echo that differs from what was sent: corrupted,
+// reordered within a TCP stream, or never sent at all.
+var ErrMismatch = errors.New("bench: echo does not match what was sent")
+
+// ErrLost reports TCP messages whose echo never came: the server closed the
+// connection or did not answer within the drain timeout.
+var ErrLost = errors.New("bench: echo lost")
+
+// Result is what one run measured. Times are in microseconds unless a name
+// says otherwise.
+type Result struct {
+	// Network, Addr, Framing, Conns, Depth, Rate and Sizes repeat the
+	// configuration that produced the result.
+	Network string  `json:"network"`
+	Addr    string  `json:"addr"`
+	Framing string  `json:"framing"`
+	Conns   int     `json:"conns"`
+	Depth   int     `json:"depth"`
+	Rate    float64 `json:"rate,omitempty"`
+	Sizes   string  `json:"sizes"`
+	// Seconds is the length of the measurement.
+	Seconds float64 `json:"seconds"`
+	// Messages and Bytes count echoes verified during the measurement;
+	// Bytes counts one direction.
+	Messages uint64 `json:"messages"`
+	Bytes    uint64 `json:"bytes"`
+	// MsgsPerSec and MBPerSec are Messages and Bytes per second (MB is
+	// 10^6 bytes).
+	MsgsPerSec float64 `json:"msgs_per_sec"`
+	MBPerSec   float64 `json:"mb_per_sec"`
+	// Latency summarises round trips, from send (closed loop) or from
+	// the intended send time (open loop) to the echo's arrival.
+	Latency Latency `json:"latency"`
+	// UDP holds datagram accounting; nil for TCP.
+	UDP *UDPStats `json:"udp,omitempty"`
+	// Client is the load generator's own CPU use.
+	Client ClientCPU `json:"client"`
+	// Error is the error that failed the run, if any.
+	Error string `json:"error,omitempty"`
+}
+
+// Latency is a latency summary in microseconds.
+type Latency struct {
+	P50  float64 `json:"p50_us"`
+	P90  float64 `json:"p90_us"`
+	P99  float64 `json:"p99_us"`
+	P999 float64 `json:"p999_us"`
+	Max  float64 `json:"max_us"`
+	Mean float64 `json:"mean_us"`
+}
+
+// UDPStats counts datagrams sent during the measurement, iperf3 style.
+type UDPStats struct {
+	// Sent counts datagrams sent.
+	Sent uint64 `json:"sent"`
+	// Received counts first echoes within the loss timeout.
+	Received uint64 `json:"received"`
+	// Lost counts datagrams with no echo within the loss timeout.
+	Lost uint64 `json:"lost"`
+	// Late counts echoes that came after the loss timeout.
+	Late uint64 `json:"late"`
+	// Reordered counts echoes that came after a later datagram's echo.
+	Reordered uint64 `json:"reordered"`
+	// Duplicates counts echoes received more than once.
+	Duplicates uint64 `json:"duplicates"`
+	// LossPercent is Lost / Sent as a percentage.
+	LossPercent float64 `json:"loss_percent"`
+	// JitterUs is the mean over sockets of the RFC 3550 jitter of round
+	// trip times, in microseconds.
+	JitterUs float64 `json:"jitter_us"`
+}
+
+// ClientCPU is the load generator process's CPU use during the
+// measurement.
+type ClientCPU struct {
+	// UserSec and SysSec are CPU seconds in user and kernel mode.
+	UserSec float64 `json:"user_sec"`
+	SysSec  float64 `json:"sys_sec"`
+	// Cores is the number of worker threads, each of which can use at
+	// most one core.
+	Cores int `json:"cores"`
+	// Utilization is CPU time over wall time over Cores: 1 means every
+	// worker core was busy all the time.
+	Utilization float64 `json:"utilization"`
+	// UsPerMsg is client CPU microseconds per echoed message.
+	UsPerMsg float64 `json:"us_per_msg"`
+	// Bound is set when Utilization reached ClientBoundAt: the result
+	// may measure the client rather than the server.
+	Bound bool `json:"client_bound"`
+}
+
+// ClientBoundAt is the utilization from which a result is flagged as
+// client-bound.
+const ClientBoundAt = 0.9
+
+// summarize fills a Latency from a histogram of nanoseconds.
+func summarize(h *hdrhistogram.Histogram) Latency {
+	if h.TotalCount() == 0 {
+		return Latency{}
+	}
+	us := func(ns int64) float64 { return float64(ns) / 1e3 }
+	return Latency{
+		P50:  us(h.ValueAtPercentile(50)),
+		P90:  us(h.ValueAtPercentile(90)),
+		P99:  us(h.ValueAtPercentile(99)),
+		P999: us(h.ValueAtPercentile(99.9)),
+		Max:  us(h.Max()),
+		Mean: h.Mean() / 1e3,
+	}
+}
+
+// clock measures nanoseconds since a run began on the monotonic clock.
+type clock struct{ epoch time.Time }
+
+// now returns nanoseconds since the epoch.
+func (c clock) now() int64 { return int64(time.Since(c.epoch)) }

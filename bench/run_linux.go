@@ -1,0 +1,286 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/netip"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// workerOut is what a worker hands back when its loop ends.
+type workerOut struct {
+	w   *worker
+	err error
+}
+
+// Run drives the server at cfg.Addr as cfg describes and returns what it
+// measured. A verification failure (ErrMismatch), a lost TCP echo
+// (ErrLost) or any socket error ends the run early with an error; the
+// Result then holds what was measured before and the error text.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	cfg, lay, err := cfg.normalize()
+	if err != nil {
+		return nil, err
+	}
+	server, err := resolve(cfg.Network, cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	sources := cfg.sources(server)
+	ctl := &control{
+		clock:   clock{epoch: time.Now()},
+		goCh:    make(chan struct{}),
+		closeCh: make(chan struct{}),
+		abortCh: make(chan struct{}),
+		mEnd:    math.MaxInt64,
+	}
+	var once sync.Once
+	ctl.abortOnce = func() {
+		once.Do(func() {
+			ctl.abort.Store(true)
+			close(ctl.abortCh)
+		})
+	}
+
+	workers := make([]*worker, cfg.Workers)
+	lives := make([]live, cfg.Workers)
+	for k := range workers {
+		var ids []uint32
+		for id := k; id < cfg.Conns; id += cfg.Workers {
+			ids = append(ids, uint32(id))
+		}
+		w, err := newWorker(&cfg, lay, ctl, ids, &lives[k], uint64(k)+1)
+		if err != nil {
+			for _, done := range workers[:k] {
+				done.close()
+			}
+			return nil, err
+		}
+		workers[k] = w
+	}
+
+	var wg sync.WaitGroup
+	readyCh := make(chan error, cfg.Workers)
+	doneCh := make(chan workerOut, cfg.Workers)
+	perWorkerRate := cfg.ConnectRate / float64(cfg.Workers)
+	for k, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Each worker owns one OS thread for its whole life: its
+			// epoll set and timer slack are per thread, and a worker
+			// that never migrates keeps its caches warm.
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			defer w.close()
+			err := w.connect(server, sources, perWorkerRate, k)
+			readyCh <- err
+			if err != nil {
+				return
+			}
+			select {
+			case <-ctl.goCh:
+			case <-ctl.abortCh:
+				doneCh <- workerOut{w, errAborted}
+				return
+			}
+			err = w.loop()
+			if err != nil {
+				ctl.abortOnce()
+			}
+			doneCh <- workerOut{w, err}
+			select {
+			case <-ctl.closeCh:
+			case <-ctl.abortCh:
+			}
+		}()
+	}
+	stopWatch := make(chan struct{})
+	var watchers sync.WaitGroup
+	watchers.Go(func() {
+		select {
+		case <-ctx.Done():
+			ctl.abortOnce()
+		case <-stopWatch:
+		}
+	})
+	if cfg.Progress != nil {
+		watchers.Go(func() { reportProgress(&cfg, ctl, lives, stopWatch) })
+	}
+	defer func() {
+		close(stopWatch)
+		watchers.Wait()
+	}()
+
+	var firstErr error
+	for range workers {
+		if err := <-readyCh; err != nil && firstErr == nil {
+			firstErr = err
+			ctl.abortOnce()
+		}
+	}
+	if firstErr != nil {
+		wg.Wait()
+		return nil, runError(ctx, firstErr)
+	}
+
+	ctl.start = ctl.clock.now()
+	ctl.mStart = ctl.start + int64(cfg.Warmup)
+	if cfg.Count == 0 {
+		ctl.mEnd = ctl.mStart + int64(cfg.Duration)
+	}
+	close(ctl.goCh)
+
+	cpu := cpuWindow{}
+	if cfg.Count == 0 {
+		sleepUntil(ctl, ctl.mStart)
+	}
+	cpu.begin(ctl)
+	if cfg.Count == 0 {
+		sleepUntil(ctl, ctl.mEnd)
+		cpu.end(ctl)
+	}
+	var outs []workerOut
+	for range workers {
+		out := <-doneCh
+		outs = append(outs, out)
+		if out.err != nil && firstErr == nil {
+			firstErr = out.err
+			ctl.abortOnce()
+		}
+	}
+	if cfg.Count > 0 {
+		cpu.end(ctl)
+	}
+	if firstErr == nil && cfg.Hold != nil {
+		firstErr = cfg.Hold(ctx)
+	}
+	close(ctl.closeCh)
+	wg.Wait()
+
+	res := merge(&cfg, ctl, outs, cpu)
+	if firstErr != nil {
+		firstErr = runError(ctx, firstErr)
+		res.Error = firstErr.Error()
+	}
+	return res, firstErr
+}
+
+// runError prefers the context's error over the abort it caused.
+func runError(ctx context.Context, err error) error {
+	if errors.Is(err, errAborted) && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// resolve turns host:port into an address, looking names up if needed.
+func resolve(network, addr string) (netip.AddrPort, error) {
+	if ap, err := netip.ParseAddrPort(addr); err == nil {
+		return ap, nil
+	}
+	var ap netip.AddrPort
+	if network == "udp" {
+		a, err := net.ResolveUDPAddr("udp", addr)
+		if err != nil {
+			return ap, fmt.Errorf("bench: server address: %w", err)
+		}
+		return a.AddrPort(), nil
+	}
+	a, err := net.ResolveTCPAddr("tcp", addr)
+	if err != nil {
+		return ap, fmt.Errorf("bench: server address: %w", err)
+	}
+	return a.AddrPort(), nil
+}
+
+// sleepUntil waits until the run clock reaches t or the run is aborted.
+func sleepUntil(ctl *control, t int64) {
+	d := time.Duration(t - ctl.clock.now())
+	if d <= 0 {
+		return
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-ctl.abortCh:
+	}
+}
+
+// merge combines the workers' counters into a Result.
+func merge(cfg *Config, ctl *control, outs []workerOut, cpu cpuWindow) *Result {
+	res := &Result{
+		Network: cfg.Network,
+		Addr:    cfg.Addr,
+		Framing: frameName(cfg),
+		Conns:   cfg.Conns,
+		Depth:   cfg.Depth,
+		Rate:    cfg.Rate,
+		Sizes:   cfg.Sizes.String(),
+	}
+	hist := hdrhistogram.New(histMin, histMax, histSigFigs)
+	var udp UDPStats
+	var jitter float64
+	var sockets int
+	var last int64
+	for _, o := range outs {
+		st := &o.w.st
+		res.Messages += st.messages
+		res.Bytes += st.bytes
+		hist.Merge(o.w.hist)
+		udp.Sent += st.udp.Sent
+		udp.Received += st.udp.Received
+		udp.Lost += st.udp.Lost
+		udp.Late += st.udp.Late
+		udp.Reordered += st.udp.Reordered
+		udp.Duplicates += st.udp.Duplicates
+		for i := range o.w.conns {
+			jitter += o.w.conns[i].jitter
+			sockets++
+		}
+		last = max(last, st.lastDone)
+	}
+	window := ctl.mEnd - ctl.mStart
+	if cfg.Count > 0 {
+		window = max(last-ctl.start, 1)
+	}
+	res.Seconds = float64(window) / 1e9
+	res.MsgsPerSec = float64(res.Messages) / res.Seconds
+	res.MBPerSec = float64(res.Bytes) / res.Seconds / 1e6
+	res.Latency = summarize(hist)
+	if cfg.Network == "udp" {
+		if udp.Sent > 0 {
+			udp.LossPercent = 100 * float64(udp.Lost) / float64(udp.Sent)
+		}
+		if sockets > 0 {
+			udp.JitterUs = jitter / float64(sockets) / 1e3
+		}
+		res.UDP = &udp
+	}
+	res.Client = cpu.result(cfg.Workers, res.MsgsPerSec)
+	return res
+}
+
+// frameName names the framing the way the servers' --framing flag does,
+// with its parameter.
+func frameName(cfg *Config) string {
+	lay, err := newLayout(cfg.Frame)
+	if err != nil {
+		return string(cfg.Frame.Kind)
+	}
+	switch {
+	case lay.header > 0:
+		return fmt.Sprintf("length/%d", lay.header)
+	case lay.fixed > 0:
+		return fmt.Sprintf("fixed/%d", lay.fixed)
+	}
+	return string(lay.kind)
+}
