@@ -1,0 +1,31 @@
+package gnetengine
+
+import "github.com/panjf2000/gnet/v2"
+
+// datagram echoes one UDP datagram if it holds exactly one frame. gnet
+// hands each datagram to OnTraffic whole, in a read buffer larger than
+// UDPBuffer (see udpBufferHeadroom), and Write sends it back to its
+// sender with sendto(2).
+func (s *server) datagram(c gnet.Conn) gnet.Action {
+	d, _ := c.Peek(-1)
+	n := len(d)
+	s.stats.BytesIn.Add(uint64(n))
+	if n > s.cfg.UDPBuffer {
+		s.stats.Truncated.Add(1)
+		s.cfg.Logger.Debug("datagram over the UDP buffer; dropped", "len", n, "buffer", s.cfg.UDPBuffer)
+		return gnet.None
+	}
+	if k, err := s.codec.Next(d); err != nil || k != n || n == 0 {
+		s.stats.FrameErrors.Add(1)
+		s.cfg.Logger.Debug("datagram is not one frame; dropped", "len", n, "frame", k, "err", err)
+		return gnet.None
+	}
+	if _, err := c.Write(d); err != nil {
+		s.stats.IO.Add(1)
+		s.cfg.Logger.Debug("sendto failed", "remote", c.RemoteAddr().String(), "err", err)
+		return gnet.None
+	}
+	s.stats.Frames.Add(1)
+	s.stats.BytesOut.Add(uint64(n))
+	return gnet.None
+}
