@@ -76,24 +76,24 @@ type server struct {
 	reserved *reservation
 
 	// Set in OnBoot, before ready is closed.
-	eng     gnet.Engine
-	addr    net.Addr
-	report  sockopt.Report
-	bootErr error
+	eng       gnet.Engine
+	addr      net.Addr
+	report    sockopt.Report
+	bootErr   error
 	ready     chan struct{} // closed by the first OnTick: every loop is serving
 	readyOnce sync.Once
 
 	ran    chan struct{} // closed when gnet.Run has returned
 	runErr error         // gnet.Run's result, written before ran is closed
 
-	clock    atomic.Int64 // wall time in ns, refreshed by OnTick
+	clock      atomic.Int64 // wall time in ns, refreshed by OnTick
 	draining   atomic.Bool  // Shutdown has begun
 	drainStart atomic.Int64 // s.clock when Shutdown began
-	forced   atomic.Bool  // Shutdown's context ended: no more flushing
+	forced     atomic.Bool  // Shutdown's context ended: no more flushing
 
 	mu      sync.Mutex
-	conns   map[*conn]struct{} // open TCP connections
-	drained chan struct{}      // closed when conns is empty while draining
+	conns   map[*conn]struct{}  // open TCP connections
+	drained chan struct{}       // closed when conns is empty while draining
 	flushes map[*flush]struct{} // close-time flushes still holding a dup fd
 
 	stopMu  sync.Mutex // serialises Shutdown
