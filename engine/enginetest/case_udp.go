@@ -10,15 +10,17 @@ import (
 	"github.com/rawnet/rawnet/frame"
 )
 
-// UDP sizes and waits. Loopback may drop a datagram under memory
+// UDP sizes and attempts. Loopback may drop a datagram under memory
 // pressure, so each wait for an echo is retried a few times.
 const (
 	udpClients   = 3
 	udpDatagrams = 40
 	udpMaxSize   = 8 << 10
-	udpWait      = time.Second
 	udpAttempts  = 5
 )
+
+// udpWait is how long one attempt waits for an echo or a counter.
+func udpWait() time.Duration { return patience / 10 }
 
 // udpDial returns a UDP socket connected to srv, closed when the case
 // ends; being connected, it receives datagrams from srv only.
@@ -42,7 +44,7 @@ func udpEcho(c *net.UDPConn, msg []byte, stale func([]byte) bool) error {
 		if _, err := c.Write(msg); err != nil {
 			return fmt.Errorf("send %d bytes: %w", len(msg), err)
 		}
-		deadline := time.Now().Add(udpWait)
+		deadline := time.Now().Add(udpWait())
 		for {
 			if err := c.SetReadDeadline(deadline); err != nil {
 				return err
@@ -61,7 +63,7 @@ func udpEcho(c *net.UDPConn, msg []byte, stale func([]byte) bool) error {
 			return fmt.Errorf("receive echo of %d bytes: %w", len(msg), last)
 		}
 	}
-	return fmt.Errorf("no echo of %d bytes in %d attempts of %v: %w", len(msg), udpAttempts, udpWait, last)
+	return fmt.Errorf("no echo of %d bytes in %d attempts of %v: %w", len(msg), udpAttempts, udpWait(), last)
 }
 
 // udpDropped sends msg until srv's stats satisfy counted, then checks
@@ -73,7 +75,7 @@ func udpDropped(t tb, srv engine.Server, c *net.UDPConn, msg []byte, what string
 		if _, err := c.Write(msg); err != nil {
 			t.Fatalf("%s: send %d bytes: %v", what, len(msg), err)
 		}
-		ok = pollUntil(udpWait, func() bool { return counted(srv.Stats()) })
+		ok = pollUntil(udpWait(), func() bool { return counted(srv.Stats()) })
 	}
 	if !ok {
 		t.Errorf("%s: not counted after %d attempts; stats %+v", what, udpAttempts, srv.Stats())

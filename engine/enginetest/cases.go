@@ -18,6 +18,8 @@ func cases() []testCase {
 		testCase{"backpressure", backpressureCase},
 		testCase{"maxconns", maxConnsCase},
 		testCase{"idle", idleCase},
+		testCase{"writetimeout", writeTimeoutCase},
+		testCase{"emfile", emfileCase},
 		testCase{"shutdown", shutdownCase},
 		testCase{"shutdown/deadline", shutdownDeadlineCase},
 		testCase{"restart", restartCase},

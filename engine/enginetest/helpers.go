@@ -17,15 +17,19 @@ import (
 	"github.com/rawnet/rawnet/engine"
 )
 
-// Waits. patience bounds any wait for something that must happen; it is
-// generous because the suite runs under -race on loaded machines, and a
-// passing run never waits for it. quiet is how long a wait for something
-// that must not happen (an echo of a dropped datagram) lasts.
+// Waits. quiet is how long a wait for something that must not happen
+// (an echo of a dropped datagram) lasts; pollStep is the pause between
+// two looks at a condition.
 const (
-	patience = 10 * time.Second
 	quiet    = 300 * time.Millisecond
 	pollStep = 5 * time.Millisecond
 )
+
+// patience bounds any wait for something that must happen. It is generous
+// because the suite runs under -race on loaded machines, and a passing run
+// never waits for it; it is a variable so that the package's own tests,
+// which expect failures, can shorten it.
+var patience = 10 * time.Second
 
 // start starts e with cfg, logging to t, and shuts it down when the case
 // ends.

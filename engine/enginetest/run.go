@@ -29,6 +29,7 @@ type testCase struct {
 // Option adjusts how Run treats an engine.
 type Option struct {
 	limitation *limitation
+	only       []string // cases to run; the package's own tests use it
 }
 
 // limitation is a case an engine is known to fail, and why.
@@ -57,40 +58,71 @@ func Cases() []string {
 
 // Run runs every case of the suite against e, each as a subtest named as
 // Cases lists it. Cases run one after another because one of them measures
-// the process heap.
+// the process heap and another lowers the process's descriptor limit.
 func Run(t *testing.T, e engine.Engine, opts ...Option) {
 	t.Helper()
-	limits := make(map[string]string)
-	known := make(map[string]bool)
-	for _, name := range Cases() {
-		known[name] = true
-	}
-	for _, o := range opts {
-		if l := o.limitation; l != nil {
-			if !known[l.name] {
-				t.Errorf("enginetest: limitation names unknown case %q; Cases lists the valid names", l.name)
-				continue
-			}
-			limits[l.name] = l.reason
-		}
+	limits, selected, errs := parseOptions(opts)
+	for _, err := range errs {
+		t.Errorf("%v", err)
 	}
 	for _, c := range cases() {
+		if selected != nil && !selected[c.name] {
+			continue
+		}
 		t.Run(c.name, func(t *testing.T) {
 			reason, limited := limits[c.name]
 			if !limited {
 				c.run(t, e)
 				return
 			}
-			r := runRecorded(c, e)
-			if !r.Failed() {
-				t.Errorf("limitation %q no longer holds; remove it", c.name)
-				return
-			}
-			t.Logf("known limitation of %s: %s: %s", e.Name(), c.name, reason)
-			for _, m := range r.messages() {
-				t.Logf("%s", m)
-			}
+			runLimited(t, e, c, reason)
 		})
+	}
+}
+
+// parseOptions returns the declared limitations by case name, the cases
+// to run (nil for all), and an error for each option naming no case.
+func parseOptions(opts []Option) (limits map[string]string, selected map[string]bool, errs []error) {
+	known := make(map[string]bool)
+	for _, name := range Cases() {
+		known[name] = true
+	}
+	limits = make(map[string]string)
+	for _, o := range opts {
+		if l := o.limitation; l != nil {
+			if !known[l.name] {
+				errs = append(errs, fmt.Errorf("enginetest: limitation names unknown case %q; Cases lists the valid names", l.name))
+				continue
+			}
+			limits[l.name] = l.reason
+		}
+		for _, name := range o.only {
+			if !known[name] {
+				errs = append(errs, fmt.Errorf("enginetest: unknown case %q", name))
+				continue
+			}
+			if selected == nil {
+				selected = make(map[string]bool)
+			}
+			selected[name] = true
+		}
+	}
+	return limits, selected, errs
+}
+
+// runLimited runs c, declared a known limitation of e, against a
+// recorder: the case's failures are logged to t, and t fails if there
+// were none.
+func runLimited(t tb, e engine.Engine, c testCase, reason string) {
+	t.Helper()
+	r := runRecorded(c, e)
+	if !r.Failed() {
+		t.Errorf("limitation %q no longer holds; remove it", c.name)
+		return
+	}
+	t.Logf("known limitation of %s: %s: %s", e.Name(), c.name, reason)
+	for _, m := range r.messages() {
+		t.Logf("%s", m)
 	}
 }
 
@@ -119,10 +151,15 @@ func (r *recorder) call(f func()) {
 	<-done
 }
 
+// only returns an Option that runs just the named cases.
+func only(names ...string) Option {
+	return Option{only: names}
+}
+
 // String names the option for test output.
 func (o Option) String() string {
 	if o.limitation != nil {
 		return fmt.Sprintf("Limitation(%q, %q)", o.limitation.name, o.limitation.reason)
 	}
-	return "Option{}"
+	return fmt.Sprintf("only(%q)", o.only)
 }

@@ -1,0 +1,173 @@
+package enginetest
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/std"
+)
+
+// TestMain fails the package if a case leaves a goroutine behind.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// misconfigured is an engine that edits the Config it is started with,
+// standing in for an engine that ignores a setting.
+type misconfigured struct {
+	engine.Engine
+	edit func(*engine.Config)
+}
+
+// Start starts the wrapped engine with the edited config.
+func (m misconfigured) Start(cfg engine.Config) (engine.Server, error) {
+	m.edit(&cfg)
+	return m.Engine.Start(cfg)
+}
+
+// findCase returns the case called name.
+func findCase(t *testing.T, name string) testCase {
+	t.Helper()
+	for _, c := range cases() {
+		if c.name == name {
+			return c
+		}
+	}
+	t.Fatalf("no case %q", name)
+	return testCase{}
+}
+
+func TestCasesNamedOnce(t *testing.T) {
+	seen := make(map[string]bool)
+	for _, name := range Cases() {
+		if name == "" || seen[name] {
+			t.Errorf("case name %q empty or repeated", name)
+		}
+		seen[name] = true
+	}
+}
+
+func TestParseOptions(t *testing.T) {
+	tests := []struct {
+		name       string
+		opts       []Option
+		wantLimits map[string]string
+		wantErrs   int
+	}{
+		{name: "none", wantLimits: map[string]string{}},
+		{
+			name:       "known case",
+			opts:       []Option{Limitation("idle", "no timers")},
+			wantLimits: map[string]string{"idle": "no timers"},
+		},
+		{
+			name:       "unknown case",
+			opts:       []Option{Limitation("idel", "typo")},
+			wantLimits: map[string]string{},
+			wantErrs:   1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			limits, _, errs := parseOptions(tt.opts)
+			if len(errs) != tt.wantErrs {
+				t.Errorf("errors %v, want %d", errs, tt.wantErrs)
+			}
+			if len(limits) != len(tt.wantLimits) {
+				t.Errorf("limits %v, want %v", limits, tt.wantLimits)
+			}
+			for k, v := range tt.wantLimits {
+				if limits[k] != v {
+					t.Errorf("limits[%q] = %q, want %q", k, limits[k], v)
+				}
+			}
+		})
+	}
+}
+
+func TestRecorder(t *testing.T) {
+	var order []string
+	c := testCase{name: "fatal", run: func(t tb, e engine.Engine) {
+		t.Cleanup(func() { order = append(order, "first registered") })
+		t.Cleanup(func() {
+			order = append(order, "second registered")
+			t.Fatalf("fatal in cleanup")
+		})
+		t.Fatalf("stop here")
+		order = append(order, "after Fatalf")
+	}}
+	r := runRecorded(c, nil)
+	if !r.Failed() {
+		t.Errorf("Failed() = false after Fatalf")
+	}
+	if got, want := strings.Join(order, ", "), "second registered, first registered"; got != want {
+		t.Errorf("ran %q, want %q", got, want)
+	}
+	if got := strings.Join(r.messages(), "|"); got != "stop here|fatal in cleanup" {
+		t.Errorf("messages %q", got)
+	}
+	p := runRecorded(testCase{name: "panic", run: func(t tb, e engine.Engine) { panic("boom") }}, nil)
+	if !p.Failed() || !strings.Contains(strings.Join(p.messages(), ""), "panic: boom") {
+		t.Errorf("panic not recorded as a failure: %q", p.messages())
+	}
+}
+
+func TestLimitationStillFailing(t *testing.T) {
+	outer := &recorder{}
+	failing := testCase{name: "failing", run: func(t tb, e engine.Engine) { t.Errorf("the reason") }}
+	runLimited(outer, std.Engine{}, failing, "known")
+	if outer.Failed() {
+		t.Errorf("a limitation that still fails failed the suite: %q", outer.messages())
+	}
+	got := strings.Join(outer.messages(), "\n")
+	if !strings.Contains(got, "known limitation of std: failing: known") || !strings.Contains(got, "the reason") {
+		t.Errorf("log %q lacks the limitation or its failure", got)
+	}
+}
+
+func TestLimitationNoLongerHolds(t *testing.T) {
+	outer := &recorder{}
+	runLimited(outer, std.Engine{}, findCase(t, "badheader/length8"), "fixed since")
+	if !outer.Failed() || !strings.Contains(strings.Join(outer.messages(), ""), `limitation "badheader/length8" no longer holds; remove it`) {
+		t.Errorf("a limitation that passes did not fail the suite: %q", outer.messages())
+	}
+}
+
+// TestCatchesMisconfiguredEngine checks that cases fail for an engine
+// that ignores the setting they test.
+func TestCatchesMisconfiguredEngine(t *testing.T) {
+	defer func(p time.Duration) { patience = p }(patience)
+	patience = time.Second
+	tests := []struct {
+		name string
+		edit func(*engine.Config)
+	}{
+		{name: "maxconns", edit: func(c *engine.Config) { c.MaxConns = 0 }},
+		{name: "idle", edit: func(c *engine.Config) { c.IdleTimeout = 0 }},
+		{name: "writetimeout", edit: func(c *engine.Config) { c.WriteTimeout = 0 }},
+		{name: "oversized/line", edit: func(c *engine.Config) { c.Frame.Max = 0 }},
+		{name: "udp/truncated", edit: func(c *engine.Config) { c.UDPBuffer = 0 }},
+		{name: "udp/length", edit: func(c *engine.Config) { c.Frame.Kind = "" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runRecorded(findCase(t, tt.name), misconfigured{Engine: std.Engine{}, edit: tt.edit})
+			if !r.Failed() {
+				t.Errorf("case passed for an engine that ignores its setting")
+			}
+		})
+	}
+}
+
+// TestRunSelected runs two cases through Run, one declared a limitation
+// it still has.
+func TestRunSelected(t *testing.T) {
+	e := misconfigured{Engine: std.Engine{}, edit: func(c *engine.Config) { c.MaxConns = 0 }}
+	defer func(p time.Duration) { patience = p }(patience)
+	patience = time.Second
+	Run(t, e, only("badheader/length8", "maxconns"), Limitation("maxconns", "this engine ignores MaxConns"))
+}
