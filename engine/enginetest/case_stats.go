@@ -1,6 +1,8 @@
 package enginetest
 
 import (
+	"net/netip"
+
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/sockopt"
@@ -44,6 +46,26 @@ func statsCase(t tb, e engine.Engine) {
 	waitStats(t, srv, "Active not back to 0 after the client closed", func(s engine.Stats) bool { return s.Active == 0 })
 	if s := srv.Stats(); s.Errors != (engine.ErrorStats{}) {
 		t.Errorf("errors counted for a well-behaved client: %+v", s.Errors)
+	}
+}
+
+// loopbackCase checks that a server started with the default address
+// listens on loopback only, for TCP and UDP: an echo service on a public
+// address is a reflection vector, so going wider must be asked for.
+func loopbackCase(t tb, e engine.Engine) {
+	for _, network := range []string{"tcp", "udp"} {
+		addr := start(t, e, engine.Config{Network: network}).Addr()
+		ap, err := netip.ParseAddrPort(addr.String())
+		if err != nil {
+			t.Errorf("%s: Addr() = %v: %v", network, addr, err)
+			continue
+		}
+		if !ap.Addr().IsLoopback() || ap.Port() == 0 {
+			t.Errorf("%s: default Addr() = %v, want a loopback address with the port the kernel chose", network, addr)
+		}
+		if addr.Network() != network {
+			t.Errorf("%s: Addr().Network() = %q", network, addr.Network())
+		}
 	}
 }
 

@@ -109,7 +109,12 @@ func udpEchoCase(t tb, e engine.Engine) {
 			sent := make(map[string]bool)
 			stale := func(p []byte) bool { return sent[string(p)] }
 			for j := range udpDatagrams {
+				// Each datagram differs from the ones before, so that
+				// a stale echo is never mistaken for the awaited one.
 				msg := g.frame(logUniform(g.rng, 1, udpMaxSize))
+				for sent[string(msg)] {
+					msg = g.frame(len(msg) + 1)
+				}
 				if err := udpEcho(c, msg, stale); err != nil {
 					t.Errorf("client %d, datagram %d (seed %d): %v", i, j, seed, err)
 					return

@@ -24,6 +24,7 @@ func cases() []testCase {
 		testCase{"shutdown/deadline", shutdownDeadlineCase},
 		testCase{"restart", restartCase},
 		testCase{"stats", statsCase},
+		testCase{"loopback", loopbackCase},
 		testCase{"sockopts", sockoptsCase},
 		testCase{"udp/echo", udpEchoCase},
 		testCase{"udp/truncated", udpTruncatedCase},

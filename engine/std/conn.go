@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -44,6 +45,7 @@ func (s *server) serve(c *net.TCPConn) {
 	defer s.untrack(c)
 	defer c.Close()
 	remote := c.RemoteAddr().String()
+	defer s.recoverConn(remote)
 	rc, err := c.SyscallConn()
 	if err != nil {
 		s.stats.IO.Add(1)
@@ -204,6 +206,16 @@ func (cn *conn) grow(filled bool) bool {
 	copy(nb, cn.buf[:cn.end])
 	cn.buf = nb
 	return true
+}
+
+// recoverConn turns a panic while serving one connection into the end of
+// that connection, logged with its stack, instead of the end of the
+// process.
+func (s *server) recoverConn(remote string) {
+	if p := recover(); p != nil {
+		s.stats.IO.Add(1)
+		s.cfg.Logger.Error("panic serving connection", "remote", remote, "panic", p, "stack", string(debug.Stack()))
+	}
 }
 
 // fail counts and logs why the connection is being closed.

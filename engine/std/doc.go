@@ -10,6 +10,9 @@
 // the input buffer, which grows only while a frame is incomplete and never
 // past max(frame limit, min(write limit, 64 KiB)).
 //
+// Config.Loops, Balance and Threads do not apply to TCP here: the Go
+// runtime spreads connection goroutines over its threads.
+//
 // UDP: Config.Loops sockets share one port through SO_REUSEPORT, each read by
 // its own goroutine; the kernel spreads datagrams among them by a hash of the
 // source address (socket(7)), so each sender is served in order.

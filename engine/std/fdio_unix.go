@@ -15,7 +15,10 @@ func readFD(fd uintptr, p []byte) (int, error) {
 	}
 }
 
-// writeFD is write(2) on a non-blocking socket, retried on EINTR.
+// writeFD is write(2) on a non-blocking socket, retried on EINTR. A write
+// to a connection the peer reset fails with EPIPE and raises SIGPIPE,
+// which the Go runtime ignores for descriptors other than 1 and 2
+// (os/signal, "SIGPIPE"), as package net relies on too.
 func writeFD(fd uintptr, p []byte) (int, error) {
 	for {
 		n, err := syscall.Write(int(fd), p)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -94,23 +96,39 @@ func (s *server) serveUDP(u *net.UDPConn) {
 			log.Debug("datagram truncated, dropped", "remote", from.String(), "buffer", len(buf))
 			continue
 		}
-		d := buf[:n]
-		if k, err := s.codec.Next(d); err != nil || k != n || n == 0 {
-			s.stats.FrameErrors.Add(1)
-			log.Debug("datagram is not exactly one frame, dropped", "remote", from.String(),
-				"bytes", n, "frame_bytes", k, "err", err)
-			continue
+		if !s.datagram(u, buf[:n], from) {
+			return
 		}
-		m, err := u.WriteToUDPAddrPort(d, from)
-		s.stats.BytesOut.Add(uint64(m))
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			s.stats.IO.Add(1)
-			log.Debug("UDP write failed", "remote", from.String(), "err", err)
-			continue
-		}
-		s.stats.Frames.Add(1)
 	}
+}
+
+// datagram echoes d to from if it is exactly one frame, and counts it.
+// It reports false once the socket is closed. A panic ends the datagram,
+// logged with its stack, not the process.
+func (s *server) datagram(u *net.UDPConn, d []byte, from netip.AddrPort) (open bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.stats.IO.Add(1)
+			s.cfg.Logger.Error("panic serving datagram", "remote", from.String(), "panic", p, "stack", string(debug.Stack()))
+			open = true
+		}
+	}()
+	if k, err := s.codec.Next(d); err != nil || k != len(d) || len(d) == 0 {
+		s.stats.FrameErrors.Add(1)
+		s.cfg.Logger.Debug("datagram is not exactly one frame, dropped", "remote", from.String(),
+			"bytes", len(d), "frame_bytes", k, "err", err)
+		return true
+	}
+	m, err := u.WriteToUDPAddrPort(d, from)
+	s.stats.BytesOut.Add(uint64(m))
+	if err != nil {
+		if errors.Is(err, net.ErrClosed) {
+			return false
+		}
+		s.stats.IO.Add(1)
+		s.cfg.Logger.Debug("UDP write failed", "remote", from.String(), "err", err)
+		return true
+	}
+	s.stats.Frames.Add(1)
+	return true
 }
