@@ -23,6 +23,11 @@ const (
 	// just before a bad one could be lost without this wait.
 	lingerTimeout = 2 * time.Second
 	lingerBytes   = 1 << 20
+
+	// drainQuiet is how long a connection must stay quiet after Shutdown
+	// began before it counts as drained, polled every drainPoll.
+	drainQuiet = 200 * time.Millisecond
+	drainPoll  = 5 * time.Millisecond
 )
 
 // end says why a connection stopped being served.
@@ -97,6 +102,8 @@ func (c *conn) run() end {
 			return endIdle
 		case err != nil:
 			return c.ioError(err)
+		case n == 0 && s.isDraining() && c.drainWait():
+			continue
 		case n == 0:
 			if stop > start {
 				log.Debug("connection ended inside a frame", "fd", c.fd, "dropped", stop-start)
@@ -195,6 +202,37 @@ func (c *conn) linger() {
 			return
 		}
 		discarded += n
+	}
+}
+
+// drainWait is called when read returned 0 while Shutdown drains. After
+// shutdown(SHUT_RD) read returns 0 whenever the receive queue is empty,
+// even though input arriving later is still queued and readable, so a peer
+// still sending would be cut off. drainWait polls the socket's queues
+// (SIOCINQ and SIOCOUTQ, tcp(7)) and reports true as soon as input is
+// waiting. It reports false, drained, once the peer has closed its side
+// (the socket left ESTABLISHED), or once the echo has left the send queue
+// and no input came for drainQuiet; and when Shutdown forces connections
+// shut. An echo stuck in the send queue because the peer does not read
+// keeps the connection open until Shutdown's context ends.
+func (c *conn) drainWait() bool {
+	quietSince := time.Now()
+	for {
+		if n, err := unix.IoctlGetInt(c.fd, unix.SIOCINQ); err != nil || n > 0 {
+			return err == nil
+		}
+		info, err := unix.GetsockoptTCPInfo(c.fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+		if err != nil || info.State != unix.BPF_TCP_ESTABLISHED || c.s.isForced() {
+			return false
+		}
+		if n, err := unix.IoctlGetInt(c.fd, unix.SIOCOUTQ); err != nil {
+			return false
+		} else if n > 0 {
+			quietSince = time.Now()
+		} else if time.Since(quietSince) >= drainQuiet {
+			return false
+		}
+		time.Sleep(drainPoll)
 	}
 }
 

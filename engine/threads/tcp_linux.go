@@ -41,7 +41,6 @@ type tcpServer struct {
 
 	shutdownMu   sync.Mutex
 	shutdownDone bool
-	shutdownErr  error
 }
 
 func startTCP(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
@@ -72,6 +71,13 @@ func startTCP(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 
 // listen starts listening and records the bound address and options.
 func (s *tcpServer) listen() error {
+	// Linux clones an accepted socket from its listener, TCP_NODELAY and
+	// keepalive included (inet_csk_clone_lock), so the per-connection
+	// options go on the listener too and the report shows what
+	// connections get; serve sets them again on each connection.
+	if err := s.cfg.Sockopts.ApplyConn(s.lfd); err != nil {
+		return err
+	}
 	if err := unix.Listen(s.lfd, listenBacklog); err != nil {
 		return os.NewSyscallError("listen", err)
 	}
@@ -227,19 +233,16 @@ func (s *tcpServer) fail(fatal error) {
 	s.shutdown(ctx, fatal)
 }
 
-// shutdown runs stop once; later calls wait for it and return what the
-// first caller's Shutdown returned.
+// shutdown runs stop once; later calls wait for it and return nil, as
+// they force nothing closed.
 func (s *tcpServer) shutdown(ctx context.Context, fatal error) error {
 	s.shutdownMu.Lock()
 	defer s.shutdownMu.Unlock()
 	if s.shutdownDone {
-		return s.shutdownErr
+		return nil
 	}
 	err := s.stop(ctx)
 	s.shutdownDone = true
-	if fatal == nil {
-		s.shutdownErr = err
-	}
 	s.finish(fatal)
 	return err
 }
