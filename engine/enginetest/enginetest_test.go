@@ -65,6 +65,12 @@ func TestParseOptions(t *testing.T) {
 			wantLimits: map[string]string{"idle": "no timers"},
 		},
 		{
+			name:       "no reason",
+			opts:       []Option{Limitation("idle", "")},
+			wantLimits: map[string]string{},
+			wantErrs:   1,
+		},
+		{
 			name:       "unknown case",
 			opts:       []Option{Limitation("idel", "typo")},
 			wantLimits: map[string]string{},

@@ -94,6 +94,10 @@ func parseOptions(opts []Option) (limits map[string]string, selected map[string]
 				errs = append(errs, fmt.Errorf("enginetest: limitation names unknown case %q; Cases lists the valid names", l.name))
 				continue
 			}
+			if l.reason == "" {
+				errs = append(errs, fmt.Errorf("enginetest: limitation %q gives no reason", l.name))
+				continue
+			}
 			limits[l.name] = l.reason
 		}
 		for _, name := range o.only {

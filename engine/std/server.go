@@ -106,11 +106,15 @@ func (s *server) Shutdown(ctx context.Context) error {
 	default:
 	}
 	s.mu.Lock()
+	forced := len(s.conns) > 0
 	for c := range s.conns {
 		c.Close()
 	}
 	s.mu.Unlock()
 	<-s.done
+	if !forced {
+		return nil
+	}
 	return ctx.Err()
 }
 
