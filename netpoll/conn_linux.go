@@ -1,0 +1,149 @@
+//go:build linux
+
+package netpoll
+
+import (
+	"net/netip"
+
+	"golang.org/x/sys/unix"
+)
+
+// connState is where a connection is in its life. Only its loop reads or
+// writes it.
+type connState uint8
+
+const (
+	// stateOpen: reading and writing.
+	stateOpen connState = iota
+	// stateDraining: closed by the handler or by the peer's FIN; no more
+	// OnData, pending output is being flushed.
+	stateDraining
+	// stateLinger: output flushed and the write side shut down; input is
+	// read and discarded until the peer closes, so that closing with
+	// unread input does not turn the FIN into an RST that could destroy
+	// the reply in flight (RFC 1122, 4.2.2.13).
+	stateLinger
+	// stateDead: failed or timed out; waiting for the loop to release it.
+	stateDead
+	// stateClosed: released; OnClose has run.
+	stateClosed
+)
+
+// Conn flags.
+const (
+	flagPaused uint8 = 1 << iota // reading stopped by backpressure
+	flagEOF                      // the peer sent its FIN
+	flagAbort                    // close with an RST (SO_LINGER 0)
+	flagQueued                   // in the loop's settle list
+)
+
+// Conn is one TCP connection served by a Loop. It is kept small, because
+// an idle server holds one per connection: no buffer of its own while it
+// has neither a partial frame (input the handler left unconsumed) nor
+// output the socket did not take.
+//
+// Conn methods other than Loop must only be called from the owning loop's
+// goroutine: inside Handler callbacks or functions passed to Loop.Submit.
+// A Conn must not be used after OnClose returns, except for Loop.
+type Conn struct {
+	loop   *Loop
+	in     []byte    // unconsumed input, from the loop's pool; nil when none
+	out    *outQueue // unsent output; nil when none
+	ctx    any
+	err    error // why the connection is closing
+	remote netip.AddrPort
+	// lastActive is the loop time of the last read or write progress
+	// while open, and the time the close began once draining.
+	lastActive int64
+	deadline   int64 // timer heap key, valid while hidx >= 0
+	fd         int32
+	gen        uint32 // tells this connection's events from a reused fd's
+	hidx       int32  // index in the loop's timer heap, -1 if absent
+	events     Events // interest registered with epoll
+	state      connState
+	flags      uint8
+}
+
+// Write sends b, or queues what the socket did not take at once; b may be
+// reused as soon as Write returns. It returns len(b) and nil unless the
+// connection is closed or the send failed, in which case the connection
+// is closing and OnClose will report the error. Once queued output passes
+// Config.WriteLimit the loop stops reading from c until the queue drains
+// below half; Write itself never refuses data, so a handler that produces
+// output without reading input should watch OutboundBuffered.
+func (c *Conn) Write(b []byte) (int, error) {
+	if c.state != stateOpen {
+		return 0, ErrClosed
+	}
+	if len(b) == 0 {
+		return 0, nil
+	}
+	l := c.loop
+	if c.out == nil {
+		n, err := sendFD(int(c.fd), b)
+		if err != nil {
+			if err != unix.EAGAIN {
+				l.fail(c, "send", err)
+				return 0, c.err
+			}
+			n = 0
+		}
+		if n > 0 {
+			l.stats.bytesOut.Add(uint64(n))
+			c.lastActive = l.now
+		}
+		if n == len(b) {
+			return n, nil
+		}
+		l.queue(c, b[n:])
+		return len(b), nil
+	}
+	l.queue(c, b)
+	return len(b), nil
+}
+
+// Close closes c gracefully: OnData is not called again, pending output
+// is flushed, then the write side is shut down and c is closed once the
+// peer closes too, all within Config.CloseTimeout. OnClose receives nil.
+// It returns ErrClosed if c was already closing.
+func (c *Conn) Close() error {
+	return c.CloseWithError(nil)
+}
+
+// CloseWithError is Close, with err passed on to OnClose.
+func (c *Conn) CloseWithError(err error) error {
+	if c.state != stateOpen {
+		return ErrClosed
+	}
+	c.err = err
+	c.loop.startClose(c)
+	return nil
+}
+
+// Context returns the value last given to SetContext, or nil.
+func (c *Conn) Context() any { return c.ctx }
+
+// SetContext attaches v to c, typically in OnOpen, for the handler's own
+// per-connection state.
+func (c *Conn) SetContext(v any) { c.ctx = v }
+
+// RemoteAddr returns the peer's address, as accept(2) reported it.
+func (c *Conn) RemoteAddr() netip.AddrPort { return c.remote }
+
+// OutboundBuffered returns the bytes written to c that the socket has not
+// taken yet.
+func (c *Conn) OutboundBuffered() int {
+	if c.out == nil {
+		return 0
+	}
+	return c.out.n
+}
+
+// Fd returns c's socket descriptor, for setting socket options in OnOpen.
+// The loop owns it: reading, writing or closing it directly breaks the
+// loop's bookkeeping.
+func (c *Conn) Fd() int { return int(c.fd) }
+
+// Loop returns the loop that owns c. It may be called from any goroutine,
+// for example to hand work back to c's loop with Submit.
+func (c *Conn) Loop() *Loop { return c.loop }

@@ -1,0 +1,65 @@
+// Package netpoll is a small epoll reactor for building TCP and UDP servers:
+// event loops on locked OS threads, connections with write queues and
+// backpressure, per-loop timers and batched UDP. It knows nothing of
+// framing, flags or logging policy; a Handler decides what bytes mean.
+//
+// # The contract
+//
+// A Server runs Config.Loops loops. Each loop is one goroutine, locked to
+// its OS thread, that owns:
+//
+//   - a Poller: an epoll instance, level-triggered, plus an eventfd that
+//     other goroutines use to wake it;
+//   - the connections registered with it, in a slice indexed by fd, each
+//     tagged with a generation so that an event for a closed connection is
+//     never delivered to the next one that reuses its fd;
+//   - one read buffer (Config.ReadBuffer) shared by all its connections,
+//     a pool of buffers for partial input and unsent output, and a timer
+//     heap for idle, write and close deadlines;
+//   - its listener (one per loop with ReusePort, one in loop 0 otherwise)
+//     or, for UDP, one SO_REUSEPORT socket with its batch buffers.
+//
+// Nothing a loop owns is locked. So:
+//
+//   - Handler and PacketHandler callbacks run on the loop that owns the
+//     connection, one at a time per loop, and must not block. Different
+//     loops call the same Handler in parallel.
+//   - Conn and Packet methods may only be called on the owning loop: from
+//     its callbacks or from a function given to Loop.Submit. Conn.Loop and
+//     Loop.Submit are the only calls safe from any goroutine; Submit is how
+//     other goroutines reach a connection, as in
+//     c.Loop().Submit(func() { c.Write(msg) }).
+//   - Server methods are safe from any goroutine.
+//
+// Byte ownership:
+//
+//   - The data passed to OnData, and Packet.Data, belong to the loop and
+//     are valid only until the callback returns; they may be the loop's
+//     shared read buffer. OnData returns how many bytes it consumed; the
+//     loop keeps the rest (copying it out of the shared buffer) and hands
+//     it in again, followed by new input, on the next call.
+//   - Conn.Write sends at once and copies only what the socket did not
+//     take; its argument may be reused as soon as it returns. Writing the
+//     OnData slice itself, as an echo server does, copies nothing when the
+//     socket keeps up.
+//   - Packet.Reply references its argument when it lies within
+//     Packet.Data (the receive buffer stays untouched until the replies of
+//     its batch are sent) and copies anything else.
+//
+// Lifecycle of a TCP connection: OnOpen; OnData for each read; then, after
+// the peer's FIN, Close, an error or a timeout, exactly one OnClose once
+// the socket is closed. A graceful close flushes pending output, shuts
+// down the write side and waits (within Config.CloseTimeout) for the peer
+// to close, so unread input cannot turn the FIN into a reset. Past
+// Config.WriteLimit of queued output the loop stops reading the
+// connection until the queue drains below half. A panicking callback
+// closes its connection with an error wrapping ErrPanic; the server keeps
+// running.
+//
+// Shutdown stops accepting, gives every connection a last read, flushes
+// its output and closes it, then stops the loops and releases every
+// descriptor: epoll instances, eventfds, listeners and reserve fds.
+//
+// netpoll needs Linux; elsewhere Listen and ListenPacket return
+// ErrUnsupported.
+package netpoll

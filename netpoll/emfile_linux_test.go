@@ -1,0 +1,141 @@
+//go:build linux
+
+package netpoll
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// exhaustFDs lowers RLIMIT_NOFILE to just above the highest descriptor in
+// use and fills every free number below it, so that the next descriptor
+// the process asks for fails with EMFILE. The returned func undoes both.
+func exhaustFDs(t *testing.T) (restore func()) {
+	t.Helper()
+	var old unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
+		t.Fatal(err)
+	}
+	probe, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim := old
+	lim.Cur = uint64(probe) + 64
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	fillers := []int{probe}
+	for {
+		fd, err := unix.Dup(probe)
+		if err != nil {
+			break
+		}
+		fillers = append(fillers, fd)
+	}
+	return func() {
+		for _, fd := range fillers {
+			_ = unix.Close(fd)
+		}
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// rawClient is a blocking socket created before descriptors run out.
+func rawClient(t *testing.T) int {
+	t.Helper()
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = unix.Close(fd) })
+	tv := unix.NsecToTimeval(int64(10 * time.Second))
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		t.Fatal(err)
+	}
+	return fd
+}
+
+func connectRaw(t *testing.T, fd int, s *Server) {
+	t.Helper()
+	ap := netip.MustParseAddrPort(s.Addr().String())
+	if err := unix.Connect(fd, &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEMFILEShedsWithReserveFD(t *testing.T) {
+	s := startServer(t, newTestHandler(), Config{Loops: 1})
+	clients := []int{rawClient(t), rawClient(t), rawClient(t)}
+	restore := exhaustFDs(t)
+	for _, fd := range clients {
+		connectRaw(t, fd, s)
+	}
+	// Each queued connection is accepted with the reserve descriptor
+	// and closed at once: the client sees EOF, not a hang.
+	for _, fd := range clients {
+		n, err := unix.Read(fd, make([]byte, 1))
+		if err != nil && err != unix.ECONNRESET {
+			restore()
+			t.Fatalf("read on shed connection: %v", err)
+		}
+		if n > 0 {
+			restore()
+			t.Fatalf("shed connection received %d bytes", n)
+		}
+	}
+	restore()
+	if st := s.Stats(); st.AcceptErrors == 0 || st.Active != 0 {
+		t.Fatalf("stats %+v, want accept errors and no active connection", st)
+	}
+	// The reserve is back and the server serves again.
+	c := dial(t, s)
+	readFull(t, c, writeAll(t, c, "alive"))
+	done := make(chan int)
+	l := s.Loops()[0]
+	_ = l.Submit(func() { done <- l.ln.spare })
+	if spare := <-done; spare < 0 {
+		t.Fatal("reserve descriptor not reopened")
+	}
+}
+
+func TestEMFILEWithoutReservePausesListener(t *testing.T) {
+	s := startServer(t, newTestHandler(), Config{Loops: 1})
+	l := s.Loops()[0]
+	done := make(chan struct{})
+	_ = l.Submit(func() {
+		_ = closeFD(l.ln.spare)
+		l.ln.spare = -1
+		close(done)
+	})
+	<-done
+	client := rawClient(t)
+	restore := exhaustFDs(t)
+	connectRaw(t, client, s)
+	// With no reserve the listener is taken out of epoll for a while
+	// rather than reported, and failing, on every wait.
+	paused := false
+	deadline := time.Now().Add(10 * time.Second)
+	for !paused && time.Now().Before(deadline) {
+		ch := make(chan bool)
+		_ = l.Submit(func() { ch <- l.ln.pausedUntil != 0 })
+		paused = <-ch
+	}
+	restore()
+	if !paused {
+		t.Fatal("listener was not paused")
+	}
+	// Once descriptors are back the queued connection is served.
+	if _, err := unix.Write(client, []byte("late")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4)
+	if n, err := unix.Read(client, buf); err != nil || string(buf[:n]) != "late" {
+		t.Fatalf("read %q, %v; want the echo", buf[:n], err)
+	}
+}

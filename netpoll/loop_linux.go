@@ -1,0 +1,375 @@
+//go:build linux
+
+package netpoll
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Loop is one event loop: a Poller, the connections registered with it and
+// the buffers they share, all driven by one goroutine locked to its OS
+// thread. Only Submit and Index may be called from other goroutines.
+type Loop struct {
+	srv     *Server
+	idx     int
+	cfg     *Config
+	handler Handler       // TCP servers
+	packets PacketHandler // UDP servers
+	poller  *Poller
+
+	conns  []*Conn // by fd; a slice, not a map: fds are small and dense
+	nconns int
+	gen    uint32    // last generation handed to a connection
+	later  []*Conn   // connections to move on at the next safe point
+	timers timerHeap // connections with a deadline
+
+	readBuf []byte // shared by every connection of the loop
+	pool    bufPool
+	outFree []*outQueue
+	iov     []unix.Iovec // scratch for sendmsg
+	msg     unix.Msghdr
+	rsa     unix.RawSockaddrAny // scratch for accept4
+
+	ln  *listener  // the listening socket this loop accepts on, if any
+	udp *udpSocket // the UDP socket this loop serves, if any
+
+	epoch time.Time
+	now   int64 // nanoseconds since epoch, read once per iteration
+	spin  bool  // the last wait returned events: poll before blocking
+
+	draining       bool // the server is shutting down: finish, then close
+	drainSignalled bool
+	exiting        bool
+
+	// The inbox: work handed in by other goroutines, guarded by mu and
+	// announced with Poller.Wake.
+	mu                    sync.Mutex
+	closed                bool
+	tasks, spareTasks     []func()
+	incoming, spareIncome []pendingConn
+
+	stats counters
+	// load counts connections assigned to this loop, open or still in
+	// the inbox, for LeastConn.
+	load atomic.Int64
+}
+
+// pendingConn is an accepted socket on its way to another loop.
+type pendingConn struct {
+	fd   int
+	addr netip.AddrPort
+}
+
+func newLoop(s *Server, idx int) (*Loop, error) {
+	p, err := NewPoller()
+	if err != nil {
+		return nil, err
+	}
+	return &Loop{
+		srv:     s,
+		idx:     idx,
+		cfg:     &s.cfg,
+		poller:  p,
+		readBuf: make([]byte, s.cfg.ReadBuffer),
+		iov:     make([]unix.Iovec, 0, maxIOV),
+		epoch:   s.epoch,
+	}, nil
+}
+
+// Index returns the loop's position among its server's loops, from 0.
+func (l *Loop) Index() int { return l.idx }
+
+// Submit runs fn on the loop's goroutine, after the events being handled
+// now; it is how other goroutines reach a Conn (see Conn.Loop). It may be
+// called from any goroutine, including the loop's own. Wake-ups coalesce:
+// many Submits between two iterations cost one eventfd write. It returns
+// ErrClosed if the loop has stopped, in which case fn will not run.
+func (l *Loop) Submit(fn func()) error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return ErrClosed
+	}
+	l.tasks = append(l.tasks, fn)
+	// Wake under the lock: shutdown closes the inbox before the poller,
+	// so the eventfd cannot be closed, and its number reused, under a
+	// Wake in flight.
+	err := l.poller.Wake()
+	l.mu.Unlock()
+	return err
+}
+
+// handoff gives an accepted socket to l. It closes fd and returns false
+// if l has stopped.
+func (l *Loop) handoff(fd int, addr netip.AddrPort) bool {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		_ = closeFD(fd)
+		return false
+	}
+	l.incoming = append(l.incoming, pendingConn{fd, addr})
+	err := l.poller.Wake()
+	l.mu.Unlock()
+	if err != nil {
+		l.cfg.Logger.Error("netpoll: wake loop", "loop", l.idx, "err", err)
+	}
+	return true
+}
+
+// run is the loop: wait, dispatch, run handed-in work, expire timers. It
+// returns when the server stops it or epoll fails.
+func (l *Loop) run() error {
+	for !l.exiting {
+		n, woken, err := l.wait()
+		if err != nil {
+			return err
+		}
+		l.now = l.clock()
+		for i := 0; i < n; i++ {
+			l.dispatch(l.poller.Event(i))
+			if len(l.later) > 0 {
+				l.settle()
+			}
+		}
+		if woken {
+			l.runInbox()
+		}
+		l.expire()
+		if l.draining && !l.drainSignalled {
+			l.checkDrained()
+		}
+	}
+	return nil
+}
+
+// wait polls without blocking while the previous round found work, and
+// blocks only once a poll comes back empty. Under load this keeps the loop
+// off the blocking path, whose entersyscall/exitsyscall pair and, after a
+// long sleep, the search for a free P cost more than the poll itself (the
+// zero-timeout poll is a RawSyscall6, see Poller.Wait). On an idle server
+// the price is one empty poll per wake-up. BenchmarkEcho measures both
+// (see spinFirst).
+func (l *Loop) wait() (int, bool, error) {
+	if l.spin && spinFirst {
+		n, woken, err := l.poller.Wait(0)
+		if err != nil || n > 0 || woken {
+			return n, woken, err
+		}
+	}
+	l.now = l.clock()
+	n, woken, err := l.poller.Wait(l.timeout())
+	l.spin = n > 0 || woken
+	return n, woken, err
+}
+
+// spinFirst enables the non-blocking poll before each blocking wait. It
+// is a variable only so that benchmarks can compare both strategies.
+var spinFirst = true
+
+// timeout returns the epoll_wait timeout in milliseconds until the next
+// deadline, rounded up so that the loop never wakes just before it, or -1.
+func (l *Loop) timeout() int {
+	next := int64(-1)
+	if c := l.timers.first(); c != nil {
+		next = c.deadline
+	}
+	if l.ln != nil && l.ln.pausedUntil != 0 && (next < 0 || l.ln.pausedUntil < next) {
+		next = l.ln.pausedUntil
+	}
+	if next < 0 {
+		return -1
+	}
+	d := next - l.now
+	if d <= 0 {
+		return 0
+	}
+	return int(min((d+int64(time.Millisecond)-1)/int64(time.Millisecond), 1<<30))
+}
+
+func (l *Loop) clock() int64 { return int64(time.Since(l.epoch)) }
+
+// dispatch routes one event to the listener, the UDP socket or a
+// connection. Events for a connection closed earlier in the same round,
+// whose fd may already belong to a newer connection, are recognised by
+// their generation tag and dropped.
+func (l *Loop) dispatch(ev Event) {
+	if l.ln != nil && ev.FD == l.ln.fd {
+		l.accept()
+		return
+	}
+	if l.udp != nil && ev.FD == l.udp.fd {
+		l.udpEvent(ev.Flags)
+		return
+	}
+	if ev.FD >= len(l.conns) {
+		return
+	}
+	c := l.conns[ev.FD]
+	if c == nil || c.gen != ev.Tag {
+		return
+	}
+	l.connEvent(c, ev.Flags)
+}
+
+// runInbox opens handed-in connections, then runs submitted functions.
+func (l *Loop) runInbox() {
+	l.mu.Lock()
+	tasks, incoming := l.tasks, l.incoming
+	l.tasks, l.incoming = l.spareTasks, l.spareIncome
+	l.mu.Unlock()
+	for _, p := range incoming {
+		l.open(p.fd, p.addr)
+	}
+	for i, fn := range tasks {
+		tasks[i] = nil
+		l.runTask(fn)
+		if len(l.later) > 0 {
+			l.settle()
+		}
+	}
+	l.spareTasks, l.spareIncome = tasks[:0], incoming[:0]
+}
+
+func (l *Loop) runTask(fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.cfg.Logger.Error("netpoll: submitted function panicked", "loop", l.idx, "panic", r)
+		}
+	}()
+	fn()
+}
+
+// expire acts on due deadlines: connection timeouts, and resuming a
+// listener paused after fd exhaustion.
+func (l *Loop) expire() {
+	if l.ln != nil && l.ln.pausedUntil != 0 && l.now >= l.ln.pausedUntil {
+		l.resumeAccept()
+	}
+	for {
+		c := l.timers.first()
+		if c == nil || c.deadline > l.now {
+			break
+		}
+		at, reason := l.dueAt(c)
+		switch {
+		case at == 0:
+			l.timers.remove(c)
+		case at > l.now:
+			l.timers.set(c, at)
+		default:
+			l.timers.remove(c)
+			l.timedOut(c, reason)
+		}
+	}
+	if len(l.later) > 0 {
+		l.settle()
+	}
+}
+
+// settle moves on the connections queued by fail and startClose. It runs
+// between callbacks, never inside one, so a handler never sees OnClose
+// for a connection while it is still using it.
+func (l *Loop) settle() {
+	for i := 0; i < len(l.later); i++ {
+		c := l.later[i]
+		l.later[i] = nil
+		c.flags &^= flagQueued
+		l.advance(c)
+	}
+	l.later = l.later[:0]
+}
+
+// checkDrained reports the loop drained once nothing is left to finish.
+func (l *Loop) checkDrained() {
+	if l.nconns > 0 || (l.udp != nil && l.udp.pending() > 0) {
+		return
+	}
+	l.drainSignalled = true
+	l.srv.loopDrained()
+}
+
+// beginDrain starts a graceful shutdown of the loop's connections: each
+// open one gets a last read, so what its peer already sent is echoed,
+// then a graceful close; connections lingering after a close are closed
+// at once.
+func (l *Loop) beginDrain() {
+	l.draining = true
+	for _, c := range l.conns {
+		if c == nil {
+			continue
+		}
+		switch c.state {
+		case stateOpen:
+			if c.flags&flagPaused == 0 {
+				l.readConn(c)
+			}
+			if c.state == stateOpen {
+				c.err = ErrServerClosed
+				l.startClose(c)
+			}
+		case stateLinger:
+			l.release(c)
+		}
+	}
+	if l.udp != nil {
+		l.udpStopReading()
+	}
+	l.settle()
+	l.checkDrained()
+}
+
+// shutdown releases everything the loop holds once it has stopped: the
+// inbox is closed, queued work runs or is closed, connections are closed
+// with ErrServerClosed, and every descriptor is released.
+func (l *Loop) shutdown() error {
+	l.mu.Lock()
+	l.closed = true
+	tasks, incoming := l.tasks, l.incoming
+	l.tasks, l.incoming = nil, nil
+	l.mu.Unlock()
+	for _, fn := range tasks {
+		l.runTask(fn)
+	}
+	for _, p := range incoming {
+		_ = closeFD(p.fd)
+		l.load.Add(-1)
+		l.srv.active.Add(-1)
+	}
+	for _, c := range l.conns {
+		if c == nil || c.state == stateClosed {
+			continue
+		}
+		if c.err == nil || c.state == stateOpen {
+			c.err = ErrServerClosed
+		}
+		if c.out != nil {
+			c.flags |= flagAbort
+		}
+		l.release(c)
+	}
+	l.later = l.later[:0]
+	var errs []error
+	if l.ln != nil {
+		errs = append(errs, l.ln.close())
+	}
+	if l.udp != nil {
+		errs = append(errs, l.udp.close())
+	}
+	errs = append(errs, l.poller.Close())
+	return errors.Join(errs...)
+}
+
+// logPanic reports a recovered handler panic.
+func (l *Loop) logPanic(where string, r any) error {
+	err := fmt.Errorf("%w in %s: %v", ErrPanic, where, r)
+	l.cfg.Logger.Error("netpoll: handler panicked", "loop", l.idx, "callback", where, "panic", r)
+	return err
+}

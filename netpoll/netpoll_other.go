@@ -1,0 +1,147 @@
+//go:build !linux
+
+package netpoll
+
+import (
+	"context"
+	"net"
+	"net/netip"
+)
+
+// This file lets programs that import netpoll build on systems without
+// epoll: every entry point returns ErrUnsupported.
+
+// Events is a set of readiness flags.
+type Events uint32
+
+// Readiness flags, with their Linux values.
+const (
+	EventRead    Events = 0x1
+	EventWrite   Events = 0x4
+	EventReadHup Events = 0x2000
+	EventHup     Events = 0x10
+	EventErr     Events = 0x8
+)
+
+// Event is one readiness report.
+type Event struct {
+	FD    int
+	Tag   uint32
+	Flags Events
+}
+
+// Poller is unavailable without epoll.
+type Poller struct{}
+
+// NewPoller returns ErrUnsupported.
+func NewPoller() (*Poller, error) { return nil, ErrUnsupported }
+
+// Add returns ErrUnsupported.
+func (p *Poller) Add(fd int, tag uint32, ev Events) error { return ErrUnsupported }
+
+// Mod returns ErrUnsupported.
+func (p *Poller) Mod(fd int, tag uint32, ev Events) error { return ErrUnsupported }
+
+// Del returns ErrUnsupported.
+func (p *Poller) Del(fd int) error { return ErrUnsupported }
+
+// Wait returns ErrUnsupported.
+func (p *Poller) Wait(msec int) (int, bool, error) { return 0, false, ErrUnsupported }
+
+// Event returns the zero Event.
+func (p *Poller) Event(i int) Event { return Event{} }
+
+// Wake returns ErrUnsupported.
+func (p *Poller) Wake() error { return ErrUnsupported }
+
+// Close returns nil.
+func (p *Poller) Close() error { return nil }
+
+// Server is unavailable without epoll.
+type Server struct{}
+
+// Listen returns ErrUnsupported.
+func Listen(network, address string, h Handler, cfg Config) (*Server, error) {
+	return nil, ErrUnsupported
+}
+
+// ListenPacket returns ErrUnsupported.
+func ListenPacket(network, address string, h PacketHandler, cfg Config) (*Server, error) {
+	return nil, ErrUnsupported
+}
+
+// Addr returns nil.
+func (s *Server) Addr() net.Addr { return nil }
+
+// Loops returns nil.
+func (s *Server) Loops() []*Loop { return nil }
+
+// Stats returns zero counters.
+func (s *Server) Stats() Stats { return Stats{} }
+
+// Shutdown returns nil.
+func (s *Server) Shutdown(ctx context.Context) error { return nil }
+
+// Done returns a closed channel.
+func (s *Server) Done() <-chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}
+
+// Err returns ErrUnsupported.
+func (s *Server) Err() error { return ErrUnsupported }
+
+// Loop is unavailable without epoll.
+type Loop struct{}
+
+// Index returns 0.
+func (l *Loop) Index() int { return 0 }
+
+// Submit returns ErrUnsupported.
+func (l *Loop) Submit(fn func()) error { return ErrUnsupported }
+
+// Conn is unavailable without epoll.
+type Conn struct{}
+
+// Write returns ErrUnsupported.
+func (c *Conn) Write(b []byte) (int, error) { return 0, ErrUnsupported }
+
+// Close returns ErrUnsupported.
+func (c *Conn) Close() error { return ErrUnsupported }
+
+// CloseWithError returns ErrUnsupported.
+func (c *Conn) CloseWithError(err error) error { return ErrUnsupported }
+
+// Context returns nil.
+func (c *Conn) Context() any { return nil }
+
+// SetContext does nothing.
+func (c *Conn) SetContext(v any) {}
+
+// RemoteAddr returns the zero AddrPort.
+func (c *Conn) RemoteAddr() netip.AddrPort { return netip.AddrPort{} }
+
+// OutboundBuffered returns 0.
+func (c *Conn) OutboundBuffered() int { return 0 }
+
+// Fd returns -1.
+func (c *Conn) Fd() int { return -1 }
+
+// Loop returns nil.
+func (c *Conn) Loop() *Loop { return nil }
+
+// Packet is unavailable without epoll.
+type Packet struct{}
+
+// Data returns nil.
+func (p *Packet) Data() []byte { return nil }
+
+// From returns the zero AddrPort.
+func (p *Packet) From() netip.AddrPort { return netip.AddrPort{} }
+
+// Reply does nothing.
+func (p *Packet) Reply(b []byte) {}
+
+// Loop returns nil.
+func (p *Packet) Loop() *Loop { return nil }

@@ -1,0 +1,265 @@
+//go:build linux
+
+package netpoll
+
+import (
+	"encoding/binary"
+	"sync"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func newTestPoller(t *testing.T) *Poller {
+	t.Helper()
+	p, err := NewPoller()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return p
+}
+
+// socketpair returns a connected pair of non-blocking stream sockets.
+func socketpair(t *testing.T) (a, b int) {
+	t.Helper()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = unix.Close(fds[0])
+		_ = unix.Close(fds[1])
+	})
+	return fds[0], fds[1]
+}
+
+// waitEvents polls p once without blocking and returns the events.
+func waitEvents(t *testing.T, p *Poller) ([]Event, bool) {
+	t.Helper()
+	n, woken, err := p.Wait(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := make([]Event, n)
+	for i := range evs {
+		evs[i] = p.Event(i)
+	}
+	return evs, woken
+}
+
+func TestPollerAddModDel(t *testing.T) {
+	p := newTestPoller(t)
+	a, b := socketpair(t)
+	if err := p.Add(a, 7, EventRead); err != nil {
+		t.Fatal(err)
+	}
+	if evs, _ := waitEvents(t, p); len(evs) != 0 {
+		t.Fatalf("idle socket reported %+v", evs)
+	}
+	if _, err := unix.Write(b, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := waitEvents(t, p)
+	if len(evs) != 1 || evs[0].FD != a || evs[0].Tag != 7 || evs[0].Flags&EventRead == 0 {
+		t.Fatalf("after write got %+v, want read event for fd %d tag 7", evs, a)
+	}
+	// Level-triggered: still readable, still reported.
+	if evs, _ := waitEvents(t, p); len(evs) != 1 {
+		t.Fatalf("undrained socket reported %d events, want 1", len(evs))
+	}
+
+	if err := p.Mod(a, 8, EventWrite); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ = waitEvents(t, p)
+	if len(evs) != 1 || evs[0].Tag != 8 || evs[0].Flags&EventWrite == 0 || evs[0].Flags&EventRead != 0 {
+		t.Fatalf("after Mod(write) got %+v, want write-only event with tag 8", evs)
+	}
+
+	if err := p.Del(a); err != nil {
+		t.Fatal(err)
+	}
+	if evs, _ := waitEvents(t, p); len(evs) != 0 {
+		t.Fatalf("deleted fd reported %+v", evs)
+	}
+	if err := p.Del(a); err == nil {
+		t.Fatal("second Del succeeded, want ENOENT")
+	}
+}
+
+func TestPollerReadHup(t *testing.T) {
+	p := newTestPoller(t)
+	a, b := socketpair(t)
+	if err := p.Add(a, 1, EventRead|EventReadHup); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Shutdown(b, unix.SHUT_WR); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := waitEvents(t, p)
+	if len(evs) != 1 || evs[0].Flags&EventReadHup == 0 {
+		t.Fatalf("after peer SHUT_WR got %+v, want EPOLLRDHUP", evs)
+	}
+	if evs[0].Flags&EventHup != 0 {
+		t.Fatalf("half close reported EPOLLHUP: %+v", evs)
+	}
+	if err := unix.Close(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Shutdown(a, unix.SHUT_WR); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ = waitEvents(t, p)
+	if len(evs) != 1 || evs[0].Flags&EventHup == 0 {
+		t.Fatalf("after both sides shut down got %+v, want EPOLLHUP", evs)
+	}
+}
+
+func TestPollerWakeCoalesces(t *testing.T) {
+	p := newTestPoller(t)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 100 {
+				if err := p.Wake(); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// 800 Wakes, one write: the eventfd counter is 1.
+	var buf [8]byte
+	if _, err := unix.Read(p.wakefd, buf[:]); err != nil {
+		t.Fatal(err)
+	}
+	if n := binary.NativeEndian.Uint64(buf[:]); n != 1 {
+		t.Fatalf("eventfd counter %d after 800 Wakes, want 1", n)
+	}
+	// Put the wake-up back and let Wait consume it.
+	if _, err := unix.Write(p.wakefd, buf[:]); err != nil {
+		t.Fatal(err)
+	}
+	if evs, woken := waitEvents(t, p); !woken || len(evs) != 0 {
+		t.Fatalf("Wait after Wake: woken=%v events=%+v, want woken and no events", woken, evs)
+	}
+	if _, woken := waitEvents(t, p); woken {
+		t.Fatal("second Wait still woken")
+	}
+	// Re-armed: the next Wake writes again.
+	if err := p.Wake(); err != nil {
+		t.Fatal(err)
+	}
+	if _, woken := waitEvents(t, p); !woken {
+		t.Fatal("Wake after a drained wake-up was lost")
+	}
+}
+
+// TestPollerStaleEventAfterReuse shows why events carry a tag: epoll keys
+// registrations by open file, not by fd number (epoll(7), Q6), so a
+// registration outliving its fd number reports events under a number
+// that now names another socket. The tag tells the two apart.
+func TestPollerStaleEventAfterReuse(t *testing.T) {
+	p := newTestPoller(t)
+	old, oldPeer := socketpair(t)
+	if err := p.Add(old, 1, EventRead); err != nil {
+		t.Fatal(err)
+	}
+	// Keep the old file open through a duplicate, then free the number.
+	dup, err := unix.Dup(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = unix.Close(dup) })
+	if err := unix.Close(old); err != nil {
+		t.Fatal(err)
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = unix.Close(fds[0])
+		_ = unix.Close(fds[1])
+	})
+	reused := fds[0]
+	if reused != old {
+		t.Skipf("kernel gave fd %d, not the freed %d", reused, old)
+	}
+	if err := p.Add(reused, 2, EventRead); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := unix.Write(oldPeer, []byte("stale")); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := waitEvents(t, p)
+	if len(evs) != 1 || evs[0].FD != reused || evs[0].Tag != 1 {
+		t.Fatalf("got %+v, want one event for fd %d with the old tag 1", evs, reused)
+	}
+}
+
+func TestPollerEventListGrowsAndShrinks(t *testing.T) {
+	p := newTestPoller(t)
+	const n = 3 * initEvents
+	for i := range n {
+		a, b := socketpair(t)
+		if err := p.Add(a, uint32(i), EventRead); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := unix.Write(b, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for want := initEvents; want < n; want *= 2 {
+		if evs, _ := waitEvents(t, p); len(evs) != want {
+			t.Fatalf("Wait with %d slots returned %d events", want, len(evs))
+		}
+	}
+	if evs, _ := waitEvents(t, p); len(evs) != n {
+		t.Fatalf("grown list returned %d events, want %d", len(evs), n)
+	}
+	grown := len(p.events)
+	for i := 0; i < n; i++ {
+		_ = p.Del(p.Event(i).FD)
+	}
+	for range 8 {
+		waitEvents(t, p)
+	}
+	if len(p.events) >= grown || len(p.events) < minEvents {
+		t.Fatalf("idle list has %d slots, want fewer than %d and at least %d", len(p.events), grown, minEvents)
+	}
+}
+
+// BenchmarkPollerWaitZero compares a zero-timeout epoll_wait through
+// RawSyscall6 (what Wait does) with the same call through Syscall6, which
+// brackets it with the runtime's entersyscall/exitsyscall.
+func BenchmarkPollerWaitZero(b *testing.B) {
+	p, err := NewPoller()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	b.Run("raw", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := p.Wait(0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("syscall", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := unix.EpollWait(p.epfd, p.events, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

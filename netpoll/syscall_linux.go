@@ -1,0 +1,106 @@
+//go:build linux
+
+package netpoll
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// This file holds the raw system calls of the hot path. They go through
+// unix.Syscall rather than the x/sys wrappers for three reasons: unix.Write
+// cannot pass MSG_NOSIGNAL, unix.Accept4 allocates a Sockaddr per call, and
+// x/sys has no recvmmsg or sendmmsg at all (see udp_linux.go). Each wrapper
+// takes its buffer as an unsafe.Pointer and converts it to uintptr inside
+// the call expression, the one form unsafe.Pointer rule 4 guarantees keeps
+// the memory alive and in place for the duration of the call.
+
+// ignoringEINTR runs call until it fails with something other than EINTR
+// and returns its result as (n, nil) or (-1, errno). It is the one place
+// the package retries EINTR: a signal handler running while the thread
+// is in a system call makes the call fail with EINTR (signal(7)), and the
+// Go runtime sends signals to its threads (SIGURG for preemption, see
+// golang.org/issue/24543). close(2) is deliberately not retried: Linux
+// releases the descriptor even when close fails with EINTR.
+func ignoringEINTR(call func() (uintptr, unix.Errno)) (int, error) {
+	for {
+		r, errno := call()
+		if errno == unix.EINTR {
+			continue
+		}
+		if errno != 0 {
+			return -1, errno
+		}
+		return int(r), nil
+	}
+}
+
+// readFD reads into b.
+func readFD(fd int, b []byte) (int, error) {
+	p := unsafe.Pointer(unsafe.SliceData(b))
+	return ignoringEINTR(func() (uintptr, unix.Errno) {
+		r, _, e := unix.Syscall(unix.SYS_READ, uintptr(fd), uintptr(p), uintptr(len(b)))
+		return r, e
+	})
+}
+
+// sendFD writes b with MSG_NOSIGNAL, so that a write to a connection the
+// peer reset fails with EPIPE instead of raising SIGPIPE (send(2)). A Go
+// program would survive the signal anyway, because the runtime turns
+// SIGPIPE on descriptors other than 1 and 2 into a plain EPIPE (os/signal,
+// "SIGPIPE"), but not when built as a c-archive or c-shared library, and
+// the flag also spares the kernel the signal delivery.
+func sendFD(fd int, b []byte) (int, error) {
+	p := unsafe.Pointer(unsafe.SliceData(b))
+	return ignoringEINTR(func() (uintptr, unix.Errno) {
+		r, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(p), uintptr(len(b)), unix.MSG_NOSIGNAL, 0, 0)
+		return r, e
+	})
+}
+
+// sendmsgFD sends the iovecs msg points to with MSG_NOSIGNAL: writev(2)
+// with the flag send(2) has and writev lacks.
+func sendmsgFD(fd int, msg *unix.Msghdr) (int, error) {
+	p := unsafe.Pointer(msg)
+	return ignoringEINTR(func() (uintptr, unix.Errno) {
+		r, _, e := unix.Syscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(p), unix.MSG_NOSIGNAL)
+		return r, e
+	})
+}
+
+// accept4FD accepts a connection as non-blocking and close-on-exec, and
+// stores the peer address in *rsa.
+func accept4FD(fd int, rsa *unix.RawSockaddrAny) (int, error) {
+	p := unsafe.Pointer(rsa)
+	return ignoringEINTR(func() (uintptr, unix.Errno) {
+		l := uint32(unix.SizeofSockaddrAny)
+		lp := unsafe.Pointer(&l)
+		r, _, e := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), uintptr(p), uintptr(lp),
+			unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+		return r, e
+	})
+}
+
+// mmsgFD runs recvmmsg or sendmmsg (trap) over msgs.
+func mmsgFD(trap uintptr, fd int, msgs []unix.Mmsghdr) (int, error) {
+	p := unsafe.Pointer(unsafe.SliceData(msgs))
+	return ignoringEINTR(func() (uintptr, unix.Errno) {
+		// The fifth recvmmsg argument is the timeout: NULL, because its
+		// semantics are broken (recvmmsg(2), BUGS) and the socket is
+		// non-blocking anyway. sendmmsg ignores it.
+		r, _, e := unix.Syscall6(trap, uintptr(fd), uintptr(p), uintptr(len(msgs)), 0, 0, 0)
+		return r, e
+	})
+}
+
+// closeFD closes fd without retrying EINTR (see ignoringEINTR).
+func closeFD(fd int) error {
+	if fd < 0 {
+		return nil
+	}
+	if err := unix.Close(fd); err != nil {
+		return wrapSyscall("close", err)
+	}
+	return nil
+}

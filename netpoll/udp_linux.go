@@ -1,0 +1,269 @@
+//go:build linux
+
+package netpoll
+
+import (
+	"net/netip"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// UDP moves datagrams in batches with recvmmsg(2) and sendmmsg(2): one
+// system call per batch instead of one per datagram. golang.org/x/sys/unix
+// defines the Mmsghdr type but no function for either call (batch I/O for
+// the standard library is golang.org/issue/45886; x/net/ipv4 wraps them
+// internally), so they are issued with unix.Syscall6 over our own arrays.
+
+// udpRounds bounds the recvmmsg batches per readiness event, like the
+// TCP read budget.
+const udpRounds = 4
+
+// udpSocket is one loop's UDP socket with its batch arrays, all allocated
+// once: slot i of every array describes the i-th datagram of a batch.
+type udpSocket struct {
+	fd    int
+	size  int                   // bytes per slot
+	arena []byte                // batch × size receive buffers
+	names []unix.RawSockaddrAny // senders, filled by recvmmsg
+	iovs  []unix.Iovec
+	msgs  []unix.Mmsghdr
+
+	// Replies wait here until the batch that produced them is handled,
+	// then go out with sendmmsg. While any are pending the socket is not
+	// read, so the receive slots they point into stay intact.
+	replies []reply
+	sent    int    // replies[:sent] are done
+	extra   []byte // copies of reply payloads that are not in arena
+	siovs   []unix.Iovec
+	smsgs   []unix.Mmsghdr
+
+	reading bool // false once the server drains
+	events  Events
+	pkt     Packet
+}
+
+// reply is one datagram to send back to the sender in slot.
+type reply struct {
+	slot   int
+	off, n int
+	extra  bool // payload is extra[off:off+n], else arena[off:off+n]
+}
+
+func newUDPSocket(fd int, cfg *Config) *udpSocket {
+	batch, size := cfg.UDPBatch, cfg.UDPBuffer
+	u := &udpSocket{
+		fd:      fd,
+		size:    size,
+		arena:   make([]byte, batch*size),
+		names:   make([]unix.RawSockaddrAny, batch),
+		iovs:    make([]unix.Iovec, batch),
+		msgs:    make([]unix.Mmsghdr, batch),
+		siovs:   make([]unix.Iovec, batch),
+		smsgs:   make([]unix.Mmsghdr, batch),
+		reading: true,
+		events:  EventRead,
+	}
+	for i := range u.msgs {
+		u.iovs[i].Base = &u.arena[i*size]
+		u.iovs[i].SetLen(size)
+		h := &u.msgs[i].Hdr
+		h.Name = (*byte)(unsafe.Pointer(&u.names[i]))
+		h.Iov = &u.iovs[i]
+		h.SetIovlen(1)
+	}
+	return u
+}
+
+func (u *udpSocket) pending() int { return len(u.replies) - u.sent }
+
+func (u *udpSocket) close() error {
+	err := closeFD(u.fd)
+	u.fd = -1
+	return err
+}
+
+// Packet is one received datagram, valid only during OnPacket.
+type Packet struct {
+	loop *Loop
+	slot int
+	data []byte
+}
+
+// Data returns the datagram's payload. It points into the loop's receive
+// buffers: valid until OnPacket returns, and it may be passed to Reply.
+func (p *Packet) Data() []byte { return p.data }
+
+// From returns the sender's address.
+func (p *Packet) From() netip.AddrPort { return addrPort(&p.loop.udp.names[p.slot]) }
+
+// Reply queues b as a datagram to the sender. Replies go out together,
+// with one sendmmsg per batch, after the handler has seen every datagram
+// of the batch. b is not copied when it lies within Data, so echoing
+// Data, or part of it, is free; any other b is copied and may be reused
+// at once.
+func (p *Packet) Reply(b []byte) {
+	u := p.loop.udp
+	r := reply{slot: p.slot, n: len(b)}
+	if off, ok := u.arenaOffset(b); ok {
+		r.off = off
+	} else {
+		r.off, r.extra = len(u.extra), true
+		u.extra = append(u.extra, b...)
+	}
+	u.replies = append(u.replies, r)
+}
+
+// Loop returns the loop that received the datagram.
+func (p *Packet) Loop() *Loop { return p.loop }
+
+// arenaOffset reports whether b lies within the receive buffers, and
+// where.
+func (u *udpSocket) arenaOffset(b []byte) (int, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(u.arena)))
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	if p < start || p+uintptr(len(b)) > start+uintptr(len(u.arena)) {
+		return 0, false
+	}
+	return int(p - start), true
+}
+
+// udpEvent handles readiness of the loop's UDP socket.
+func (l *Loop) udpEvent(ev Events) {
+	u := l.udp
+	if ev&EventErr != 0 {
+		// Reading SO_ERROR clears it, or a level-triggered EPOLLERR
+		// would be reported forever.
+		_, _ = unix.GetsockoptInt(u.fd, unix.SOL_SOCKET, unix.SO_ERROR)
+	}
+	if u.pending() > 0 && l.flushReplies() {
+		l.udpInterest()
+	}
+	if ev&EventRead != 0 && u.reading && u.pending() == 0 {
+		l.readPackets()
+	}
+}
+
+// readPackets receives up to udpRounds batches, hands each datagram to
+// the handler and sends the replies of each batch before reading the
+// next.
+func (l *Loop) readPackets() {
+	u := l.udp
+	for range udpRounds {
+		for i := range u.msgs {
+			u.msgs[i].Hdr.Namelen = unix.SizeofSockaddrAny
+			u.msgs[i].Hdr.Flags = 0
+		}
+		n, err := mmsgFD(unix.SYS_RECVMMSG, u.fd, u.msgs)
+		if err != nil {
+			if err != unix.EAGAIN {
+				l.cfg.Logger.Warn("netpoll: recvmmsg", "loop", l.idx, "err", wrapSyscall("recvmmsg", err))
+			}
+			return
+		}
+		for i := range n {
+			m := &u.msgs[i]
+			// The kernel cut a datagram longer than the slot and says so
+			// in msg_flags (recvmsg(2), MSG_TRUNC): never deliver it.
+			if m.Hdr.Flags&unix.MSG_TRUNC != 0 {
+				l.stats.truncated.Add(1)
+				continue
+			}
+			l.stats.datagrams.Add(1)
+			l.stats.bytesIn.Add(uint64(m.Len))
+			u.pkt = Packet{loop: l, slot: i, data: u.arena[i*u.size : i*u.size+int(m.Len)]}
+			l.callPacket(&u.pkt)
+		}
+		u.pkt = Packet{}
+		if !l.flushReplies() {
+			l.udpInterest()
+			return
+		}
+		if n < len(u.msgs) {
+			return
+		}
+	}
+}
+
+func (l *Loop) callPacket(p *Packet) {
+	defer func() {
+		if r := recover(); r != nil {
+			_ = l.logPanic("OnPacket", r)
+		}
+	}()
+	l.packets.OnPacket(p)
+}
+
+// flushReplies sends pending replies in batches. It returns false if the
+// socket's send buffer filled up (EAGAIN): the rest waits for EPOLLOUT.
+// A reply the kernel refuses for another reason is dropped and counted.
+func (l *Loop) flushReplies() bool {
+	u := l.udp
+	for u.sent < len(u.replies) {
+		k := min(len(u.replies)-u.sent, len(u.smsgs))
+		for j := range k {
+			r := &u.replies[u.sent+j]
+			src := u.arena
+			if r.extra {
+				src = u.extra
+			}
+			u.siovs[j] = unix.Iovec{}
+			if r.n > 0 {
+				u.siovs[j].Base = &src[r.off]
+			}
+			u.siovs[j].SetLen(r.n)
+			h := &u.smsgs[j].Hdr
+			h.Name = (*byte)(unsafe.Pointer(&u.names[r.slot]))
+			h.Namelen = u.msgs[r.slot].Hdr.Namelen
+			h.Iov = &u.siovs[j]
+			h.SetIovlen(1)
+		}
+		n, err := mmsgFD(unix.SYS_SENDMMSG, u.fd, u.smsgs[:k])
+		if err != nil {
+			if err == unix.EAGAIN {
+				return false
+			}
+			// sendmmsg fails as a whole only when its first message
+			// fails (sendmmsg(2), RETURN VALUE): skip that one.
+			l.stats.dropped.Add(1)
+			u.sent++
+			continue
+		}
+		for j := range n {
+			l.stats.bytesOut.Add(uint64(u.smsgs[j].Len))
+		}
+		u.sent += n
+	}
+	u.replies, u.sent, u.extra = u.replies[:0], 0, u.extra[:0]
+	return true
+}
+
+// udpInterest registers what the UDP socket waits for: room to send while
+// replies are pending, else datagrams while reading.
+func (l *Loop) udpInterest() {
+	u := l.udp
+	var want Events
+	switch {
+	case u.pending() > 0:
+		want = EventWrite
+	case u.reading:
+		want = EventRead
+	}
+	if want == u.events {
+		return
+	}
+	if err := l.poller.Mod(u.fd, 0, want); err != nil {
+		l.cfg.Logger.Error("netpoll: udp interest", "loop", l.idx, "err", err)
+		return
+	}
+	u.events = want
+}
+
+// udpStopReading stops reading datagrams; pending replies still go out.
+func (l *Loop) udpStopReading() {
+	l.udp.reading = false
+	l.udpInterest()
+}
