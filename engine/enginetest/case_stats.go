@@ -44,8 +44,12 @@ func statsCase(t tb, e engine.Engine) {
 		})
 	c.Close()
 	waitStats(t, srv, "Active not back to 0 after the client closed", func(s engine.Stats) bool { return s.Active == 0 })
-	if s := srv.Stats(); s.Errors != (engine.ErrorStats{}) {
-		t.Errorf("errors counted for a well-behaved client: %+v", s.Errors)
+	// Backpressure is flow control, not a failure: a client that reads
+	// concurrently may still fill the server's send buffer for a moment.
+	errs := srv.Stats().Errors
+	errs.Backpressure = 0
+	if errs != (engine.ErrorStats{}) {
+		t.Errorf("errors counted for a well-behaved client: %+v", errs)
 	}
 }
 

@@ -58,7 +58,9 @@ func Cases() []string {
 
 // Run runs every case of the suite against e, each as a subtest named as
 // Cases lists it. Cases run one after another because one of them measures
-// the process heap and another lowers the process's descriptor limit.
+// the process heap and another (emfile) lowers the process's descriptor
+// limit for a moment; for the same reason the test calling Run must not
+// run in parallel with tests that open files.
 func Run(t *testing.T, e engine.Engine, opts ...Option) {
 	t.Helper()
 	limits, selected, errs := parseOptions(opts)
