@@ -85,6 +85,10 @@ type Config struct {
 	// Count mode, every message is echoed; the connections stay open
 	// until it returns. The matrix samples server memory here.
 	Hold func(ctx context.Context) error
+	// Window, when set, is called as the measurement starts (end false)
+	// and as it ends (end true), from Run's goroutine, right where the
+	// client's own CPU is sampled: the matrix samples the server there.
+	Window func(end bool)
 	// Progress, when set, is called about every ProgressInterval from a
 	// goroutine of its own with running totals.
 	Progress func(Progress)

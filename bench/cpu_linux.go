@@ -10,13 +10,19 @@ type cpuWindow struct {
 }
 
 // begin takes the first sample.
-func (c *cpuWindow) begin(ctl *control) {
+func (c *cpuWindow) begin(ctl *control, hook func(bool)) {
+	if hook != nil {
+		hook(false)
+	}
 	u, s, err := cpuTime()
 	c.user0, c.sys0, c.wall0, c.ok = u, s, ctl.clock.now(), err == nil
 }
 
 // end takes the second sample.
-func (c *cpuWindow) end(ctl *control) {
+func (c *cpuWindow) end(ctl *control, hook func(bool)) {
+	if hook != nil {
+		defer hook(true)
+	}
 	u, s, err := cpuTime()
 	c.user1, c.sys1, c.wall1 = u, s, ctl.clock.now()
 	c.ok = c.ok && err == nil

@@ -142,10 +142,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Count == 0 {
 		sleepUntil(ctl, ctl.mStart)
 	}
-	cpu.begin(ctl)
+	cpu.begin(ctl, cfg.Window)
 	if cfg.Count == 0 {
 		sleepUntil(ctl, ctl.mEnd)
-		cpu.end(ctl)
+		cpu.end(ctl, cfg.Window)
 	}
 	var outs []workerOut
 	for range workers {
@@ -157,7 +157,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 	if cfg.Count > 0 {
-		cpu.end(ctl)
+		cpu.end(ctl, cfg.Window)
 	}
 	if firstErr == nil && cfg.Hold != nil {
 		firstErr = cfg.Hold(ctx)

@@ -1,0 +1,93 @@
+// Package matrix runs rawnet's engines side by side: it starts one server
+// process per engine (plus the C reference), pins servers and client to
+// separate CPUs, runs every cell of connections x sizes x depth against
+// every engine with the order rotating, repeats each cell, and measures
+// the servers from /proc while the load generator measures the traffic.
+package matrix
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// Config describes a matrix. Fields left zero take the defaults of
+// Default, which is what `make bench` runs.
+type Config struct {
+	// BinDir holds echo-tcp and echo-udp, and receives echo-cref.
+	BinDir string
+	// Engines to run; nil means every engine echo-tcp --list-engines
+	// names. The C reference is added unless NoCRef is set.
+	Engines []string
+	// NoCRef leaves the C reference server out.
+	NoCRef bool
+	// Conns, Sizes and Depths span the TCP cells.
+	Conns, Sizes, Depths []int
+	// UDPConns, UDPSize and UDPDepth span the UDP cells; UDPConns nil
+	// means no UDP cell.
+	UDPConns []int
+	UDPSize  int
+	UDPDepth int
+	// Duration and Warmup are per run.
+	Duration, Warmup time.Duration
+	// Repeats is how many times each cell runs per engine.
+	Repeats int
+	// IdleConns is the number of idle connections of the memory phase;
+	// 0 skips it.
+	IdleConns int
+	// ServerCPUs and ClientCPUs pin the two sides; nil leaves that side
+	// unpinned.
+	ServerCPUs, ClientCPUs []int
+	// LogDir receives each server's stderr.
+	LogDir string
+	// Progress, when set, is told about each step as it starts.
+	Progress func(Progress)
+	// Log, when set, receives notes as they happen.
+	Log io.Writer
+}
+
+// Progress reports where a matrix is.
+type Progress struct {
+	// Done and Total count steps: idle phases and runs.
+	Done, Total int
+	// Label says what runs now.
+	Label string
+}
+
+// Default returns the matrix `make bench` runs: a few minutes on two cores.
+func Default() Config {
+	return Config{
+		BinDir:    "bin",
+		Conns:     []int{1, 50},
+		Sizes:     []int{64, 1024},
+		Depths:    []int{1, 16},
+		UDPConns:  []int{50},
+		UDPSize:   64,
+		UDPDepth:  1,
+		Duration:  2 * time.Second,
+		Warmup:    500 * time.Millisecond,
+		Repeats:   3,
+		IdleConns: 10000,
+	}
+}
+
+// validate rejects a config that cannot run.
+func (c Config) validate() error {
+	if len(c.Conns) == 0 || len(c.Sizes) == 0 || len(c.Depths) == 0 {
+		return fmt.Errorf("matrix: conns, sizes and depths need at least one value each")
+	}
+	for _, v := range [][]int{c.Conns, c.Sizes, c.Depths, c.UDPConns} {
+		for _, x := range v {
+			if x <= 0 {
+				return fmt.Errorf("matrix: conns, sizes and depths must be positive")
+			}
+		}
+	}
+	if c.Repeats <= 0 || c.Duration <= 0 || c.Warmup < 0 || c.IdleConns < 0 {
+		return fmt.Errorf("matrix: repeats and duration must be positive, warmup and idle conns not negative")
+	}
+	if len(c.UDPConns) > 0 && (c.UDPSize <= 0 || c.UDPDepth <= 0) {
+		return fmt.Errorf("matrix: UDP size and depth must be positive")
+	}
+	return nil
+}

@@ -1,0 +1,91 @@
+package matrix
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rawnet/rawnet/bench/cref"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// fakeBinDir builds the C reference into a temporary bin folder and puts
+// beside it an echo-tcp script that lists two engines and serves both with
+// the reference server, so the matrix runs end to end without the Go
+// servers being built.
+func fakeBinDir(t *testing.T) string {
+	t.Helper()
+	if _, err := cref.Compiler(); errors.Is(err, cref.ErrNoCompiler) {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := cref.Build(ctx, filepath.Join(dir, "echo-fake")); err != nil {
+		t.Fatal(err)
+	}
+	script := `#!/bin/sh
+if [ "$1" = "--list-engines" ]; then echo std; echo other; exit 0; fi
+exec "$(dirname "$0")/echo-fake" --addr 127.0.0.1:0
+`
+	if err := os.WriteFile(filepath.Join(dir, "echo-tcp"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestRunEndToEnd(t *testing.T) {
+	bin := fakeBinDir(t)
+	var steps []Progress
+	cfg := Config{
+		BinDir: bin, Conns: []int{1, 4}, Sizes: []int{64}, Depths: []int{2},
+		Duration: 150 * time.Millisecond, Warmup: 20 * time.Millisecond, Repeats: 2, IdleConns: 200,
+		LogDir:   t.TempDir(),
+		Progress: func(p Progress) { steps = append(steps, p) },
+	}
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// std, other and cref on 2 cells, twice, plus 3 idle phases.
+	if len(res.Runs) != 12 || len(res.Idle) != 3 || len(steps) != 15 || steps[14].Total != 15 {
+		t.Fatalf("%d runs, %d idle, %d steps; want 12, 3, 15", len(res.Runs), len(res.Idle), len(steps))
+	}
+	for _, r := range res.Runs {
+		if r.Error != "" {
+			t.Fatalf("run failed: %+v", r)
+		}
+		if r.Client.Messages == 0 || r.Server.RSS == 0 || r.Server.Threads != 1 {
+			t.Fatalf("run not measured: %+v %+v", r.Client, r.Server)
+		}
+	}
+	for _, i := range res.Idle {
+		if i.Error != "" || i.RSSAfter == 0 {
+			t.Fatalf("idle phase failed: %+v", i)
+		}
+	}
+	if len(res.Summaries) != 6 || res.Meta.Reference != cref.Name || res.Meta.EngineList[0] != Baseline {
+		t.Fatalf("summaries %d, reference %q, engines %v", len(res.Summaries), res.Meta.Reference, res.Meta.EngineList)
+	}
+	for _, e := range res.Engines {
+		if e.Error != "" || len(e.Exit) == 0 {
+			t.Fatalf("server %s did not stop cleanly: %+v", e.Name, e)
+		}
+	}
+}
+
+func TestRunNeedsBinaries(t *testing.T) {
+	cfg := Default()
+	cfg.BinDir = t.TempDir()
+	cfg.IdleConns = 0
+	if _, err := Run(context.Background(), cfg); err == nil {
+		t.Fatal("Run without binaries succeeded")
+	}
+}

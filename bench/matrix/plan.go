@@ -1,0 +1,72 @@
+package matrix
+
+import "fmt"
+
+// Cell is one workload of the matrix: every engine runs it.
+type Cell struct {
+	// Network is "tcp" or "udp".
+	Network string `json:"network"`
+	// Conns is the number of connections or UDP sockets.
+	Conns int `json:"conns"`
+	// Size is the message size in bytes.
+	Size int `json:"size"`
+	// Depth is the number of messages in flight per connection.
+	Depth int `json:"depth"`
+}
+
+// String names the cell, as in "tcp c50 s64 d16".
+func (c Cell) String() string {
+	return fmt.Sprintf("%s c%d s%d d%d", c.Network, c.Conns, c.Size, c.Depth)
+}
+
+// Step is one run of the matrix: one engine on one cell, one repeat.
+type Step struct {
+	Cell   Cell
+	Engine string
+	// Repeat counts from 0.
+	Repeat int
+}
+
+// Cells lists every TCP cell of conns x sizes x depths, in that nesting
+// order.
+func Cells(network string, conns, sizes, depths []int) []Cell {
+	var out []Cell
+	for _, c := range conns {
+		for _, s := range sizes {
+			for _, d := range depths {
+				out = append(out, Cell{Network: network, Conns: c, Size: s, Depth: d})
+			}
+		}
+	}
+	return out
+}
+
+// Plan orders the runs: for each cell, for each repeat, every engine once.
+// The engine order rotates by one from one block to the next, so that no
+// engine always runs first (on a cold cache) or last (after the others
+// heated the machine), and every ratio between engines is taken from runs
+// seconds apart rather than minutes, when the shared machine may have
+// drifted. Engines that cannot run a cell (skip returns true) are left out
+// of its blocks.
+func Plan(cells []Cell, engines []string, repeats int, skip func(Cell, string) bool) []Step {
+	var out []Step
+	block := 0
+	for _, cell := range cells {
+		var es []string
+		for _, e := range engines {
+			if skip == nil || !skip(cell, e) {
+				es = append(es, e)
+			}
+		}
+		if len(es) == 0 {
+			continue
+		}
+		for r := range repeats {
+			for i := range es {
+				out = append(out, Step{Cell: cell, Engine: es[(block+i)%len(es)], Repeat: r})
+			}
+			block++
+		}
+	}
+	return out
+}

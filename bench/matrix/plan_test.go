@@ -1,0 +1,76 @@
+package matrix
+
+import (
+	"math"
+	"testing"
+)
+
+func TestPlanRotatesEngines(t *testing.T) {
+	cells := Cells("tcp", []int{1, 50}, []int{64}, []int{1, 16})
+	engines := []string{"std", "epoll", "gnet", "cref"}
+	steps := Plan(cells, engines, 3, nil)
+	if want := len(cells) * len(engines) * 3; len(steps) != want {
+		t.Fatalf("%d steps, want %d", len(steps), want)
+	}
+	firsts := map[string]int{}
+	for b := 0; b < len(steps); b += len(engines) {
+		block := steps[b : b+len(engines)]
+		seen := map[string]bool{}
+		for _, s := range block {
+			if s.Cell != block[0].Cell || s.Repeat != block[0].Repeat {
+				t.Fatalf("block %d mixes cells or repeats: %+v", b/len(engines), block)
+			}
+			if seen[s.Engine] {
+				t.Fatalf("block %d runs %s twice", b/len(engines), s.Engine)
+			}
+			seen[s.Engine] = true
+		}
+		firsts[block[0].Engine]++
+		if b > 0 && steps[b-len(engines)].Engine == block[0].Engine {
+			t.Fatalf("block %d starts with the same engine as the one before", b/len(engines))
+		}
+	}
+	// 12 blocks over 4 engines: each engine leads 3 of them.
+	for _, e := range engines {
+		if firsts[e] != 3 {
+			t.Fatalf("engine %s leads %d blocks, want 3 (%v)", e, firsts[e], firsts)
+		}
+	}
+}
+
+func TestPlanSkips(t *testing.T) {
+	cells := append(Cells("tcp", []int{1}, []int{64}, []int{1}), Cell{Network: "udp", Conns: 50, Size: 64, Depth: 1})
+	steps := Plan(cells, []string{"std", "cref"}, 2, func(c Cell, e string) bool { return c.Network == "udp" && e == "cref" })
+	udp := 0
+	for _, s := range steps {
+		if s.Cell.Network == "udp" {
+			udp++
+			if s.Engine == "cref" {
+				t.Fatal("skipped engine planned")
+			}
+		}
+	}
+	if len(steps) != 6 || udp != 2 {
+		t.Fatalf("%d steps, %d udp; want 6 and 2", len(steps), udp)
+	}
+}
+
+func TestNewStat(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []float64
+		want Stat
+	}{
+		{name: "odd", in: []float64{3, 1, 2}, want: Stat{Median: 2, Min: 1, Max: 3, Spread: 100, N: 3}},
+		{name: "even", in: []float64{4, 1, 2, 3}, want: Stat{Median: 2.5, Min: 1, Max: 4, Spread: 120, N: 4}},
+		{name: "nan ignored", in: []float64{math.NaN(), 5}, want: Stat{Median: 5, Min: 5, Max: 5, N: 1}},
+		{name: "empty", in: nil, want: Stat{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := NewStat(tt.in); got != tt.want {
+				t.Fatalf("NewStat(%v) = %+v, want %+v", tt.in, got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,152 @@
+package matrix
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/rawnet/rawnet/bench"
+	"github.com/rawnet/rawnet/bench/proc"
+	"golang.org/x/sys/unix"
+)
+
+// run runs one step and measures the server around the client's
+// measurement window.
+func (m *runner) run(ctx context.Context, st Step) RunResult {
+	out := RunResult{Cell: st.Cell, Engine: st.Engine, Repeat: st.Repeat}
+	s := m.servers[st.Cell.Network+"/"+st.Engine]
+	if s == nil || !s.alive() {
+		out.Error = "server is not running"
+		return out
+	}
+	var before, after proc.Sample
+	var sampleErr error
+	cfg := bench.Config{
+		Network:  st.Cell.Network,
+		Addr:     s.addr,
+		Conns:    st.Cell.Conns,
+		Sizes:    bench.Sizes{Values: []int{st.Cell.Size}},
+		Depth:    st.Cell.Depth,
+		Duration: m.cfg.Duration,
+		Warmup:   m.cfg.Warmup,
+		Workers:  max(len(m.cfg.ClientCPUs), 1),
+		HoldCPU:  true,
+		Window: func(end bool) {
+			smp, err := proc.Read(s.pid())
+			if err != nil && sampleErr == nil {
+				sampleErr = err
+			}
+			if end {
+				after = smp
+			} else {
+				before = smp
+			}
+		},
+	}
+	if len(m.cfg.ClientCPUs) == 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	res, err := bench.Run(ctx, cfg)
+	out.Client = res
+	if err != nil {
+		out.Error = err.Error()
+		if !s.alive() {
+			out.Error = fmt.Sprintf("server exited (%v): %v", s.err(), err)
+		}
+		return out
+	}
+	if sampleErr != nil {
+		out.Error = fmt.Sprintf("reading server counters: %v", sampleErr)
+		return out
+	}
+	out.Server = serverMetrics(before, after, res.MsgsPerSec)
+	return out
+}
+
+// serverMetrics turns two samples taken around a measurement into rates
+// per message. Rates (per second of the samples' own interval) are divided
+// by the client's messages per second, so a sample taken a few ms late
+// does not skew the figure.
+func serverMetrics(before, after proc.Sample, msgsPerSec float64) ServerMetrics {
+	d := after.Sub(before)
+	sm := ServerMetrics{RSS: after.RSS, HWM: after.HWM, Threads: after.Threads}
+	if d.Wall <= 0 {
+		return sm
+	}
+	sm.CPUUtil = d.CPU.Seconds() / d.Wall.Seconds()
+	if msgsPerSec > 0 {
+		sm.CPUUsPerMsg = sm.CPUUtil / msgsPerSec * 1e6
+		sm.SyscallsPerMsg = float64(d.Syscalls) / d.Wall.Seconds() / msgsPerSec
+	}
+	return sm
+}
+
+// idle opens IdleConns connections to s, echoes once on each, and reads
+// the server's memory while they are open.
+func (m *runner) idle(ctx context.Context, s *server) IdleResult {
+	out := IdleResult{Engine: s.engine, Conns: m.cfg.IdleConns}
+	before, err := proc.Read(s.pid())
+	if err != nil {
+		out.Error = err.Error()
+		return out
+	}
+	var during proc.Sample
+	cfg := bench.Config{
+		Addr:    s.addr,
+		Conns:   m.cfg.IdleConns,
+		Count:   1,
+		Workers: max(len(m.cfg.ClientCPUs), 1),
+		Timeout: 10 * time.Second,
+		Hold: func(context.Context) error {
+			during, err = proc.Read(s.pid())
+			return err
+		},
+	}
+	if _, err := bench.Run(ctx, cfg); err != nil {
+		out.Error = err.Error()
+		return out
+	}
+	out.RSSBefore, out.RSSAfter, out.Threads = before.RSS, during.RSS, during.Threads
+	out.BytesPerConn = float64(during.RSS-before.RSS) / float64(m.cfg.IdleConns)
+	return out
+}
+
+// meta describes this machine.
+func meta(cfg Config, start time.Time) Meta {
+	host, _ := os.Hostname()
+	var uts unix.Utsname
+	kernel := ""
+	if unix.Uname(&uts) == nil {
+		kernel = unix.ByteSliceToString(uts.Sysname[:]) + " " + unix.ByteSliceToString(uts.Release[:])
+	}
+	return Meta{
+		Start:      start.UTC().Format(time.RFC3339),
+		Host:       host,
+		Kernel:     kernel,
+		CPU:        cpuModel(),
+		CPUs:       runtime.NumCPU(),
+		GoVersion:  runtime.Version(),
+		ServerCPUs: proc.FormatCPUList(cfg.ServerCPUs),
+		ClientCPUs: proc.FormatCPUList(cfg.ClientCPUs),
+		Duration:   cfg.Duration.Seconds(),
+		Warmup:     cfg.Warmup.Seconds(),
+		Repeats:    cfg.Repeats,
+	}
+}
+
+// cpuModel reads the CPU model name from /proc/cpuinfo.
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}

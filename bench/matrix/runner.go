@@ -1,0 +1,273 @@
+package matrix
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rawnet/rawnet/bench/cref"
+	"github.com/rawnet/rawnet/bench/proc"
+)
+
+// Baseline is the engine every other is compared with.
+const Baseline = "std"
+
+// stopTimeout bounds a server's drain after SIGTERM.
+const stopTimeout = 10 * time.Second
+
+// runner holds a matrix while it runs.
+type runner struct {
+	cfg     Config
+	res     *Results
+	servers map[string]*server // by network + "/" + engine
+	done    int
+	total   int
+}
+
+// Run runs the matrix cfg describes and returns what it measured. Runs
+// that fail (verification errors, a server that died) are recorded in the
+// results and counted; Run returns an error only when the matrix cannot
+// run at all, or when ctx ends it.
+func Run(ctx context.Context, cfg Config) (*Results, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	m := &runner{cfg: cfg, res: &Results{}, servers: map[string]*server{}}
+	start := time.Now()
+	m.res.Meta = meta(cfg, start)
+	if err := m.prepareClient(); err != nil {
+		return nil, err
+	}
+	tcpEngines, udpEngines, err := m.engines(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer m.stopAll(context.WithoutCancel(ctx))
+	if err := m.startAll(tcpEngines, udpEngines); err != nil {
+		return nil, err
+	}
+	names := slices.Clone(tcpEngines)
+	for _, e := range udpEngines {
+		if !slices.Contains(names, e) {
+			names = append(names, e)
+		}
+	}
+	m.res.Meta.EngineList = names
+
+	cells := Cells("tcp", cfg.Conns, cfg.Sizes, cfg.Depths)
+	if len(udpEngines) > 0 {
+		for _, c := range cfg.UDPConns {
+			cells = append(cells, Cell{Network: "udp", Conns: c, Size: cfg.UDPSize, Depth: cfg.UDPDepth})
+		}
+	}
+	m.res.Meta.Cells = cells
+	steps := Plan(cells, names, cfg.Repeats, func(c Cell, e string) bool { return m.servers[c.Network+"/"+e] == nil })
+	m.total = len(steps)
+	if cfg.IdleConns > 0 {
+		m.total += len(tcpEngines)
+		for _, e := range tcpEngines {
+			if err := ctx.Err(); err != nil {
+				return m.res, err
+			}
+			m.step("idle " + e)
+			m.res.Idle = append(m.res.Idle, m.idle(ctx, m.servers["tcp/"+e]))
+		}
+	}
+	position := 0
+	for i, st := range steps {
+		if err := ctx.Err(); err != nil {
+			return m.res, err
+		}
+		if i > 0 && (steps[i-1].Cell != st.Cell || steps[i-1].Repeat != st.Repeat) {
+			position = 0
+		}
+		m.step(fmt.Sprintf("%s %s #%d", st.Cell, st.Engine, st.Repeat+1))
+		r := m.run(ctx, st)
+		r.Position = position
+		position++
+		m.res.Runs = append(m.res.Runs, r)
+		if r.Error != "" {
+			m.note("%s on %s, repeat %d: %s", st.Engine, st.Cell, st.Repeat+1, r.Error)
+		}
+	}
+	m.res.Summaries = Summarize(cells, names, m.res.Runs)
+	m.res.Meta.Seconds = time.Since(start).Seconds()
+	return m.res, nil
+}
+
+// step reports progress.
+func (m *runner) step(label string) {
+	if m.cfg.Progress != nil {
+		m.cfg.Progress(Progress{Done: m.done, Total: m.total, Label: label})
+	}
+	m.done++
+}
+
+// note records an explanation in the results and the log.
+func (m *runner) note(format string, args ...any) {
+	s := fmt.Sprintf(format, args...)
+	m.res.Notes = append(m.res.Notes, s)
+	if m.cfg.Log != nil {
+		fmt.Fprintln(m.cfg.Log, "note:", s)
+	}
+}
+
+// prepareClient pins this process to the client CPUs, matches GOMAXPROCS
+// to them and raises the open file limit for the idle phase; servers,
+// started later, inherit the raised limit.
+func (m *runner) prepareClient() error {
+	if len(m.cfg.ClientCPUs) > 0 {
+		if err := proc.PinSelf(m.cfg.ClientCPUs); err != nil {
+			return err
+		}
+		runtime.GOMAXPROCS(len(m.cfg.ClientCPUs))
+	}
+	got, err := proc.RaiseNoFile(uint64(m.cfg.IdleConns) + 4096)
+	if err != nil {
+		return err
+	}
+	if m.cfg.IdleConns > 0 && got < uint64(m.cfg.IdleConns)+64 {
+		m.note("open file limit is %d: the idle phase of %d connections may fail", got, m.cfg.IdleConns)
+	}
+	return nil
+}
+
+// engines lists the TCP and UDP engines to run, building the C reference
+// when it is wanted and a compiler exists.
+func (m *runner) engines(ctx context.Context) (tcp, udp []string, err error) {
+	tcpBin := filepath.Join(m.cfg.BinDir, "echo-tcp")
+	all, err := listEngines(ctx, tcpBin)
+	if err != nil {
+		return nil, nil, err
+	}
+	udpAll, err := listEngines(ctx, filepath.Join(m.cfg.BinDir, "echo-udp"))
+	if err != nil {
+		m.note("no UDP cells: %v", err)
+	}
+	want := m.cfg.Engines
+	if want == nil {
+		want = all
+	}
+	for _, e := range want {
+		if e == cref.Name {
+			continue
+		}
+		if !slices.Contains(all, e) {
+			return nil, nil, fmt.Errorf("matrix: engine %q is not in %s --list-engines (%s)", e, tcpBin, strings.Join(all, ", "))
+		}
+		tcp = append(tcp, e)
+		if slices.Contains(udpAll, e) && len(m.cfg.UDPConns) > 0 {
+			udp = append(udp, e)
+		}
+	}
+	// The baseline first, so ratios read left to right in every table.
+	slices.SortStableFunc(tcp, func(a, b string) int { return boolInt(b == Baseline) - boolInt(a == Baseline) })
+	slices.SortStableFunc(udp, func(a, b string) int { return boolInt(b == Baseline) - boolInt(a == Baseline) })
+	m.res.Meta.Baseline = Baseline
+	if m.cfg.NoCRef || (m.cfg.Engines != nil && !slices.Contains(m.cfg.Engines, cref.Name)) {
+		return tcp, udp, nil
+	}
+	bin := filepath.Join(m.cfg.BinDir, "echo-"+cref.Name)
+	if err := cref.Build(ctx, bin); err != nil {
+		m.note("C reference skipped: %v", err)
+		return tcp, udp, nil
+	}
+	m.res.Meta.Reference = cref.Name
+	return append(tcp, cref.Name), udp, nil
+}
+
+// boolInt is 1 for true.
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// listEngines asks a server binary which engines it has.
+func listEngines(ctx context.Context, bin string) ([]string, error) {
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("matrix: %s not found: run `make build` first (%w)", bin, err)
+	}
+	out, err := exec.CommandContext(ctx, bin, "--list-engines").Output()
+	if err != nil {
+		return nil, fmt.Errorf("matrix: %s --list-engines: %w", bin, err)
+	}
+	names := strings.Fields(string(out))
+	if len(names) == 0 {
+		return nil, fmt.Errorf("matrix: %s --list-engines printed no engines", bin)
+	}
+	return names, nil
+}
+
+// startAll starts one server per engine and network, all at once: idle
+// servers sleep in epoll_wait or accept, and keeping them up lets every
+// cell run engine after engine within seconds.
+func (m *runner) startAll(tcp, udp []string) error {
+	if m.cfg.LogDir != "" {
+		if err := os.MkdirAll(m.cfg.LogDir, 0o755); err != nil {
+			return err
+		}
+	}
+	loops := max(len(m.cfg.ServerCPUs), 1)
+	start := func(network, engine string) error {
+		bin := filepath.Join(m.cfg.BinDir, "echo-"+network)
+		args := []string{"--addr", "127.0.0.1:0", "--engine", engine, "--loops", fmt.Sprint(loops)}
+		if engine == cref.Name {
+			bin, args = filepath.Join(m.cfg.BinDir, "echo-"+cref.Name), []string{"--addr", "127.0.0.1:0"}
+		}
+		logPath := filepath.Join(m.cfg.LogDir, fmt.Sprintf("server-%s-%s.log", network, engine))
+		if m.cfg.LogDir == "" {
+			logPath = os.DevNull
+		}
+		s, err := startServer(engine, network, bin, args, m.cfg.ServerCPUs, logPath)
+		if err != nil {
+			m.note("%s %s left out: %v", network, engine, err)
+			m.res.Engines = append(m.res.Engines, EngineInfo{Name: engine, Network: network, Error: err.Error()})
+			return nil
+		}
+		m.servers[network+"/"+engine] = s
+		return nil
+	}
+	for _, e := range tcp {
+		if err := start("tcp", e); err != nil {
+			return err
+		}
+	}
+	for _, e := range udp {
+		if err := start("udp", e); err != nil {
+			return err
+		}
+	}
+	if len(m.servers) == 0 {
+		return errors.New("matrix: no server started")
+	}
+	return nil
+}
+
+// stopAll stops every server and records what each printed.
+func (m *runner) stopAll(ctx context.Context) {
+	for _, network := range []string{"tcp", "udp"} {
+		for _, e := range m.res.Meta.EngineList {
+			s := m.servers[network+"/"+e]
+			if s == nil {
+				continue
+			}
+			info := EngineInfo{Name: e, Network: network, Listen: s.listen}
+			exit, err := s.stop(ctx, stopTimeout)
+			info.Exit = exit
+			if err != nil {
+				info.Error = err.Error()
+				m.note("%s %s server: %v", network, e, err)
+			}
+			m.res.Engines = append(m.res.Engines, info)
+		}
+	}
+}

@@ -1,0 +1,52 @@
+//go:build !linux
+
+package proc
+
+import (
+	"errors"
+	"os/exec"
+	"strconv"
+	"strings"
+)
+
+// errUnsupported is returned where CPU affinity or /proc is missing.
+var errUnsupported = errors.New("proc: CPU pinning needs Linux")
+
+// ParseCPUList reads a CPU list such as "0", "2-3" or "0,2-3".
+func ParseCPUList(s string) ([]int, error) {
+	var out []int
+	for _, part := range strings.Split(strings.TrimSpace(s), ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil {
+			return nil, errUnsupported
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// FormatCPUList writes cpus the way ParseCPUList reads them.
+func FormatCPUList(cpus []int) string {
+	parts := make([]string, len(cpus))
+	for i, c := range cpus {
+		parts[i] = strconv.Itoa(c)
+	}
+	return strings.Join(parts, ",")
+}
+
+// Allowed returns errUnsupported.
+func Allowed() ([]int, error) { return nil, errUnsupported }
+
+// PinSelf returns errUnsupported.
+func PinSelf(cpus []int) error { return errUnsupported }
+
+// StartPinned starts cmd unpinned when cpus is empty and fails otherwise.
+func StartPinned(cmd *exec.Cmd, cpus []int) error {
+	if len(cpus) > 0 {
+		return errUnsupported
+	}
+	return cmd.Start()
+}
+
+// RaiseNoFile returns want unchanged; the limit is left alone.
+func RaiseNoFile(want uint64) (uint64, error) { return want, nil }

@@ -1,0 +1,175 @@
+package report
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/rawnet/rawnet/bench/matrix"
+)
+
+// chart is one figure to draw.
+type chart struct {
+	name string
+	draw func() (*plot.Plot, error)
+}
+
+// ChartNames lists the charts WriteCharts draws for res, without
+// extension.
+func ChartNames(res *matrix.Results) []string {
+	var out []string
+	for _, c := range charts(res) {
+		out = append(out, c.name)
+	}
+	return out
+}
+
+// WriteCharts draws every chart as SVG and PNG into dir and returns the
+// file names.
+func WriteCharts(dir string, res *matrix.Results) ([]string, error) {
+	var files []string
+	for _, c := range charts(res) {
+		p, err := c.draw()
+		if err != nil {
+			return files, fmt.Errorf("report: chart %s: %w", c.name, err)
+		}
+		for _, ext := range []string{".svg", ".png"} {
+			f := filepath.Join(dir, c.name+ext)
+			if err := p.Save(18*vg.Centimeter, 11*vg.Centimeter, f); err != nil {
+				return files, fmt.Errorf("report: chart %s: %w", c.name, err)
+			}
+			files = append(files, f)
+		}
+	}
+	return files, nil
+}
+
+// charts plans the charts: msgs/s and p99 by connections for each TCP
+// size and depth, server CPU per message for every cell, and idle memory.
+func charts(res *matrix.Results) []chart {
+	var out []chart
+	type key struct{ size, depth int }
+	var keys []key
+	var conns []int
+	for _, c := range res.Meta.Cells {
+		if c.Network != "tcp" {
+			continue
+		}
+		if k := (key{c.Size, c.Depth}); !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+		if !slices.Contains(conns, c.Conns) {
+			conns = append(conns, c.Conns)
+		}
+	}
+	slices.Sort(conns)
+	for _, k := range keys {
+		out = append(out,
+			chart{fmt.Sprintf("msgs_by_conns_%dB_d%d", k.size, k.depth), func() (*plot.Plot, error) {
+				return byConns(res, conns, k.size, k.depth, "messages per second", func(s matrix.Summary) float64 { return s.MsgsPerSec.Median })
+			}},
+			chart{fmt.Sprintf("p99_by_conns_%dB_d%d", k.size, k.depth), func() (*plot.Plot, error) {
+				return byConns(res, conns, k.size, k.depth, "p99 latency (µs)", func(s matrix.Summary) float64 { return s.P99.Median })
+			}})
+	}
+	if len(res.Summaries) > 0 {
+		out = append(out, chart{"server_cpu_per_msg", func() (*plot.Plot, error) { return cpuPerMsg(res) }})
+	}
+	if len(res.Idle) > 0 {
+		out = append(out, chart{"idle_bytes_per_conn", func() (*plot.Plot, error) { return idleMemory(res) }})
+	}
+	return out
+}
+
+// byConns draws one line per engine of fig over the connection counts.
+func byConns(res *matrix.Results, conns []int, size, depth int, ylabel string, fig func(matrix.Summary) float64) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("TCP %d B, depth %d", size, depth)
+	p.X.Label.Text = "connections"
+	p.Y.Label.Text = ylabel
+	p.Y.Min = 0
+	names := make([]string, len(conns))
+	for i, c := range conns {
+		names[i] = fmt.Sprint(c)
+	}
+	var lines []any
+	for _, e := range res.Meta.EngineList {
+		var xys plotter.XYs
+		for i, c := range conns {
+			s, ok := res.Summary(matrix.Cell{Network: "tcp", Conns: c, Size: size, Depth: depth}, e)
+			if ok && s.MsgsPerSec.N > 0 {
+				xys = append(xys, plotter.XY{X: float64(i), Y: fig(s)})
+			}
+		}
+		if len(xys) > 0 {
+			lines = append(lines, e, xys)
+		}
+	}
+	if err := plotutil.AddLinePoints(p, lines...); err != nil {
+		return nil, err
+	}
+	p.NominalX(names...)
+	p.Legend.Top = true
+	return p, nil
+}
+
+// cpuPerMsg draws grouped bars: for each cell, one bar per engine.
+func cpuPerMsg(res *matrix.Results) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = "Server CPU per message (lower is better)"
+	p.Y.Label.Text = "µs per message"
+	var labels []string
+	for _, c := range res.Meta.Cells {
+		labels = append(labels, fmt.Sprintf("%s c%d %dB d%d", c.Network, c.Conns, c.Size, c.Depth))
+	}
+	n := len(res.Meta.EngineList)
+	width := vg.Points(max(4, 60/float64(max(n, 1))))
+	for i, e := range res.Meta.EngineList {
+		vals := make(plotter.Values, len(res.Meta.Cells))
+		for j, c := range res.Meta.Cells {
+			if s, ok := res.Summary(c, e); ok {
+				vals[j] = s.ServerUsPerMsg.Median
+			}
+		}
+		bars, err := plotter.NewBarChart(vals, width)
+		if err != nil {
+			return nil, err
+		}
+		bars.LineStyle.Width = 0
+		bars.Color = plotutil.Color(i)
+		bars.Offset = vg.Length(float64(i)-float64(n-1)/2) * width
+		p.Add(bars)
+		p.Legend.Add(e, bars)
+	}
+	p.NominalX(labels...)
+	p.X.Tick.Label.Rotation = 0.5
+	p.X.Tick.Label.XAlign = -0.9
+	p.Legend.Top = true
+	return p, nil
+}
+
+// idleMemory draws server bytes per idle connection per engine.
+func idleMemory(res *matrix.Results) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("Server memory per idle connection (%d connections)", res.Idle[0].Conns)
+	p.Y.Label.Text = "RSS bytes per connection"
+	vals := make(plotter.Values, len(res.Idle))
+	var names []string
+	for i, r := range res.Idle {
+		vals[i] = max(r.BytesPerConn, 0)
+		names = append(names, r.Engine)
+	}
+	bars, err := plotter.NewBarChart(vals, vg.Points(30))
+	if err != nil {
+		return nil, err
+	}
+	bars.Color = plotutil.Color(0)
+	p.Add(bars)
+	p.NominalX(names...)
+	return p, nil
+}

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/rawnet/rawnet/bench/matrix"
+	"github.com/rawnet/rawnet/bench/proc"
+	"github.com/rawnet/rawnet/bench/report"
+)
+
+const matrixUsage = `echo-bench matrix: compare rawnet's concurrency models side by side.
+
+It starts one server per engine (bin/echo-tcp --engine NAME, bin/echo-udp for
+the UDP cells) and the C epoll reference server (built from bench/cref with
+the system C compiler into bin/echo-cref; skipped with a note if there is no
+compiler), all at once, servers pinned to --server-cpus and this client to
+--client-cpus. Then:
+
+  1. idle phase: per engine, --idle-conns connections, one echo each, and the
+     server's RSS per connection;
+  2. every cell of --conns x --sizes x --depths (plus --udp-conns UDP cells)
+     runs on every engine, engine after engine with the order rotating, and
+     each cell is repeated --repeats times; per run the client measures
+     msgs/s, MB/s and latency percentiles and /proc measures the server's
+     CPU per message, read+write syscalls per message, RSS and threads.
+
+Everything goes into --out: results.json (every run), results.csv (medians
+per cell and engine), report.md (tables with ratios against std and the C
+reference) and charts/ (SVG and PNG). The report's tables are also printed.
+A run that fails verification is recorded, and the exit status is 1.
+
+Examples:
+  echo-bench matrix                                   # the default, a few minutes
+  echo-bench matrix --engines std,epoll --conns 1,50,500 --repeats 5
+  echo-bench matrix --sizes 64 --depths 1 --idle-conns 0 --duration 5s
+
+Flags:
+`
+
+// runMatrix is echo-bench matrix.
+func runMatrix(ctx context.Context, args []string) error {
+	def := matrix.Default()
+	fs := pflag.NewFlagSet("echo-bench matrix", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.Usage = func() {
+		fmt.Fprint(os.Stderr, matrixUsage)
+		fs.PrintDefaults()
+	}
+	cfg := def
+	var serverCPUs, clientCPUs, out string
+	var quiet bool
+	fs.StringVar(&cfg.BinDir, "bin", def.BinDir, "folder with echo-tcp and echo-udp (`make build` puts them there); echo-cref is built into it")
+	fs.StringSliceVar(&cfg.Engines, "engines", nil, "engines to compare (default: every engine echo-tcp --list-engines names, plus cref)")
+	fs.BoolVar(&cfg.NoCRef, "no-cref", false, "leave out the C reference server")
+	fs.IntSliceVar(&cfg.Conns, "conns", def.Conns, "TCP connection counts")
+	fs.IntSliceVar(&cfg.Sizes, "sizes", def.Sizes, "message sizes in bytes")
+	fs.IntSliceVar(&cfg.Depths, "depths", def.Depths, "messages in flight per connection (1 = ping-pong)")
+	fs.IntSliceVar(&cfg.UDPConns, "udp-conns", def.UDPConns, "UDP socket counts (none: --udp-conns '')")
+	fs.IntVar(&cfg.UDPSize, "udp-size", def.UDPSize, "UDP datagram size")
+	fs.IntVar(&cfg.UDPDepth, "udp-depth", def.UDPDepth, "UDP datagrams in flight per socket")
+	fs.DurationVar(&cfg.Duration, "duration", def.Duration, "measured time per run")
+	fs.DurationVar(&cfg.Warmup, "warmup", def.Warmup, "discarded traffic before each run")
+	fs.IntVar(&cfg.Repeats, "repeats", def.Repeats, "runs per cell and engine; the report shows medians")
+	fs.IntVar(&cfg.IdleConns, "idle-conns", def.IdleConns, "connections of the idle memory phase (0 skips it)")
+	fs.StringVar(&serverCPUs, "server-cpus", "", "CPUs for the servers (default: the last half of the CPUs this process may use)")
+	fs.StringVar(&clientCPUs, "client-cpus", "", "CPUs for the client (default: the first half)")
+	fs.StringVar(&out, "out", "", "output folder (default out/bench-<timestamp>)")
+	fs.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (see echo-bench matrix --help)", fs.Arg(0))
+	}
+	if err := pickCPUs(&cfg, serverCPUs, clientCPUs); err != nil {
+		return err
+	}
+	if out == "" {
+		out = filepath.Join("out", "bench-"+time.Now().Format("20060102-150405"))
+	}
+	cfg.LogDir = filepath.Join(out, "logs")
+	cfg.Log = os.Stderr
+
+	var bar *matrixBar
+	if !quiet && isTerminal(os.Stderr) {
+		bar = newMatrixBar()
+		cfg.Progress = bar.update
+		cfg.Log = bar
+	} else if !quiet {
+		cfg.Progress = func(p matrix.Progress) { fmt.Fprintf(os.Stderr, "[%d/%d] %s\n", p.Done+1, p.Total, p.Label) }
+	}
+	res, err := matrix.Run(ctx, cfg)
+	if bar != nil {
+		bar.finish(err == nil)
+	}
+	if res == nil {
+		return err
+	}
+	res.Meta.Command = "echo-bench " + strings.Join(os.Args[1:], " ")
+	if werr := report.Write(out, res); werr != nil {
+		return werr
+	}
+	if werr := report.WriteMarkdown(os.Stdout, res, filepath.Join(out, report.ChartsDir)); werr != nil {
+		return werr
+	}
+	fmt.Printf("\nreport: %s\nresults: %s, %s\ncharts: %s\n", filepath.Join(out, report.MarkdownFile),
+		filepath.Join(out, report.JSONFile), filepath.Join(out, report.CSVFile), filepath.Join(out, report.ChartsDir))
+	if err != nil {
+		return err
+	}
+	failed := 0
+	for _, r := range res.Runs {
+		if r.Error != "" {
+			failed++
+		}
+	}
+	for _, r := range res.Idle {
+		if r.Error != "" {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d runs failed; see the notes in the report", failed)
+	}
+	return nil
+}
+
+// pickCPUs fills the CPU sets: explicit lists, or the CPUs this process
+// may use split in two halves, servers on the last half. With one CPU
+// nothing is pinned.
+func pickCPUs(cfg *matrix.Config, server, client string) error {
+	var err error
+	if server != "" {
+		if cfg.ServerCPUs, err = proc.ParseCPUList(server); err != nil {
+			return err
+		}
+	}
+	if client != "" {
+		if cfg.ClientCPUs, err = proc.ParseCPUList(client); err != nil {
+			return err
+		}
+	}
+	if server != "" && client != "" {
+		return nil
+	}
+	allowed, err := proc.Allowed()
+	if err != nil || len(allowed) < 2 {
+		if len(allowed) < 2 {
+			fmt.Fprintln(os.Stderr, "echo-bench: one CPU: client and servers share it, so figures are not comparable with pinned runs")
+		}
+		return nil
+	}
+	half := len(allowed) / 2
+	if server == "" {
+		cfg.ServerCPUs = allowed[half:]
+	}
+	if client == "" {
+		cfg.ClientCPUs = allowed[:half]
+	}
+	return nil
+}
+
+// matrixBar is the matrix's progress bar. It also takes notes, printed
+// above the bar.
+type matrixBar struct {
+	p     *mpb.Progress
+	bar   *mpb.Bar
+	label atomic.Value // string
+	total int64
+}
+
+// newMatrixBar starts the display; the total is set by the first update.
+func newMatrixBar() *matrixBar {
+	b := &matrixBar{p: mpb.New(mpb.WithOutput(os.Stderr), mpb.WithWidth(30), mpb.WithRefreshRate(150*time.Millisecond))}
+	b.bar = b.p.AddBar(0,
+		mpb.PrependDecorators(decor.CountersNoUnit("%d/%d", decor.WCSyncSpaceR), decor.Elapsed(decor.ET_STYLE_MMSS, decor.WCSyncSpace)),
+		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { s, _ := b.label.Load().(string); return s })),
+	)
+	return b
+}
+
+// update moves the bar to the step that starts.
+func (b *matrixBar) update(p matrix.Progress) {
+	if b.total != int64(p.Total) {
+		b.total = int64(p.Total)
+		b.bar.SetTotal(b.total, false)
+	}
+	b.label.Store(p.Label)
+	b.bar.SetCurrent(int64(p.Done))
+}
+
+// Write prints a note above the bar.
+func (b *matrixBar) Write(p []byte) (int, error) {
+	return b.p.Write(p)
+}
+
+// finish completes the bar.
+func (b *matrixBar) finish(ok bool) {
+	if ok {
+		b.bar.SetTotal(b.total, true)
+	} else {
+		b.bar.Abort(false)
+	}
+	b.p.Wait()
+}

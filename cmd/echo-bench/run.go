@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/rawnet/rawnet/bench"
+	"github.com/rawnet/rawnet/bench/proc"
+	"github.com/rawnet/rawnet/frame"
+)
+
+const runUsage = `echo-bench: drive one echo server and verify every echo.
+
+Usage:
+  echo-bench [run] [flags]          load one server at --addr
+  echo-bench matrix [flags]         compare every engine (see echo-bench matrix --help)
+
+Every message carries its connection id and sequence number and every echo is
+checked byte for byte; a mismatch, or a TCP echo that never comes, fails the
+run with exit status 1. UDP runs report loss, reordering, duplicates and jitter.
+
+Closed loop (the default) keeps --depth messages in flight per connection:
+--depth 1 is ping-pong latency, a larger depth measures throughput. Open loop
+(--rate) sends at a fixed total rate and times every message from the moment
+it was due, so a server that stalls cannot hide it (no coordinated omission).
+
+The client reports its own CPU use and flags a result CLIENT-BOUND when its
+cores were saturated: then the server may be faster than the numbers say.
+Pin client and server to different CPUs (--cpus here, taskset for the server).
+
+Examples:
+  echo-bench --addr 127.0.0.1:9000 --conns 50 --depth 16 --duration 10s
+  echo-bench --framing length --length-bytes 2 --size 64:9,1024:1 --rate 20000
+  echo-bench --net udp --addr 127.0.0.1:9001 --conns 50 --json -
+
+Flags:
+`
+
+// loadFlags are the flags of a single run.
+type loadFlags struct {
+	cfg         bench.Config
+	framing     string
+	lengthBytes int
+	fixedSize   int
+	maxFrame    string
+	size        string
+	sources     []string
+	cpus        string
+	jsonOut     string
+	csvOut      string
+	quiet       bool
+}
+
+// define registers the load flags on fs.
+func (f *loadFlags) define(fs *pflag.FlagSet) {
+	fs.StringVar(&f.cfg.Network, "net", "tcp", "tcp or udp")
+	fs.StringVar(&f.cfg.Addr, "addr", "", "server host:port (default 127.0.0.1:9000 for tcp, 127.0.0.1:9001 for udp)")
+	fs.StringVar(&f.framing, "framing", "raw", "framing the server speaks: raw, line, length or fixed")
+	fs.IntVar(&f.lengthBytes, "length-bytes", 4, "length header size for --framing length: 1, 2, 4 or 8")
+	fs.IntVar(&f.fixedSize, "fixed-size", 64, "frame size for --framing fixed (every message is this size)")
+	fs.StringVar(&f.maxFrame, "max-frame", "64KiB", "the server's --max-frame; larger messages are refused before sending")
+	fs.IntVarP(&f.cfg.Conns, "conns", "c", 1, "TCP connections or UDP sockets")
+	fs.StringVarP(&f.size, "size", "s", "64", "message size in bytes, header and delimiter included: 64, 1KiB, a choice 64,1024, weighted 64:9,1024:1, or a range 64-1024")
+	fs.IntVarP(&f.cfg.Depth, "depth", "d", 1, "messages in flight per connection in closed loop (1 = ping-pong)")
+	fs.Float64VarP(&f.cfg.Rate, "rate", "r", 0, "open loop: total messages per second over all connections (0 = closed loop)")
+	fs.DurationVarP(&f.cfg.Duration, "duration", "t", 10*time.Second, "measured time")
+	fs.DurationVar(&f.cfg.Warmup, "warmup", time.Second, "traffic before measuring, discarded")
+	fs.Float64Var(&f.cfg.ConnectRate, "connect-rate", 0, "connections opened per second (0 = as fast as the server accepts)")
+	fs.IntVar(&f.cfg.Count, "count", 0, "send exactly this many messages per connection, then stop (replaces --duration)")
+	fs.IntVar(&f.cfg.Workers, "workers", 0, "client threads, each driving its share of connections with epoll (default: one per CPU in --cpus, else GOMAXPROCS)")
+	fs.StringVar(&f.cpus, "cpus", "", "pin the client to these CPUs, e.g. 0 or 0-1 (GOMAXPROCS follows)")
+	fs.DurationVar(&f.cfg.Timeout, "timeout", 0, "TCP: wait this long for outstanding echoes at the end (default 5s); UDP: loss timeout (default 250ms)")
+	fs.StringSliceVar(&f.sources, "sources", nil, "local addresses to spread connections over (default: 127.0.0.x as needed past 20,000 connections to loopback)")
+	fs.BoolVar(&f.cfg.HoldCPU, "hold-cpu", true, "keep each worker's Go scheduler slot while it waits for events (cheaper per message; the server must be another process)")
+	fs.StringVar(&f.jsonOut, "json", "", "write the result as JSON to this file (- for stdout)")
+	fs.StringVar(&f.csvOut, "csv", "", "write the result as CSV to this file (- for stdout)")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line")
+}
+
+// config turns the flags into a bench.Config.
+func (f *loadFlags) config() (bench.Config, error) {
+	cfg := f.cfg
+	maxFrame, err := parseBytes(f.maxFrame)
+	if err != nil {
+		return cfg, fmt.Errorf("--max-frame: %w", err)
+	}
+	cfg.Frame = frame.Spec{Kind: frame.Kind(f.framing), LengthBytes: f.lengthBytes, FixedSize: f.fixedSize, Max: maxFrame}
+	if f.framing != string(frame.KindFixed) || f.size != "64" {
+		if cfg.Sizes, err = bench.ParseSizes(f.size); err != nil {
+			return cfg, fmt.Errorf("--size: %w", err)
+		}
+	}
+	for _, s := range f.sources {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return cfg, fmt.Errorf("--sources: %w", err)
+		}
+		cfg.Sources = append(cfg.Sources, a)
+	}
+	return cfg, nil
+}
+
+// parseBytes reads a byte size such as 65536 or 64KiB.
+func parseBytes(s string) (int, error) {
+	z, err := bench.ParseSizes(s)
+	if err != nil || len(z.Values) != 1 || z.Range {
+		return 0, fmt.Errorf("%q is not a size in bytes", s)
+	}
+	return z.Values[0], nil
+}
+
+// runLoad is echo-bench [run].
+func runLoad(ctx context.Context, args []string) error {
+	fs := pflag.NewFlagSet("echo-bench", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.Usage = func() {
+		fmt.Fprint(os.Stderr, runUsage)
+		fs.PrintDefaults()
+	}
+	var f loadFlags
+	f.define(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	cfg, err := f.config()
+	if err != nil {
+		return err
+	}
+	if f.cpus != "" {
+		cpus, err := proc.ParseCPUList(f.cpus)
+		if err != nil {
+			return err
+		}
+		if err := proc.PinSelf(cpus); err != nil {
+			return err
+		}
+		runtime.GOMAXPROCS(len(cpus))
+	}
+	if _, err := proc.RaiseNoFile(uint64(cfg.Conns) + 256); err != nil {
+		return err
+	}
+	var bar *loadBar
+	if !f.quiet && isTerminal(os.Stderr) {
+		bar = newLoadBar(os.Stderr, cfg)
+		cfg.Progress = bar.update
+	}
+	res, runErr := bench.Run(ctx, cfg)
+	if bar != nil {
+		bar.finish(runErr == nil)
+	}
+	if res == nil {
+		return runErr
+	}
+	if err := res.WriteText(os.Stdout); err != nil {
+		return err
+	}
+	if err := writeTo(f.jsonOut, res.WriteJSON); err != nil {
+		return err
+	}
+	if err := writeTo(f.csvOut, res.WriteCSV); err != nil {
+		return err
+	}
+	return runErr
+}
+
+// writeTo writes with write to path, or to stdout for "-"; an empty path
+// writes nothing.
+func writeTo(path string, write func(io.Writer) error) error {
+	switch strings.TrimSpace(path) {
+	case "":
+		return nil
+	case "-":
+		return write(os.Stdout)
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(out); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
