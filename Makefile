@@ -1,0 +1,35 @@
+# rawnet build, test and bench entry points. `make help` lists them.
+
+GO        ?= go
+BIN       := bin
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X github.com/rawnet/rawnet/internal/cli.Version=$(VERSION)
+FUZZTIME  ?= 5s
+STATICCHECK_VERSION := v0.8.2
+
+.PHONY: help build test race vet fuzz lint bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+build: ## build echo-tcp, echo-udp and echo-bench into bin/
+	@mkdir -p $(BIN)
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
+
+test: vet race fuzz ## vet, race-detector tests over everything, short fuzzing
+
+vet:
+	$(GO) vet ./...
+
+race:
+	$(GO) test -race -count=1 -timeout 8m ./...
+
+fuzz: ## run every fuzz target for FUZZTIME (default 5s)
+	@scripts/fuzz.sh $(FUZZTIME)
+
+lint: vet ## go vet plus staticcheck (installed into bin/ at a pinned version)
+	@test -x $(BIN)/staticcheck || GOBIN=$(CURDIR)/$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(BIN)/staticcheck ./...
+
+clean: ## remove bin/ and out/
+	rm -rf $(BIN) out

@@ -1,0 +1,40 @@
+// Package all maps engine names, as --engine spells them, to engines. It
+// is the one place that imports every concurrency model.
+package all
+
+import (
+	"github.com/rawnet/rawnet/engine"
+	gnetengine "github.com/rawnet/rawnet/engine/gnet"
+	"github.com/rawnet/rawnet/engine/std"
+	"github.com/rawnet/rawnet/engine/threads"
+)
+
+// Default is the engine the command-line tools use when --engine is not
+// given.
+const Default = "std"
+
+// engines lists every engine in the order help text and benches show them.
+var engines = []engine.Engine{
+	std.Engine{},
+	threads.Engine{},
+	gnetengine.Engine{},
+}
+
+// Names returns the engine names in display order.
+func Names() []string {
+	names := make([]string, len(engines))
+	for i, e := range engines {
+		names[i] = e.Name()
+	}
+	return names
+}
+
+// Lookup returns the engine called name.
+func Lookup(name string) (engine.Engine, bool) {
+	for _, e := range engines {
+		if e.Name() == name {
+			return e, true
+		}
+	}
+	return nil, false
+}

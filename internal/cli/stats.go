@@ -1,0 +1,38 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/rawnet/rawnet/engine"
+)
+
+// statsRecord is the JSON form of a stats or totals line.
+type statsRecord struct {
+	Type  string       `json:"type"`
+	Time  time.Time    `json:"time"`
+	Stats engine.Stats `json:"stats"`
+}
+
+// printStats writes one stats line labelled kind ("stats" or "totals").
+func printStats(w io.Writer, kind string, s engine.Stats, asJSON bool) {
+	if asJSON {
+		b, err := json.Marshal(statsRecord{Type: kind, Time: time.Now().UTC(), Stats: s})
+		if err == nil {
+			fmt.Fprintf(w, "%s\n", b)
+		}
+		return
+	}
+	fmt.Fprintln(w, formatStats(kind, s))
+}
+
+// formatStats renders s as one line of key=value pairs.
+func formatStats(kind string, s engine.Stats) string {
+	e := s.Errors
+	return fmt.Sprintf("%s: accepted=%d active=%d frames=%d bytes_in=%d bytes_out=%d"+
+		" errors: frame=%d truncated=%d rejected=%d idle=%d write_timeout=%d io=%d accept=%d backpressure=%d",
+		kind, s.Accepted, s.Active, s.Frames, s.BytesIn, s.BytesOut,
+		e.Frame, e.Truncated, e.Rejected, e.Idle, e.WriteTimeout, e.IO, e.Accept, e.Backpressure)
+}
