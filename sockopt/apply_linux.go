@@ -152,5 +152,8 @@ func isTCP(fd int) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return proto == unix.IPPROTO_TCP, nil
+	// Go 1.24+ listeners use MPTCP by default where the kernel offers it
+	// (net.ListenConfig.SetMultipathTCP); an MPTCP socket takes the TCP
+	// options at SOL_TCP too (mptcp(7)).
+	return proto == unix.IPPROTO_TCP || proto == unix.IPPROTO_MPTCP, nil
 }

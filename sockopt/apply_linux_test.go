@@ -276,6 +276,7 @@ func TestReadSocketKinds(t *testing.T) {
 		{name: "unix stream", fd: func(t *testing.T) int { return socketPair(t, unix.SOCK_STREAM) }, wantNoDelay: false},
 		{name: "unix datagram", fd: func(t *testing.T) int { return socketPair(t, unix.SOCK_DGRAM) }, wantNoDelay: false},
 		{name: "tcp6", fd: func(t *testing.T) int { return newSocket(t, unix.AF_INET6, unix.SOCK_STREAM, 0) }, setNoDelay: true, wantNoDelay: true},
+		{name: "mptcp", fd: mptcpSocket, setNoDelay: true, wantNoDelay: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -502,3 +503,14 @@ type fixedFDRawConn struct{ fd int }
 func (c fixedFDRawConn) Control(f func(fd uintptr)) error    { f(uintptr(c.fd)); return nil }
 func (c fixedFDRawConn) Read(f func(fd uintptr) bool) error  { f(uintptr(c.fd)); return nil }
 func (c fixedFDRawConn) Write(f func(fd uintptr) bool) error { f(uintptr(c.fd)); return nil }
+
+// mptcpSocket opens an MPTCP socket, as Go's net.Listen does by default
+// since Go 1.24 where the kernel allows it, or skips when it does not.
+func mptcpSocket(t *testing.T) int {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, unix.IPPROTO_MPTCP)
+	if err != nil {
+		t.Skipf("kernel offers no MPTCP sockets (net.mptcp.enabled=0 or not built in): %v", err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	return fd
+}
