@@ -87,6 +87,9 @@ func serverMetrics(before, after proc.Sample, msgsPerSec float64) ServerMetrics 
 // idle opens IdleConns connections to s, echoes once on each, and reads
 // the server's memory while they are open.
 func (m *runner) idle(ctx context.Context, s *server) IdleResult {
+	if s == nil {
+		return IdleResult{Conns: m.cfg.IdleConns, Error: "server is not running"}
+	}
 	out := IdleResult{Engine: s.engine, Conns: m.cfg.IdleConns}
 	before, err := proc.Read(s.pid())
 	if err != nil {

@@ -77,7 +77,12 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 				return m.res, err
 			}
 			m.step("idle " + e)
-			m.res.Idle = append(m.res.Idle, m.idle(ctx, m.servers["tcp/"+e]))
+			r := m.idle(ctx, m.servers["tcp/"+e])
+			r.Engine = e
+			if r.Error != "" {
+				m.note("idle phase of %s: %s", e, r.Error)
+			}
+			m.res.Idle = append(m.res.Idle, r)
 		}
 	}
 	position := 0

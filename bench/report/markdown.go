@@ -75,9 +75,12 @@ func orAll(s string) string {
 
 // cellTitle describes a cell in words.
 func cellTitle(c matrix.Cell) string {
-	conns := "connections"
+	conns := "connection"
 	if c.Network == "udp" {
-		conns = "sockets"
+		conns = "socket"
+	}
+	if c.Conns != 1 {
+		conns += "s"
 	}
 	return fmt.Sprintf("%s, %d %s, %d B, depth %d", strings.ToUpper(c.Network), c.Conns, conns, c.Size, c.Depth)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -65,7 +66,7 @@ func runMatrix(ctx context.Context, args []string) error {
 	fs.IntSliceVar(&cfg.Conns, "conns", def.Conns, "TCP connection counts")
 	fs.IntSliceVar(&cfg.Sizes, "sizes", def.Sizes, "message sizes in bytes")
 	fs.IntSliceVar(&cfg.Depths, "depths", def.Depths, "messages in flight per connection (1 = ping-pong)")
-	fs.IntSliceVar(&cfg.UDPConns, "udp-conns", def.UDPConns, "UDP socket counts (none: --udp-conns '')")
+	udpConns := fs.String("udp-conns", joinInts(def.UDPConns), "UDP socket counts, comma separated; 0 or none for no UDP cell")
 	fs.IntVar(&cfg.UDPSize, "udp-size", def.UDPSize, "UDP datagram size")
 	fs.IntVar(&cfg.UDPDepth, "udp-depth", def.UDPDepth, "UDP datagrams in flight per socket")
 	fs.DurationVar(&cfg.Duration, "duration", def.Duration, "measured time per run")
@@ -81,6 +82,10 @@ func runMatrix(ctx context.Context, args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (see echo-bench matrix --help)", fs.Arg(0))
+	}
+	var err error
+	if cfg.UDPConns, err = parseInts(*udpConns); err != nil {
+		return fmt.Errorf("--udp-conns: %w", err)
 	}
 	if err := pickCPUs(&cfg, serverCPUs, clientCPUs); err != nil {
 		return err
@@ -212,4 +217,31 @@ func (b *matrixBar) finish(ok bool) {
 		b.bar.Abort(false)
 	}
 	b.p.Wait()
+}
+
+// joinInts formats a list of counts for a flag default.
+func joinInts(v []int) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, ",")
+}
+
+// parseInts reads comma-separated positive counts; "", "0" and "none"
+// mean none.
+func parseInts(s string) ([]int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "0" || s == "none" {
+		return nil, nil
+	}
+	var out []int
+	for _, part := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q is not a positive count", part)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
