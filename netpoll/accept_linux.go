@@ -21,18 +21,23 @@ const (
 )
 
 // listener is a listening socket and its reserve descriptor.
+//
+// When accept fails with EMFILE or ENFILE the pending connection stays
+// queued and, the listener being level-triggered, epoll would report it
+// again at once: the loop would spin. So the listener first rests for
+// acceptPause, as nginx does, and a short shortage costs the queued peers
+// only a delay: they are served once descriptors are back. If the
+// shortage lasts shedAfter, the reserve descriptor (spare, open on
+// /dev/null) is closed to accept what is queued and close it at once, so
+// those peers get a prompt FIN instead of waiting out their connect
+// timeouts; then the reserve is reopened. This is libuv's
+// uv__emfile_trick.
 type listener struct {
-	fd int
-	// spare is a descriptor on /dev/null held in reserve for fd
-	// exhaustion, or -1. When accept fails with EMFILE the pending
-	// connection stays queued and, the listener being level-triggered,
-	// epoll reports it again at once: the loop would spin. Closing the
-	// spare frees one descriptor to accept the connection and close it,
-	// so the peer gets a prompt FIN instead of a hang; then the spare is
-	// reopened. libuv (uv__emfile_trick) and nginx do the same.
-	spare       int
-	pausedUntil int64 // loop time to resume accepting, 0 when accepting
-	lastLog     int64 // loop time of the last fd-exhaustion warning
+	fd             int
+	spare          int   // reserve descriptor, or -1 when it could not be reopened
+	pausedUntil    int64 // loop time to resume accepting, 0 when accepting
+	exhaustedSince int64 // loop time of the first failure of a shortage, 0 if none
+	lastLog        int64 // loop time of the last fd-exhaustion warning
 }
 
 func newListener(fd int) *listener {
@@ -67,7 +72,7 @@ func (l *Loop) accept() {
 				continue
 			case unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM:
 				l.stats.acceptErrors.Add(1)
-				l.shed(err)
+				l.exhausted(err)
 			default:
 				l.stats.acceptErrors.Add(1)
 				l.cfg.Logger.Warn("netpoll: accept", "loop", l.idx, "err", wrapSyscall("accept4", err))
@@ -75,6 +80,7 @@ func (l *Loop) accept() {
 			}
 			return
 		}
+		l.ln.exhaustedSince = 0
 		l.stats.accepted.Add(1)
 		if n := l.srv.active.Add(1); l.cfg.MaxConns > 0 && n > int64(l.cfg.MaxConns) {
 			l.srv.active.Add(-1)
@@ -94,33 +100,37 @@ func (l *Loop) accept() {
 	}
 }
 
-// shed handles descriptor exhaustion with the reserve descriptor: it
-// frees it, accepts and closes what is queued, and takes it back. With no
-// reserve left it pauses the listener instead, so the loop never spins.
-func (l *Loop) shed(cause error) {
+// exhausted handles a failed accept for want of descriptors: it pauses
+// the listener and, once the shortage has lasted shedAfter, sheds the
+// queued connections with the reserve descriptor (see listener).
+func (l *Loop) exhausted(cause error) {
 	ln := l.ln
-	if l.now-ln.lastLog >= int64(time.Second) || ln.lastLog == 0 {
-		ln.lastLog = l.now
-		l.cfg.Logger.Warn("netpoll: out of file descriptors; shedding connections",
+	if ln.exhaustedSince == 0 {
+		ln.exhaustedSince = max(l.now, 1)
+	}
+	if ln.lastLog == 0 || l.now-ln.lastLog >= int64(time.Second) {
+		ln.lastLog = max(l.now, 1)
+		l.cfg.Logger.Warn("netpoll: out of file descriptors; pausing accept",
 			"loop", l.idx, "err", wrapSyscall("accept4", cause))
 	}
-	if ln.spare < 0 {
-		l.pauseAccept()
-		return
-	}
-	_ = closeFD(ln.spare)
-	ln.spare = -1
-	for range acceptBatch {
-		fd, err := accept4FD(ln.fd, &l.rsa)
-		if err != nil {
-			break
+	if l.now-ln.exhaustedSince >= int64(shedAfter) && ln.spare >= 0 {
+		_ = closeFD(ln.spare)
+		ln.spare = -1
+		for range acceptBatch {
+			fd, err := accept4FD(ln.fd, &l.rsa)
+			if err != nil {
+				break
+			}
+			_ = closeFD(fd)
 		}
-		_ = closeFD(fd)
+		ln.spare = openSpare()
 	}
-	if ln.spare = openSpare(); ln.spare < 0 {
-		l.pauseAccept()
-	}
+	l.pauseAccept()
 }
+
+// shedAfter is how long a descriptor shortage lasts before queued
+// connections are shed. It is a variable so that tests can shorten it.
+var shedAfter = time.Second
 
 // pauseAccept stops watching the listener for acceptPause.
 func (l *Loop) pauseAccept() {

@@ -51,6 +51,9 @@ const (
 	// DefaultCloseTimeout bounds how long a closed connection may spend
 	// flushing its output and waiting for the peer's FIN.
 	DefaultCloseTimeout = 5 * time.Second
+	// DefaultDrainQuiet is how long a connection may stay silent during
+	// Shutdown before it counts as drained.
+	DefaultDrainQuiet = 200 * time.Millisecond
 	// DefaultUDPBuffer is the per-datagram receive buffer: the largest UDP
 	// payload over IPv4 is 65507 bytes.
 	DefaultUDPBuffer = 64 << 10
@@ -82,6 +85,11 @@ type Config struct {
 	// spend flushing output and then waiting for the peer to close; 0
 	// means DefaultCloseTimeout.
 	CloseTimeout time.Duration
+	// DrainQuiet is how long, once Shutdown has begun, a connection may
+	// receive nothing before it is closed as drained; until then it is
+	// served as usual, so input its peer had already sent is echoed even
+	// if it was still in flight. 0 means DefaultDrainQuiet.
+	DrainQuiet time.Duration
 	// WriteLimit is the output, in bytes, a connection may queue before
 	// its loop stops reading from it; reading resumes once the queue
 	// drains below half. 0 means DefaultWriteLimit.
@@ -133,6 +141,9 @@ func (cfg Config) normalize() Config {
 	}
 	if cfg.CloseTimeout <= 0 {
 		cfg.CloseTimeout = DefaultCloseTimeout
+	}
+	if cfg.DrainQuiet <= 0 {
+		cfg.DrainQuiet = DefaultDrainQuiet
 	}
 	if cfg.WriteLimit <= 0 {
 		cfg.WriteLimit = DefaultWriteLimit

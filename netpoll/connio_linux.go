@@ -421,6 +421,9 @@ func (l *Loop) dueAt(c *Conn) (int64, error) {
 		if d := l.cfg.IdleTimeout; d > 0 {
 			earliest(c.lastActive+int64(d), ErrIdleTimeout)
 		}
+		if l.draining {
+			earliest(c.lastActive+int64(l.cfg.DrainQuiet), ErrServerClosed)
+		}
 	case stateDraining, stateLinger:
 		earliest(c.lastActive+int64(l.cfg.CloseTimeout), ErrCloseTimeout)
 	default:
@@ -451,7 +454,26 @@ func (l *Loop) armTimer(c *Conn) {
 // A lingering connection has delivered everything; its peer just has not
 // closed yet. It keeps the error it was closed with and is not counted as
 // a timeout.
+//
+// A connection quiet for DrainQuiet during Shutdown gets a last read, in
+// case input arrived since the loop last looked, and is closed gracefully
+// only if that read found nothing.
 func (l *Loop) timedOut(c *Conn, reason error) {
+	if reason == ErrServerClosed && c.state == stateOpen {
+		if c.flags&flagPaused == 0 {
+			l.readConn(c)
+		}
+		if c.state != stateOpen {
+			return
+		}
+		if c.lastActive == l.now {
+			l.armTimer(c)
+			return
+		}
+		c.err = ErrServerClosed
+		l.startClose(c)
+		return
+	}
 	if c.state != stateLinger {
 		c.err = reason
 		if c.out != nil || reason != ErrIdleTimeout {

@@ -56,9 +56,12 @@
 // closes its connection with an error wrapping ErrPanic; the server keeps
 // running.
 //
-// Shutdown stops accepting, gives every connection a last read, flushes
-// its output and closes it, then stops the loops and releases every
-// descriptor: epoll instances, eventfds, listeners and reserve fds.
+// Shutdown stops accepting and serves every connection until its peer has
+// been quiet for Config.DrainQuiet, flushes its output and closes it, then
+// stops the loops and releases every descriptor: epoll instances,
+// eventfds, listeners and reserve fds. Running out of descriptors pauses
+// accepting instead of spinning; a shortage that lasts sheds the queued
+// connections with a reserve descriptor.
 //
 // netpoll needs Linux; elsewhere Listen and ListenPacket return
 // ErrUnsupported.

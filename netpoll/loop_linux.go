@@ -297,9 +297,10 @@ func (l *Loop) checkDrained() {
 }
 
 // beginDrain starts a graceful shutdown of the loop's connections: each
-// open one gets a last read, so what its peer already sent is echoed,
-// then a graceful close; connections lingering after a close are closed
-// at once.
+// open one is served until it has been quiet for Config.DrainQuiet (see
+// timedOut), then closed gracefully; connections lingering after a close
+// are closed at once. The quiet deadlines of connections already quiet
+// fall due in this same round.
 func (l *Loop) beginDrain() {
 	l.draining = true
 	for _, c := range l.conns {
@@ -308,13 +309,7 @@ func (l *Loop) beginDrain() {
 		}
 		switch c.state {
 		case stateOpen:
-			if c.flags&flagPaused == 0 {
-				l.readConn(c)
-			}
-			if c.state == stateOpen {
-				c.err = ErrServerClosed
-				l.startClose(c)
-			}
+			l.armTimer(c)
 		case stateLinger:
 			l.release(c)
 		}
@@ -322,7 +317,6 @@ func (l *Loop) beginDrain() {
 	if l.udp != nil {
 		l.udpStopReading()
 	}
-	l.settle()
 	l.checkDrained()
 }
 

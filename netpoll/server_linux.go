@@ -203,9 +203,10 @@ func (s *Server) stop() {
 	})
 }
 
-// Shutdown stops accepting (or reading datagrams), lets every connection
-// finish: what its peer already sent is read and handled, pending output
-// is flushed, and the connection is closed with ErrServerClosed. Once all
+// Shutdown stops accepting (or reading datagrams) and lets every
+// connection finish: it is served until its peer has sent nothing for
+// Config.DrainQuiet, then its pending output is flushed and it is closed
+// with ErrServerClosed. Once all
 // connections are gone, or ctx is done, the loops stop and release every
 // descriptor. It returns ctx.Err() if connections had to be cut, nil
 // otherwise. It is safe to call more than once and from any goroutine.
@@ -216,9 +217,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-s.done:
 		return nil
 	case <-ctx.Done():
-		s.stop()
-		<-s.done
-		return ctx.Err()
+		// Connections that drained in the same instant were not cut.
+		select {
+		case <-s.drained:
+		default:
+			s.stop()
+			<-s.done
+			return ctx.Err()
+		}
 	}
 	s.stop()
 	<-s.done

@@ -1,0 +1,157 @@
+//go:build linux
+
+package epoll
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/frame"
+	"github.com/rawnet/rawnet/netpoll"
+	"github.com/rawnet/rawnet/sockopt"
+)
+
+// server adapts a netpoll.Server to engine.Server.
+type server struct {
+	np      *netpoll.Server
+	report  sockopt.Report
+	udp     bool
+	counter []loopCounters // one per loop, indexed by Loop.Index
+}
+
+// loopCounters are the counters one loop's callbacks update, padded so
+// that two loops never write the same cache line.
+type loopCounters struct {
+	engine.Counters
+	_ [64]byte
+}
+
+func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
+	s := &server{udp: cfg.IsUDP(), counter: make([]loopCounters, cfg.Loops)}
+	balance, err := parseBalance(cfg.Balance)
+	if err != nil {
+		return nil, err
+	}
+	npcfg := netpoll.Config{
+		Loops:        cfg.Loops,
+		Balance:      balance,
+		MaxConns:     cfg.MaxConns,
+		IdleTimeout:  cfg.IdleTimeout,
+		WriteTimeout: cfg.WriteTimeout,
+		WriteLimit:   cfg.WriteLimit,
+		// The codec never leaves a frame of Max bytes unconsumed; the
+		// input limit only catches a codec that breaks that contract.
+		InputLimit: max(codec.Max(), 1),
+		UDPBuffer:  cfg.UDPBuffer,
+		Control:    s.control(cfg.Sockopts),
+		Logger:     cfg.Logger,
+	}
+	if s.udp {
+		s.np, err = netpoll.ListenPacket(cfg.Network, cfg.Addr, &udpHandler{s: s, codec: codec, log: cfg.Logger}, npcfg)
+	} else {
+		h := &tcpHandler{s: s, codec: codec, log: cfg.Logger, quickAck: cfg.Sockopts.QuickAck}
+		s.np, err = netpoll.Listen(cfg.Network, cfg.Addr, h, npcfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("epoll engine: %w", err)
+	}
+	cfg.Logger.Debug("listening", "engine", "epoll", "addr", s.np.Addr().String(),
+		"loops", cfg.Loops, "balance", cfg.Balance, "frame", codec.String())
+	return s, nil
+}
+
+func parseBalance(b string) (netpoll.Balance, error) {
+	switch b {
+	case engine.BalanceRoundRobin:
+		return netpoll.RoundRobin, nil
+	case engine.BalanceLeastConn:
+		return netpoll.LeastConn, nil
+	case engine.BalanceReusePort:
+		return netpoll.ReusePort, nil
+	}
+	return 0, fmt.Errorf("epoll engine: unknown balance %q", b)
+}
+
+// control applies the socket options to each listening or UDP socket
+// before bind, and reads back what the first one was granted. TCP
+// listeners also get the per-connection options, which accepted sockets
+// inherit (see the package doc).
+func (s *server) control(opts sockopt.Options) func(fd int) error {
+	first := true
+	return func(fd int) error {
+		if err := opts.ApplyListener(fd); err != nil {
+			return err
+		}
+		if !s.udp {
+			if err := opts.ApplyConn(fd); err != nil {
+				return err
+			}
+		}
+		if !first {
+			return nil
+		}
+		first = false
+		g, err := sockopt.Read(fd)
+		if err != nil {
+			return err
+		}
+		s.report = sockopt.NewReport(opts, g)
+		return nil
+	}
+}
+
+// Addr returns the bound address.
+func (s *server) Addr() net.Addr { return s.np.Addr() }
+
+// Sockopts reports the options requested and granted on the listening
+// (or first UDP) socket.
+func (s *server) Sockopts() sockopt.Report { return s.report }
+
+// Stats merges the reactor's counters (connections, bytes, timeouts,
+// accept errors, backpressure, truncation) with the engine's own (frames
+// and frame errors).
+func (s *server) Stats() engine.Stats {
+	np := s.np.Stats()
+	var c engine.Stats
+	for i := range s.counter {
+		l := s.counter[i].Snapshot()
+		c.Frames += l.Frames
+		c.Errors.Frame += l.Errors.Frame
+	}
+	c.Accepted = np.Accepted
+	c.Active = np.Active
+	c.BytesIn = np.BytesIn
+	c.BytesOut = np.BytesOut
+	c.Errors.Truncated = np.Truncated
+	c.Errors.Rejected = np.Rejected
+	c.Errors.Idle = np.IdleTimeouts
+	// Output that did not drain within the close timeout after a close
+	// made no progress either.
+	c.Errors.WriteTimeout = np.WriteTimeouts + np.CloseTimeouts
+	c.Errors.IO = np.IOErrors + np.DroppedReplies
+	c.Errors.Accept = np.AcceptErrors
+	c.Errors.Backpressure = np.Backpressure
+	return c
+}
+
+// Shutdown stops accepting, lets connections drain until ctx is done, then
+// closes the rest; it returns ctx.Err() if any had to be cut.
+func (s *server) Shutdown(ctx context.Context) error { return s.np.Shutdown(ctx) }
+
+// Done is closed once every loop has stopped.
+func (s *server) Done() <-chan struct{} { return s.np.Done() }
+
+// Err returns the error that stopped the server, or nil.
+func (s *server) Err() error { return s.np.Err() }
+
+// counters returns the counters of loop l.
+func (s *server) counters(l *netpoll.Loop) *engine.Counters {
+	return &s.counter[l.Index()].Counters
+}
+
+// isInputLimit reports a connection closed because the codec left more
+// than its own Max unconsumed.
+func isInputLimit(err error) bool { return errors.Is(err, netpoll.ErrInputLimit) }

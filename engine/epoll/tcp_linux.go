@@ -1,0 +1,82 @@
+//go:build linux
+
+package epoll
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/rawnet/rawnet/frame"
+	"github.com/rawnet/rawnet/netpoll"
+	"github.com/rawnet/rawnet/sockopt"
+)
+
+// tcpHandler echoes complete frames. It keeps no per-connection state:
+// the loop holds partial frames for it.
+type tcpHandler struct {
+	s        *server
+	codec    frame.Codec
+	log      *slog.Logger
+	quickAck bool
+}
+
+// OnOpen sets the one option accepted sockets do not inherit from the
+// listener: TCP_QUICKACK is cleared by the kernel as it sees fit
+// (tcp(7)).
+func (h *tcpHandler) OnOpen(c *netpoll.Conn) {
+	if h.quickAck {
+		if err := sockopt.SetQuickAck(c.Fd(), true); err != nil {
+			h.log.Warn("socket options not applied", "remote", c.RemoteAddr(), "err", err)
+		}
+	}
+}
+
+// OnData echoes every complete frame at the start of data with one write
+// straight from data, and leaves a trailing partial frame to the loop. A
+// bad frame gets the frames before it echoed, then closes the connection.
+func (h *tcpHandler) OnData(c *netpoll.Conn, data []byte) int {
+	end, frames := 0, 0
+	var ferr error
+	for end < len(data) {
+		n, err := h.codec.Next(data[end:])
+		if err == nil && n > len(data)-end {
+			err = fmt.Errorf("%w: %s codec reported a %d-byte frame in %d bytes",
+				frame.ErrBadHeader, h.codec, n, len(data)-end)
+		}
+		if err != nil {
+			ferr = err
+			break
+		}
+		if n == 0 {
+			break
+		}
+		end += n
+		frames++
+	}
+	if end > 0 {
+		if _, err := c.Write(data[:end]); err == nil {
+			h.s.counters(c.Loop()).Frames.Add(uint64(frames))
+		}
+	}
+	if ferr != nil {
+		h.s.counters(c.Loop()).FrameErrors.Add(1)
+		h.log.Warn("closing connection: bad frame", "remote", c.RemoteAddr(), "codec", h.codec.String(), "err", ferr)
+		_ = c.CloseWithError(ferr)
+		return len(data)
+	}
+	return end
+}
+
+// OnClose logs why a connection ended. The reactor counts timeouts and
+// I/O errors; the engine counts the bad frames it found itself, and a
+// codec that left more than its own limit unconsumed as one more.
+func (h *tcpHandler) OnClose(c *netpoll.Conn, err error) {
+	switch {
+	case err == nil:
+	case isInputLimit(err):
+		h.s.counters(c.Loop()).FrameErrors.Add(1)
+		h.log.Warn("closing connection: bad frame", "remote", c.RemoteAddr(), "codec", h.codec.String(), "err", err)
+	default:
+		h.log.Debug("connection closed", "remote", c.RemoteAddr(), "err", err)
+	}
+}
