@@ -37,31 +37,51 @@ const (
 	flagQueued                   // in the loop's settle list
 )
 
-// Conn is one TCP connection served by a Loop. It is kept small, because
-// an idle server holds one per connection: no buffer of its own while it
-// has neither a partial frame (input the handler left unconsumed) nor
-// output the socket did not take.
+// Conn is one TCP connection served by a Loop. It is kept small because an
+// idle server holds one per connection: 88 bytes on 64-bit systems, and no
+// buffer while it has neither a partial frame (input the handler left
+// unconsumed) nor output the socket did not take (see busy).
 //
 // Conn methods other than Loop must only be called from the owning loop's
 // goroutine: inside Handler callbacks or functions passed to Loop.Submit.
 // A Conn must not be used after OnClose returns, except for Loop.
 type Conn struct {
-	loop   *Loop
-	in     []byte    // unconsumed input, from the loop's pool; nil when none
-	out    *outQueue // unsent output; nil when none
-	ctx    any
-	err    error // why the connection is closing
-	remote netip.AddrPort
+	loop *Loop
+	b    *busy // lent by the loop while needed, nil while idle
+	ctx  any
 	// lastActive is the loop time of the last read or write progress
-	// while open, and the time the close began once draining.
+	// while open, and the time the close began once closing.
 	lastActive int64
 	deadline   int64 // timer heap key, valid while hidx >= 0
 	fd         int32
 	gen        uint32 // tells this connection's events from a reused fd's
 	hidx       int32  // index in the loop's timer heap, -1 if absent
 	events     Events // interest registered with epoll
+	addr       [16]byte
+	port       uint16
 	state      connState
 	flags      uint8
+}
+
+// busy holds what a connection needs only while it is not idle: the input
+// its handler left unconsumed, the output its socket has not taken, and
+// why it is closing. The loop lends one to a connection when it needs it
+// and takes it back as soon as all three are empty again.
+type busy struct {
+	in  []byte // from the loop's pool; nil when empty
+	out outQueue
+	err error
+}
+
+// pending reports whether c has output waiting for the socket.
+func (c *Conn) pending() bool { return c.b != nil && c.b.out.n > 0 }
+
+// closeErr returns why c is closing, or nil.
+func (c *Conn) closeErr() error {
+	if c.b == nil {
+		return nil
+	}
+	return c.b.err
 }
 
 // Write sends b, or queues what the socket did not take at once; b may be
@@ -75,16 +95,17 @@ func (c *Conn) Write(b []byte) (int, error) {
 	if c.state != stateOpen {
 		return 0, ErrClosed
 	}
-	if len(b) == 0 {
+	total := len(b)
+	if total == 0 {
 		return 0, nil
 	}
 	l := c.loop
-	if c.out == nil {
+	if !c.pending() {
 		n, err := sendFD(int(c.fd), b)
 		if err != nil {
 			if err != unix.EAGAIN {
 				l.fail(c, "send", err)
-				return 0, c.err
+				return 0, c.closeErr()
 			}
 			n = 0
 		}
@@ -92,14 +113,13 @@ func (c *Conn) Write(b []byte) (int, error) {
 			l.stats.bytesOut.Add(uint64(n))
 			c.lastActive = l.now
 		}
-		if n == len(b) {
+		if n == total {
 			return n, nil
 		}
-		l.queue(c, b[n:])
-		return len(b), nil
+		b = b[n:]
 	}
 	l.queue(c, b)
-	return len(b), nil
+	return total, nil
 }
 
 // Close closes c gracefully: OnData is not called again, pending output
@@ -115,7 +135,7 @@ func (c *Conn) CloseWithError(err error) error {
 	if c.state != stateOpen {
 		return ErrClosed
 	}
-	c.err = err
+	c.loop.setErr(c, err)
 	c.loop.startClose(c)
 	return nil
 }
@@ -128,15 +148,17 @@ func (c *Conn) Context() any { return c.ctx }
 func (c *Conn) SetContext(v any) { c.ctx = v }
 
 // RemoteAddr returns the peer's address, as accept(2) reported it.
-func (c *Conn) RemoteAddr() netip.AddrPort { return c.remote }
+func (c *Conn) RemoteAddr() netip.AddrPort {
+	return netip.AddrPortFrom(netip.AddrFrom16(c.addr).Unmap(), c.port)
+}
 
 // OutboundBuffered returns the bytes written to c that the socket has not
 // taken yet.
 func (c *Conn) OutboundBuffered() int {
-	if c.out == nil {
+	if c.b == nil {
 		return 0
 	}
-	return c.out.n
+	return c.b.out.n
 }
 
 // Fd returns c's socket descriptor, for setting socket options in OnOpen.
@@ -147,3 +169,52 @@ func (c *Conn) Fd() int { return int(c.fd) }
 // Loop returns the loop that owns c. It may be called from any goroutine,
 // for example to hand work back to c's loop with Submit.
 func (c *Conn) Loop() *Loop { return c.loop }
+
+// lend gives c a busy struct if it has none.
+func (l *Loop) lend(c *Conn) *busy {
+	if c.b == nil {
+		if k := len(l.busyFree); k > 0 {
+			c.b = l.busyFree[k-1]
+			l.busyFree[k-1] = nil
+			l.busyFree = l.busyFree[:k-1]
+		} else {
+			c.b = new(busy)
+		}
+	}
+	return c.b
+}
+
+// maxBusyFree bounds the busy structs a loop keeps for reuse.
+const maxBusyFree = 4096
+
+// reclaim takes c's busy struct back once it holds nothing.
+func (l *Loop) reclaim(c *Conn) {
+	if b := c.b; b != nil && b.in == nil && b.out.n == 0 && b.err == nil {
+		l.putBusy(b)
+		c.b = nil
+	}
+}
+
+func (l *Loop) putBusy(b *busy) {
+	if len(l.busyFree) < maxBusyFree {
+		l.busyFree = append(l.busyFree, b)
+	}
+}
+
+// setErr records why c is closing; a nil err records nothing.
+func (l *Loop) setErr(c *Conn, err error) {
+	if err != nil || c.b != nil {
+		l.lend(c).err = err
+	}
+}
+
+// releaseBusy returns everything c borrowed, at close.
+func (l *Loop) releaseBusy(c *Conn) {
+	if b := c.b; b != nil {
+		l.dropIn(c)
+		b.out.reset(&l.pool)
+		b.err = nil
+		l.putBusy(b)
+		c.b = nil
+	}
+}

@@ -30,12 +30,12 @@ type Loop struct {
 	later  []*Conn   // connections to move on at the next safe point
 	timers timerHeap // connections with a deadline
 
-	readBuf []byte // shared by every connection of the loop
-	pool    bufPool
-	outFree []*outQueue
-	iov     []unix.Iovec // scratch for sendmsg
-	msg     unix.Msghdr
-	rsa     unix.RawSockaddrAny // scratch for accept4
+	readBuf  []byte // shared by every connection of the loop
+	pool     bufPool
+	busyFree []*busy
+	iov      []unix.Iovec // scratch for sendmsg
+	msg      unix.Msghdr
+	rsa      unix.RawSockaddrAny // scratch for accept4
 
 	ln  *listener  // the listening socket this loop accepts on, if any
 	udp *udpSocket // the UDP socket this loop serves, if any
@@ -341,10 +341,10 @@ func (l *Loop) shutdown() error {
 		if c == nil || c.state == stateClosed {
 			continue
 		}
-		if c.err == nil || c.state == stateOpen {
-			c.err = ErrServerClosed
+		if c.closeErr() == nil || c.state == stateOpen {
+			l.setErr(c, ErrServerClosed)
 		}
-		if c.out != nil {
+		if c.pending() {
 			c.flags |= flagAbort
 		}
 		l.release(c)

@@ -7,8 +7,8 @@ const (
 	maxChunk = 64 << 10
 )
 
-// outQueue holds the output a socket did not take at once. Connections
-// borrow one from their loop only while output is pending.
+// outQueue holds the output a socket did not take at once, in chunks
+// borrowed from the loop's pool only while output is pending.
 type outQueue struct {
 	// bufs[head:] are pooled chunks; bufs[head][off:] is the next byte to
 	// send.

@@ -1,0 +1,193 @@
+//go:build linux
+
+package netpoll
+
+import (
+	"net/netip"
+
+	"golang.org/x/sys/unix"
+)
+
+// open registers an accepted socket and announces it to the handler.
+func (l *Loop) open(fd int, addr netip.AddrPort) {
+	l.gen++
+	if l.gen == 0 { // tag 0 is never a connection's
+		l.gen = 1
+	}
+	c := &Conn{loop: l, fd: int32(fd), gen: l.gen, hidx: -1, lastActive: l.now,
+		addr: addr.Addr().As16(), port: addr.Port()}
+	if err := l.poller.Add(fd, c.gen, EventRead); err != nil {
+		l.cfg.Logger.Error("netpoll: register connection", "loop", l.idx, "err", err)
+		_ = closeFD(fd)
+		l.load.Add(-1)
+		l.srv.active.Add(-1)
+		return
+	}
+	c.events = EventRead
+	for fd >= len(l.conns) {
+		l.conns = append(l.conns[:cap(l.conns)], nil)
+	}
+	l.conns[fd] = c
+	l.nconns++
+	l.stats.active.Add(1)
+	l.armTimer(c)
+	l.callOpen(c)
+	if l.draining && c.state == stateOpen {
+		l.setErr(c, ErrServerClosed)
+		l.startClose(c)
+	}
+	if len(l.later) > 0 {
+		l.settle()
+	}
+}
+
+// connEvent handles readiness of one connection. Output goes first, for
+// three reasons: a connection that failed reports it on the write as well
+// as the read; freeing send-buffer space first lets the echo that the read
+// is about to produce go straight out instead of being queued; and a
+// connection paused by backpressure may be resumed by the flush and read
+// in the same round.
+func (l *Loop) connEvent(c *Conn, ev Events) {
+	if ev&(EventWrite|EventErr|EventHup) != 0 && c.pending() {
+		l.flush(c)
+	}
+	if ev&(EventRead|EventErr|EventHup) == 0 {
+		return
+	}
+	switch c.state {
+	case stateOpen:
+		if c.flags&flagPaused == 0 {
+			l.readConn(c)
+		}
+	case stateLinger:
+		l.discard(c)
+	}
+}
+
+// readConn reads c until the socket is drained, the read budget is spent,
+// or c stops being readable. A read that does not fill the buffer means
+// the socket is empty: reading again would only return EAGAIN, so the loop
+// waits for epoll to say there is more.
+func (l *Loop) readConn(c *Conn) {
+	for budget := l.cfg.ReadBudget; budget > 0 && c.state == stateOpen && c.flags&flagPaused == 0; {
+		buf := l.readBuf
+		held := c.b != nil && c.b.in != nil
+		if held {
+			l.growIn(c)
+			buf = c.b.in[len(c.b.in):cap(c.b.in)]
+		}
+		n, err := readFD(int(c.fd), buf)
+		if err != nil {
+			if err != unix.EAGAIN {
+				l.fail(c, "read", err)
+			}
+			return
+		}
+		if n == 0 {
+			l.peerClosed(c)
+			return
+		}
+		l.stats.bytesIn.Add(uint64(n))
+		c.lastActive = l.now
+		data := buf[:n]
+		if held {
+			c.b.in = c.b.in[:len(c.b.in)+n]
+			data = c.b.in
+		}
+		l.keep(c, data, l.callData(c, data))
+		if n < len(buf) {
+			return
+		}
+		budget -= n
+	}
+}
+
+// keep holds on to the input the handler left unconsumed: a tail of the
+// shared read buffer is copied into a pooled buffer just big enough for
+// it; a tail already in c's own buffer is moved to its front.
+func (l *Loop) keep(c *Conn, data []byte, used int) {
+	rest := len(data) - used
+	if rest == 0 || c.state != stateOpen {
+		l.dropIn(c)
+		return
+	}
+	b := l.lend(c)
+	if b.in == nil {
+		b.in = append(l.pool.get(2*rest), data[used:]...)
+	} else if used > 0 {
+		b.in = b.in[:copy(b.in, b.in[used:])]
+		if cap(b.in) > maxChunk && rest < cap(b.in)/8 {
+			small := append(l.pool.get(2*rest), b.in...)
+			l.pool.put(b.in)
+			b.in = small
+		}
+	}
+	if rest >= l.cfg.InputLimit {
+		l.setErr(c, ErrInputLimit)
+		c.flags |= flagAbort
+		l.kill(c)
+	}
+}
+
+// growIn makes room for the next read into c's input buffer: at least as
+// much room as it holds and never under minChunk, so a frame arriving in
+// many pieces is copied O(log n) times, not once per piece.
+func (l *Loop) growIn(c *Conn) {
+	in := c.b.in
+	held := len(in)
+	if cap(in)-held >= max(held, minChunk) {
+		return
+	}
+	c.b.in = append(l.pool.get(2*held+minChunk), in...)
+	l.pool.put(in)
+}
+
+// dropIn discards c's unconsumed input.
+func (l *Loop) dropIn(c *Conn) {
+	if c.b != nil && c.b.in != nil {
+		l.pool.put(c.b.in)
+		c.b.in = nil
+		l.reclaim(c)
+	}
+}
+
+// peerClosed handles the peer's FIN: OnData has seen every byte, so what
+// is left is to flush the output and close.
+func (l *Loop) peerClosed(c *Conn) {
+	c.flags |= flagEOF
+	l.dropIn(c)
+	l.startClose(c)
+}
+
+// callOpen, callData and callClose run the handler, closing the
+// connection if it panics.
+func (l *Loop) callOpen(c *Conn) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.setErr(c, l.logPanic("OnOpen", r))
+			l.kill(c)
+		}
+	}()
+	l.handler.OnOpen(c)
+}
+
+func (l *Loop) callData(c *Conn, data []byte) (used int) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.setErr(c, l.logPanic("OnData", r))
+			l.kill(c)
+			used = len(data)
+		}
+	}()
+	used = l.handler.OnData(c, data)
+	return min(max(used, 0), len(data))
+}
+
+func (l *Loop) callClose(c *Conn, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			_ = l.logPanic("OnClose", r)
+		}
+	}()
+	l.handler.OnClose(c, err)
+}

@@ -1,0 +1,126 @@
+//go:build linux
+
+package netpoll
+
+import "golang.org/x/sys/unix"
+
+// maxIOV is the most iovecs one sendmsg takes (UIO_MAXIOV, and IOV_MAX in
+// limits.h).
+const maxIOV = 1024
+
+// queue appends b to c's output, arming EPOLLOUT and the write timeout
+// when output starts pending, and pausing reads past the write limit.
+func (l *Loop) queue(c *Conn, b []byte) {
+	q := &l.lend(c).out
+	if q.n == 0 {
+		q.since = l.now
+		q.append(&l.pool, b)
+		l.armTimer(c)
+	} else {
+		q.append(&l.pool, b)
+	}
+	if q.n > l.cfg.WriteLimit && c.flags&flagPaused == 0 {
+		c.flags |= flagPaused
+		l.stats.backpressure.Add(1)
+	}
+	l.updateInterest(c)
+}
+
+// flush writes pending output until the socket is full or the queue is
+// empty, with one sendmsg for all pending chunks.
+func (l *Loop) flush(c *Conn) {
+	q := &c.b.out
+	for q.n > 0 {
+		n, tried, err := l.send(c, q)
+		if err != nil {
+			if err != unix.EAGAIN {
+				l.fail(c, "sendmsg", err)
+				return
+			}
+			break
+		}
+		q.consume(&l.pool, n)
+		q.since = l.now
+		l.stats.bytesOut.Add(uint64(n))
+		if c.state == stateOpen {
+			c.lastActive = l.now
+		}
+		if n < tried {
+			break // the socket is full; another try would fail with EAGAIN
+		}
+	}
+	if q.n == 0 {
+		q.reset(&l.pool)
+		l.reclaim(c)
+	}
+	if c.flags&flagPaused != 0 && c.OutboundBuffered() <= l.cfg.WriteLimit/2 {
+		c.flags &^= flagPaused
+	}
+	if c.state == stateDraining && !c.pending() {
+		l.advance(c)
+		return
+	}
+	l.updateInterest(c)
+}
+
+// send writes the pending chunks: with send(2) for one, with one
+// sendmsg(2) for several. It returns the bytes written and tried.
+func (l *Loop) send(c *Conn, q *outQueue) (n, tried int, err error) {
+	pieces := q.pieces()
+	if len(pieces) == 1 {
+		b := pieces[0][q.off:]
+		n, err = sendFD(int(c.fd), b)
+		return n, len(b), err
+	}
+	pieces = pieces[:min(len(pieces), maxIOV)]
+	l.iov = l.iov[:0]
+	for i, p := range pieces {
+		if i == 0 {
+			p = p[q.off:]
+		}
+		v := unix.Iovec{Base: &p[0]}
+		v.SetLen(len(p))
+		l.iov = append(l.iov, v)
+		tried += len(p)
+	}
+	l.msg.Iov = &l.iov[0]
+	l.msg.SetIovlen(len(l.iov))
+	n, err = sendmsgFD(int(c.fd), &l.msg)
+	l.msg.Iov = nil
+	clear(l.iov) // drop the references to the chunks
+	return n, tried, err
+}
+
+// wantEvents is the interest c's state calls for. EPOLLRDHUP is never
+// registered: it is level-triggered like the rest, so on a connection
+// that is not being read (paused, or flushing before close) a peer's
+// half-close would be reported on every wait; EPOLLIN already reports the
+// FIN as a zero-byte read.
+func wantEvents(c *Conn) Events {
+	var ev Events
+	switch c.state {
+	case stateOpen:
+		if c.flags&flagPaused == 0 {
+			ev |= EventRead
+		}
+	case stateLinger:
+		ev |= EventRead
+	}
+	if c.pending() {
+		ev |= EventWrite
+	}
+	return ev
+}
+
+// updateInterest re-registers c if its interest changed.
+func (l *Loop) updateInterest(c *Conn) {
+	want := wantEvents(c)
+	if want == c.events || c.state >= stateDead {
+		return
+	}
+	if err := l.poller.Mod(int(c.fd), c.gen, want); err != nil {
+		l.fail(c, "epoll_ctl", err)
+		return
+	}
+	c.events = want
+}
