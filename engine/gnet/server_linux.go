@@ -98,7 +98,6 @@ type server struct {
 
 	stopMu  sync.Mutex // serialises Shutdown
 	stopped bool
-	stopErr error
 
 	done       chan struct{}
 	finishOnce sync.Once
@@ -193,7 +192,7 @@ func (s *server) Shutdown(ctx context.Context) error {
 	s.stopMu.Lock()
 	defer s.stopMu.Unlock()
 	if s.stopped {
-		return s.stopErr
+		return nil // a later call forces nothing closed
 	}
 	s.drainStart.Store(time.Now().UnixNano())
 	s.mu.Lock()
@@ -218,7 +217,7 @@ func (s *server) Shutdown(ctx context.Context) error {
 	_ = s.eng.Stop(stopNow)
 	<-s.ran
 	s.reserved.release()
-	s.stopped, s.stopErr = true, err
+	s.stopped = true
 	s.finish(s.runErr)
 	return err
 }

@@ -219,8 +219,9 @@ func TestUDPEcho(t *testing.T) {
 	if err != nil || string(b[:n]) != "ping\n" {
 		t.Fatalf("read %q, %v; want ping", b[:n], err)
 	}
-	st := srv.Stats()
-	if st.Errors.Truncated != 1 || st.Errors.Frame != 1 || st.Frames != 1 {
-		t.Fatalf("stats = %+v, want 1 truncated, 1 frame error, 1 frame", st)
-	}
+	// The echo may arrive before the server counts it.
+	waitFor(t, "1 truncated, 1 frame error, 1 frame counted", func() bool {
+		st := srv.Stats()
+		return st.Errors.Truncated == 1 && st.Errors.Frame == 1 && st.Frames == 1
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
 )
 
 // Tick periods and the drain rule.
@@ -114,10 +115,20 @@ func (s *server) check(st *conn) {
 		st.why = endIdle
 		s.stats.Idle.Add(1)
 		s.cfg.Logger.Info("idle timeout", "remote", c.RemoteAddr().String(), "after", s.cfg.IdleTimeout)
-	case s.draining.Load() && quiet >= drainQuiet.Nanoseconds() && now-s.drainStart.Load() >= drainQuiet.Nanoseconds():
+	case s.draining.Load() && quiet >= drainQuiet.Nanoseconds() &&
+		now-s.drainStart.Load() >= drainQuiet.Nanoseconds() && sendQueueEmpty(c.Fd()):
 		st.why = endDrain
 	default:
 		return
 	}
 	_ = st.loop.Close(c)
+}
+
+// sendQueueEmpty reports whether the kernel holds no unsent or unacked
+// output for fd (SIOCOUTQ, tcp(7)): an echo gnet has written may still
+// wait there for a peer that does not read, and a drained connection
+// must have delivered it.
+func sendQueueEmpty(fd int) bool {
+	n, err := unix.IoctlGetInt(fd, unix.SIOCOUTQ)
+	return err != nil || n == 0
 }
