@@ -114,7 +114,11 @@ func byConns(res *matrix.Results, conns []int, size, depth int, ylabel string, f
 		return nil, err
 	}
 	p.NominalX(names...)
+	// Top left: throughput and latency both tend to rise with
+	// connections, so the top right is where the data is.
 	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Legend.XOffs = vg.Points(10)
 	return p, nil
 }
 

@@ -171,7 +171,13 @@ func cells(p *printer, res *matrix.Results) {
 			if ref != "" {
 				row = append(row, ratio(srvRef))
 			}
-			row = append(row, fixed2(s.SyscallsPerMsg.Median), fmt.Sprintf("%.0f%%", 100*s.ServerUtil.Median),
+			sys := fixed2(s.SyscallsPerMsg.Median)
+			if c.Network == "udp" {
+				// /proc/PID/io counts only the read(2) and
+				// write(2) families, not recvmsg or sendmsg.
+				sys = "n/a"
+			}
+			row = append(row, sys, fmt.Sprintf("%.0f%%", 100*s.ServerUtil.Median),
 				fixed1(float64(s.RSS)/(1<<20)), fmt.Sprint(s.Threads), fixed2(s.ClientUsPerMsg.Median))
 			if c.Network == "udp" {
 				row = append(row, fmt.Sprintf("%.3f", s.UDPLossPct.Median))
@@ -240,7 +246,9 @@ func chartLinks(p *printer, res *matrix.Results, dir string) {
 func notes(p *printer, res *matrix.Results) {
 	p.f("## Notes\n\n")
 	p.f("- *client-bound*: the load generator's cores were at least 90%% busy, so the server may be faster than the figure shows; compare server CPU per message instead.\n")
-	p.f("- *srv µs/msg* and *syscalls/msg* are read from /proc/PID/stat and /proc/PID/io over the measured window; utime and stime tick every 10 ms.\n")
+	p.f("- *srv µs/msg* and *syscalls/msg* are read from /proc/PID/stat and /proc/PID/io over the measured window; utime and stime tick every 10 ms. " +
+		"/proc/PID/io counts read, readv, write and writev (and their kin), not recvmsg, sendmsg, recvmmsg or sendmmsg, so UDP cells show no syscall figure.\n")
+	p.f("- *spread* is ±half of (max-min)/median over the repeats: a wide spread means the shared machine drifted, and the ratios (taken within seconds of each other) are the figures to trust.\n")
 	for _, n := range res.Notes {
 		p.f("- %s\n", escape(n))
 	}

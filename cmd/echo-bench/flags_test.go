@@ -1,0 +1,87 @@
+package main
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/spf13/pflag"
+
+	"github.com/rawnet/rawnet/frame"
+)
+
+func TestLoadFlags(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		check   func(t *testing.T, f *loadFlags)
+		wantErr bool
+	}{
+		{name: "defaults", args: nil, check: func(t *testing.T, f *loadFlags) {
+			cfg, err := f.config()
+			if err != nil || cfg.Conns != 1 || cfg.Depth != 1 || cfg.Sizes.String() != "64" || cfg.Frame.Kind != frame.KindRaw || !cfg.HoldCPU {
+				t.Fatalf("defaults: %+v, %v", cfg, err)
+			}
+		}},
+		{name: "length framing with a size mix", args: []string{"--framing", "length", "--length-bytes", "2", "-s", "64:9,1KiB:1", "-c", "50", "-d", "16"}, check: func(t *testing.T, f *loadFlags) {
+			cfg, err := f.config()
+			if err != nil || cfg.Frame.LengthBytes != 2 || cfg.Sizes.String() != "64:9,1024:1" || cfg.Conns != 50 || cfg.Depth != 16 {
+				t.Fatalf("%+v, %v", cfg, err)
+			}
+		}},
+		{name: "fixed framing takes its size", args: []string{"--framing", "fixed", "--fixed-size", "128"}, check: func(t *testing.T, f *loadFlags) {
+			cfg, err := f.config()
+			if err != nil || len(cfg.Sizes.Values) != 0 || cfg.Frame.FixedSize != 128 {
+				t.Fatalf("%+v, %v", cfg, err)
+			}
+		}},
+		{name: "sources", args: []string{"--sources", "127.0.0.2,127.0.0.3"}, check: func(t *testing.T, f *loadFlags) {
+			cfg, err := f.config()
+			if err != nil || len(cfg.Sources) != 2 || cfg.Sources[1].String() != "127.0.0.3" {
+				t.Fatalf("%+v, %v", cfg.Sources, err)
+			}
+		}},
+		{name: "bad size", args: []string{"-s", "tiny"}, wantErr: true},
+		{name: "bad max frame", args: []string{"--max-frame", "lots"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+			var f loadFlags
+			f.define(fs)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantErr {
+				if _, err := f.config(); err == nil {
+					t.Fatal("config accepted bad flags")
+				}
+				return
+			}
+			tt.check(t, &f)
+		})
+	}
+}
+
+func TestParseInts(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []int
+		bad  bool
+	}{
+		{in: "", want: nil},
+		{in: "none", want: nil},
+		{in: "0", want: nil},
+		{in: "1,50", want: []int{1, 50}},
+		{in: "1,x", bad: true},
+		{in: "-3", bad: true},
+	}
+	for _, tt := range tests {
+		got, err := parseInts(tt.in)
+		if (err != nil) != tt.bad || !slices.Equal(got, tt.want) {
+			t.Errorf("parseInts(%q) = %v, %v", tt.in, got, err)
+		}
+	}
+	if joinInts([]int{1, 50}) != "1,50" {
+		t.Error("joinInts")
+	}
+}
