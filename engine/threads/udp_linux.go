@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -21,7 +22,8 @@ type udpServer struct {
 	base
 	fds     []int
 	wg      sync.WaitGroup
-	stopped atomic.Bool // set before the sockets are shut down
+	stopped atomic.Bool   // set before the sockets are shut down
+	quit    chan struct{} // closed by Shutdown
 
 	shutdownMu   sync.Mutex
 	shutdownDone bool
@@ -39,7 +41,7 @@ func startUDP(cfg engine.Config, codec frame.Codec) (_ engine.Server, err error)
 		// (socket(7)).
 		opts.ReusePort = true
 	}
-	s := &udpServer{base: newBase(cfg, codec)}
+	s := &udpServer{base: newBase(cfg, codec), quit: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			for _, fd := range s.fds {
@@ -82,6 +84,7 @@ func (s *udpServer) receive(fd int) {
 	runtime.LockOSThread()
 	defer s.wg.Done()
 	buf := make([]byte, s.cfg.UDPBuffer)
+	var delay time.Duration
 	for {
 		var n int
 		var from unix.Sockaddr
@@ -97,18 +100,24 @@ func (s *udpServer) receive(fd int) {
 				return
 			}
 			s.stats.IO.Add(1)
-			s.cfg.Logger.Debug("recvmsg failed", "err", os.NewSyscallError("recvmsg", err))
+			// A failing socket would otherwise spin this thread.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			s.cfg.Logger.Warn("recvmsg failed", "err", os.NewSyscallError("recvmsg", err), "retry_in", delay)
+			if !s.pause(delay) {
+				return
+			}
 			continue
 		}
+		delay = 0
 		if from == nil && s.stopped.Load() {
 			return // shutdown(SHUT_RD) woke recvmsg
 		}
+		s.stats.BytesIn.Add(uint64(min(n, len(buf))))
 		if n > len(buf) {
 			s.stats.Truncated.Add(1)
 			s.cfg.Logger.Debug("datagram truncated; dropped", "len", n, "buffer", len(buf))
 			continue
 		}
-		s.stats.BytesIn.Add(uint64(n))
 		d := buf[:n]
 		if k, err := s.codec.Next(d); err != nil || k != n || n == 0 {
 			s.stats.FrameErrors.Add(1)
@@ -128,6 +137,18 @@ func (s *udpServer) receive(fd int) {
 	}
 }
 
+// pause waits d, or returns false when Shutdown begins first.
+func (s *udpServer) pause(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.quit:
+		return false
+	}
+}
+
 // Shutdown stops receiving: each thread echoes the datagrams already
 // queued on its socket and returns. When ctx ends first, the sockets are
 // shut for writing too, which fails a blocked sendto at once.
@@ -138,6 +159,7 @@ func (s *udpServer) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	s.stopped.Store(true)
+	close(s.quit)
 	for _, fd := range s.fds {
 		shutdownFD(fd, unix.SHUT_RD)
 	}
