@@ -55,14 +55,23 @@ func roundTrip(b *testing.B, fd int, msg, buf []byte) {
 // BenchmarkEcho is a ping-pong over loopback against one loop: each
 // operation is one message written by a blocking client and echoed back.
 // allocs/op covers the whole process, server loop included; the steady
-// state allocates nothing. The spin=false variants block in epoll_wait at
-// once instead of polling first (see Loop.wait).
+// state allocates nothing. The poll variants compare when the loop polls
+// before blocking (see Loop.wait): after busy rounds only (the default),
+// after every round that had events, or never.
 func BenchmarkEcho(b *testing.B) {
-	for _, spin := range []bool{true, false} {
+	modes := []struct {
+		name string
+		poll func(n int) bool
+	}{
+		{name: "adaptive", poll: pollFirst},
+		{name: "always", poll: func(n int) bool { return n > 0 }},
+		{name: "never", poll: func(int) bool { return false }},
+	}
+	for _, mode := range modes {
 		for _, size := range []int{64, 1024, 16 << 10} {
-			b.Run(fmt.Sprintf("spin=%v/size=%d", spin, size), func(b *testing.B) {
-				defer func(old bool) { spinFirst = old }(spinFirst)
-				spinFirst = spin
+			b.Run(fmt.Sprintf("poll=%s/size=%d", mode.name, size), func(b *testing.B) {
+				defer func(old func(int) bool) { pollFirst = old }(pollFirst)
+				pollFirst = mode.poll
 				s, err := Listen("tcp", "127.0.0.1:0", benchEcho{}, Config{Loops: 1})
 				if err != nil {
 					b.Fatal(err)

@@ -438,3 +438,38 @@ func TestListenErrors(t *testing.T) {
 		t.Fatalf("failed Listen leaked %d descriptors", after-before)
 	}
 }
+
+func TestShutdownServesInputStillArriving(t *testing.T) {
+	s, err := Listen("tcp", "127.0.0.1:0", newTestHandler(), Config{Loops: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, s)
+	data := make([]byte, 4<<20)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	werr := make(chan error, 1)
+	go func() {
+		_, err := c.Write(data)
+		werr <- err
+	}()
+	eventually(t, "server reading", func() bool { return s.Stats().BytesIn >= 1<<20 })
+	sdErr := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		sdErr <- s.Shutdown(ctx)
+	}()
+	// Everything the client sends while Shutdown runs is still echoed,
+	// then the connection ends with EOF.
+	if got := expectClosed(t, c); !bytes.Equal(got, data) {
+		t.Fatalf("got %d bytes back before close, want all %d", len(got), len(data))
+	}
+	if err := <-werr; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-sdErr; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+}
