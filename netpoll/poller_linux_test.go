@@ -208,8 +208,10 @@ func TestPollerStaleEventAfterReuse(t *testing.T) {
 func TestPollerEventListGrowsAndShrinks(t *testing.T) {
 	p := newTestPoller(t)
 	const n = 3 * initEvents
+	tags := make(map[int]uint32)
 	for i := range n {
 		a, b := socketpair(t)
+		tags[a] = uint32(i)
 		if err := p.Add(a, uint32(i), EventRead); err != nil {
 			t.Fatal(err)
 		}
@@ -217,17 +219,31 @@ func TestPollerEventListGrowsAndShrinks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for want := initEvents; want < n; want *= 2 {
-		if evs, _ := waitEvents(t, p); len(evs) != want {
-			t.Fatalf("Wait with %d slots returned %d events", want, len(evs))
+	// Each full Wait doubles the list for the next; the events of the
+	// full one stay readable until then.
+	check := func(evs []Event) {
+		t.Helper()
+		for _, ev := range evs {
+			if tag, ok := tags[ev.FD]; !ok || tag != ev.Tag || ev.Flags&EventRead == 0 {
+				t.Fatalf("event %+v is not one of the registered descriptors", ev)
+			}
 		}
 	}
-	if evs, _ := waitEvents(t, p); len(evs) != n {
+	for want := initEvents; want < n; want *= 2 {
+		evs, _ := waitEvents(t, p)
+		if len(evs) != want {
+			t.Fatalf("Wait with %d slots returned %d events", want, len(evs))
+		}
+		check(evs)
+	}
+	evs, _ := waitEvents(t, p)
+	if len(evs) != n {
 		t.Fatalf("grown list returned %d events, want %d", len(evs), n)
 	}
+	check(evs)
 	grown := len(p.events)
-	for i := 0; i < n; i++ {
-		_ = p.Del(p.Event(i).FD)
+	for fd := range tags {
+		_ = p.Del(fd)
 	}
 	for range 8 {
 		waitEvents(t, p)
