@@ -29,13 +29,16 @@ const (
 	EventErr Events = unix.EPOLLERR
 )
 
-// Event list sizes: Wait starts with initEvents slots and doubles the list
-// when a call fills it, halves it when a call uses less than a quarter,
-// within [minEvents, maxEvents].
+// Event list sizes: Wait starts with initEvents slots, doubles the list
+// when a call fills it and halves it after shrinkAfter calls in a row that
+// used under a quarter of it, within [minEvents, maxEvents]. Shrinking
+// only after a run of sparse calls keeps a loop whose load comes in bursts
+// from reallocating the list back and forth.
 const (
-	initEvents = 128
-	minEvents  = 32
-	maxEvents  = 4096
+	initEvents  = 128
+	minEvents   = 32
+	maxEvents   = 4096
+	shrinkAfter = 64
 )
 
 // Event is one readiness report from Poller.Wait.
@@ -74,6 +77,7 @@ type Poller struct {
 	wakePending atomic.Bool
 	events      []unix.EpollEvent
 	used        int // events the last Wait returned, wake-up included
+	sparse      int // consecutive Waits that used under a quarter of the list
 	wakeBuf     [8]byte
 }
 
@@ -188,17 +192,22 @@ func (p *Poller) epollWait(msec int) (int, error) {
 	return int(r), nil
 }
 
-// resize grows the event list when the last Wait filled it and shrinks it
-// when the last Wait used under a quarter of it, so that a busy loop
-// learns about more descriptors per call and an idle one gives memory
-// back. It runs at the start of the next Wait: the caller reads the events
-// of the last one from the list until then.
+// resize grows or shrinks the event list as the last Wait's use of it
+// calls for (see initEvents). It runs at the start of the next Wait: the
+// caller reads the events of the last one from the list until then.
 func (p *Poller) resize() {
-	switch l := len(p.events); {
+	l := len(p.events)
+	switch {
 	case p.used == l && l < maxEvents:
 		p.events = make([]unix.EpollEvent, 2*l)
+		p.sparse = 0
 	case p.used < l/4 && l > minEvents:
-		p.events = make([]unix.EpollEvent, max(l/2, minEvents))
+		if p.sparse++; p.sparse >= shrinkAfter {
+			p.events = make([]unix.EpollEvent, l/2)
+			p.sparse = 0
+		}
+	default:
+		p.sparse = 0
 	}
 }
 

@@ -245,7 +245,7 @@ func TestPollerEventListGrowsAndShrinks(t *testing.T) {
 	for fd := range tags {
 		_ = p.Del(fd)
 	}
-	for range 8 {
+	for range 4 * shrinkAfter {
 		waitEvents(t, p)
 	}
 	if len(p.events) >= grown || len(p.events) < minEvents {
