@@ -242,3 +242,16 @@ func TestUDPEcho(t *testing.T) {
 		return st.Errors.Truncated == 1 && st.Errors.Frame == 1 && st.Frames == 1
 	})
 }
+
+func TestStartRefusesAddressInUse(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { busy.Close() })
+	srv, err := threads.Engine{}.Start(engine.Config{Addr: busy.Addr().String()})
+	if err == nil {
+		srv.Shutdown(context.Background())
+		t.Fatal("Start on a port in use succeeded")
+	}
+}
