@@ -3,7 +3,6 @@
 package netpoll
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"sync"
@@ -85,44 +84,6 @@ func newLoop(s *Server, idx int) (*Loop, error) {
 
 // Index returns the loop's position among its server's loops, from 0.
 func (l *Loop) Index() int { return l.idx }
-
-// Submit runs fn on the loop's goroutine, after the events being handled
-// now; it is how other goroutines reach a Conn (see Conn.Loop). It may be
-// called from any goroutine, including the loop's own. Wake-ups coalesce:
-// many Submits between two iterations cost one eventfd write. It returns
-// ErrClosed if the loop has stopped, in which case fn will not run.
-func (l *Loop) Submit(fn func()) error {
-	l.mu.Lock()
-	if l.closed {
-		l.mu.Unlock()
-		return ErrClosed
-	}
-	l.tasks = append(l.tasks, fn)
-	// Wake under the lock: shutdown closes the inbox before the poller,
-	// so the eventfd cannot be closed, and its number reused, under a
-	// Wake in flight.
-	err := l.poller.Wake()
-	l.mu.Unlock()
-	return err
-}
-
-// handoff gives an accepted socket to l. It closes fd and returns false
-// if l has stopped.
-func (l *Loop) handoff(fd int, addr netip.AddrPort) bool {
-	l.mu.Lock()
-	if l.closed {
-		l.mu.Unlock()
-		_ = closeFD(fd)
-		return false
-	}
-	l.incoming = append(l.incoming, pendingConn{fd, addr})
-	err := l.poller.Wake()
-	l.mu.Unlock()
-	if err != nil {
-		l.cfg.Logger.Error("netpoll: wake loop", "loop", l.idx, "err", err)
-	}
-	return true
-}
 
 // run is the loop: wait, dispatch, run handed-in work, expire timers. It
 // returns when the server stops it or epoll fails.
@@ -233,34 +194,6 @@ func (l *Loop) dispatch(ev Event) {
 	l.connEvent(c, ev.Flags)
 }
 
-// runInbox opens handed-in connections, then runs submitted functions.
-func (l *Loop) runInbox() {
-	l.mu.Lock()
-	tasks, incoming := l.tasks, l.incoming
-	l.tasks, l.incoming = l.spareTasks, l.spareIncome
-	l.mu.Unlock()
-	for _, p := range incoming {
-		l.open(p.fd, p.addr)
-	}
-	for i, fn := range tasks {
-		tasks[i] = nil
-		l.runTask(fn)
-		if len(l.later) > 0 {
-			l.settle()
-		}
-	}
-	l.spareTasks, l.spareIncome = tasks[:0], incoming[:0]
-}
-
-func (l *Loop) runTask(fn func()) {
-	defer func() {
-		if r := recover(); r != nil {
-			l.cfg.Logger.Error("netpoll: submitted function panicked", "loop", l.idx, "panic", r)
-		}
-	}()
-	fn()
-}
-
 // expire acts on due deadlines: connection timeouts, and resuming a
 // listener paused after fd exhaustion.
 func (l *Loop) expire() {
@@ -299,80 +232,6 @@ func (l *Loop) settle() {
 		l.advance(c)
 	}
 	l.later = l.later[:0]
-}
-
-// checkDrained reports the loop drained once nothing is left to finish.
-func (l *Loop) checkDrained() {
-	if l.nconns > 0 || (l.udp != nil && l.udp.pending() > 0) {
-		return
-	}
-	l.drainSignalled = true
-	l.srv.loopDrained()
-}
-
-// beginDrain starts a graceful shutdown of the loop's connections: each
-// open one is served until it has been quiet for Config.DrainQuiet (see
-// timedOut), then closed gracefully; connections lingering after a close
-// are closed at once. The quiet deadlines of connections already quiet
-// fall due in this same round.
-func (l *Loop) beginDrain() {
-	l.draining = true
-	for _, c := range l.conns {
-		if c == nil {
-			continue
-		}
-		switch c.state {
-		case stateOpen:
-			l.armTimer(c)
-		case stateLinger:
-			l.release(c)
-		}
-	}
-	if l.udp != nil {
-		l.udpStopReading()
-	}
-	l.checkDrained()
-}
-
-// shutdown releases everything the loop holds once it has stopped: the
-// inbox is closed, queued work runs or is closed, connections are closed
-// with ErrServerClosed, and every descriptor is released.
-func (l *Loop) shutdown() error {
-	l.mu.Lock()
-	l.closed = true
-	tasks, incoming := l.tasks, l.incoming
-	l.tasks, l.incoming = nil, nil
-	l.mu.Unlock()
-	for _, fn := range tasks {
-		l.runTask(fn)
-	}
-	for _, p := range incoming {
-		_ = closeFD(p.fd)
-		l.load.Add(-1)
-		l.srv.active.Add(-1)
-	}
-	for _, c := range l.conns {
-		if c == nil || c.state == stateClosed {
-			continue
-		}
-		if c.closeErr() == nil || c.state == stateOpen {
-			l.setErr(c, ErrServerClosed)
-		}
-		if c.pending() {
-			c.flags |= flagAbort
-		}
-		l.release(c)
-	}
-	l.later = l.later[:0]
-	var errs []error
-	if l.ln != nil {
-		errs = append(errs, l.ln.close())
-	}
-	if l.udp != nil {
-		errs = append(errs, l.udp.close())
-	}
-	errs = append(errs, l.poller.Close())
-	return errors.Join(errs...)
 }
 
 // logPanic reports a recovered handler panic.

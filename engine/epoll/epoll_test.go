@@ -1,6 +1,7 @@
 package epoll_test
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/rawnet/rawnet/engine/enginetest"
@@ -12,4 +13,9 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-func TestConformance(t *testing.T) { enginetest.Run(t, epoll.Engine{}) }
+func TestConformance(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the epoll engine needs Linux")
+	}
+	enginetest.Run(t, epoll.Engine{})
+}
