@@ -17,6 +17,9 @@ const (
 	shutdownBytes    = 4 << 20
 	shutdownGrace    = 5 * time.Second
 	shutdownDeadline = 300 * time.Millisecond
+	// shutdownOffer is more than the socket buffers of both ends hold
+	// (net.ipv4.tcp_rmem and tcp_wmem allow 6 MiB and 4 MiB by default).
+	shutdownOffer = 64 << 20
 )
 
 // shutdownCase checks that Shutdown stops accepting but lets a connection
@@ -87,17 +90,30 @@ func shutdownCase(t tb, e engine.Engine) {
 
 // shutdownDeadlineCase checks that Shutdown gives up on a connection
 // whose output is not read once its context ends: it closes it and
-// returns the context's error.
+// returns the context's error. The client keeps offering more than every
+// kernel buffer on the path holds and never reads, so no engine can drain
+// the connection in time, whether it pushes back on the writer or not.
 func shutdownDeadlineCase(t tb, e engine.Engine) {
 	srv := start(t, e, engine.Config{})
 	c := dial(t, srv)
 	if err := echo(c, ping); err != nil {
 		t.Fatalf("echo before Shutdown: %v", err)
 	}
-	chunk := make([]byte, 64<<10)
-	if sent, err := fillUntilBlocked(c, chunk, slowOffer, blockedWait); err != nil || sent >= slowOffer {
-		t.Fatalf("filling the connection: sent %d bytes without blocking, error %v", sent, err)
-	}
+	wdone := make(chan struct{})
+	go func() {
+		defer close(wdone)
+		c.SetWriteDeadline(time.Now().Add(patience))
+		chunk := make([]byte, 64<<10)
+		for sent := 0; sent < shutdownOffer; sent += len(chunk) {
+			if _, err := c.Write(chunk); err != nil {
+				return // the server closed the connection, or the deadline hit
+			}
+		}
+	}()
+	defer func() { c.Close(); <-wdone }()
+	waitStats(t, srv, "server read nothing of the input", func(s engine.Stats) bool {
+		return s.BytesIn >= uint64(len(ping))+1<<20
+	})
 	sdErr := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownDeadline)

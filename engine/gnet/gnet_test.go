@@ -25,8 +25,5 @@ func TestConformance(t *testing.T) {
 				"listener shut down under gnet makes accept fail, which stops the engine as in emfile; "+
 				"while draining, the adapter accepts new connections and closes them at once, so a client "+
 				"that waits to be refused before reading its echo holds the drain up to the deadline"),
-		enginetest.Limitation("shutdown/deadline",
-			"the case first fills the connection until the client's writes block, which needs "+
-				"backpressure (see backpressure): with gnet the client writes its whole offer unblocked"),
 	)
 }
