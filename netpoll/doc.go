@@ -29,7 +29,8 @@
 //     Loop.Submit are the only calls safe from any goroutine; Submit is how
 //     other goroutines reach a connection, as in
 //     c.Loop().Submit(func() { c.Write(msg) }).
-//   - Server methods are safe from any goroutine.
+//   - Server methods are safe from any goroutine; Shutdown, which waits
+//     for the loops, must not be called from a callback.
 //
 // Byte ownership:
 //

@@ -41,7 +41,7 @@ type Loop struct {
 
 	epoch time.Time
 	now   int64 // nanoseconds since epoch, read once per iteration
-	spin  bool  // the last wait returned events: poll before blocking
+	spin  bool  // the last round was busy: poll before blocking
 
 	draining       bool // the server is shutting down: finish, then close
 	drainSignalled bool

@@ -209,7 +209,9 @@ func (s *Server) stop() {
 // with ErrServerClosed. Once all
 // connections are gone, or ctx is done, the loops stop and release every
 // descriptor. It returns ctx.Err() if connections had to be cut, nil
-// otherwise. It is safe to call more than once and from any goroutine.
+// otherwise. It is safe to call more than once and from any goroutine but
+// a loop's own: it waits for the loops, so calling it from a callback
+// would wait for itself; submit it to a goroutine of its own instead.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.drainOnce.Do(s.beginDrain)
 	select {
