@@ -48,8 +48,6 @@ type control struct {
 type counters struct {
 	messages, bytes uint64
 	udp             UDPStats
-	jitterSum       float64
-	jitterConns     int
 	lastDone        int64
 }
 
