@@ -31,5 +31,8 @@ lint: vet ## go vet plus staticcheck (installed into bin/ at a pinned version)
 	@test -x $(BIN)/staticcheck || GOBIN=$(CURDIR)/$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	$(BIN)/staticcheck ./...
 
+bench: build ## run the default comparison matrix (a few minutes) into out/bench-<timestamp>
+	$(BIN)/echo-bench matrix --bin $(BIN)
+
 clean: ## remove bin/ and out/
 	rm -rf $(BIN) out

@@ -4,6 +4,7 @@ package all
 
 import (
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/epoll"
 	gnetengine "github.com/rawnet/rawnet/engine/gnet"
 	"github.com/rawnet/rawnet/engine/std"
 	"github.com/rawnet/rawnet/engine/threads"
@@ -11,10 +12,11 @@ import (
 
 // Default is the engine the command-line tools use when --engine is not
 // given.
-const Default = "std"
+const Default = "epoll"
 
 // engines lists every engine in the order help text and benches show them.
 var engines = []engine.Engine{
+	epoll.Engine{},
 	std.Engine{},
 	threads.Engine{},
 	gnetengine.Engine{},

@@ -2,6 +2,7 @@ package threads
 
 import (
 	"net"
+	"runtime/debug"
 	"sync"
 
 	"github.com/rawnet/rawnet/engine"
@@ -26,7 +27,28 @@ func (Engine) Start(cfg engine.Config) (engine.Server, error) {
 	if cfg.IsUDP() {
 		return startUDP(cfg, codec)
 	}
+	raiseThreadLimit(cfg.Threads)
 	return startTCP(cfg, codec)
+}
+
+// threadSlack is room for the runtime's own threads (sysmon, GC workers,
+// threads blocked in other syscalls) beside the pool.
+const threadSlack = 256
+
+// threadLimitMu serialises raising the process-wide thread limit.
+var threadLimitMu sync.Mutex
+
+// raiseThreadLimit lifts the Go runtime's thread cap, 10,000 by default
+// (runtime/debug.SetMaxThreads), to fit a pool of n locked threads: past
+// the cap the runtime kills the whole process rather than fail a call. It
+// never lowers the limit another server in the process may rely on.
+func raiseThreadLimit(n int) {
+	threadLimitMu.Lock()
+	defer threadLimitMu.Unlock()
+	cur := debug.SetMaxThreads(n + threadSlack)
+	if cur > n+threadSlack {
+		debug.SetMaxThreads(cur)
+	}
 }
 
 // base holds what TCP and UDP servers share: configuration, the bound

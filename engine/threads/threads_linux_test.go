@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -253,5 +254,15 @@ func TestStartRefusesAddressInUse(t *testing.T) {
 	if err == nil {
 		srv.Shutdown(context.Background())
 		t.Fatal("Start on a port in use succeeded")
+	}
+}
+
+func TestStartRaisesTheRuntimeThreadLimit(t *testing.T) {
+	const pool = 20000
+	start(t, engine.Config{Threads: pool})
+	limit := debug.SetMaxThreads(10000)
+	debug.SetMaxThreads(limit)
+	if limit < pool {
+		t.Errorf("runtime thread limit %d after starting a pool of %d; a full pool would kill the process", limit, pool)
 	}
 }

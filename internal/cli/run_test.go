@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rawnet/rawnet/engine/all"
 	"github.com/rawnet/rawnet/internal/leaktest"
 )
 
@@ -166,7 +167,7 @@ func (s *server) stop(t *testing.T) (int, string) {
 
 func TestServeLinesThenShutDown(t *testing.T) {
 	s := startRun(t, tcpCmd, "--addr", "127.0.0.1:0", "--framing", "line", "--rcvbuf", "128KiB")
-	for _, want := range []string{"engine=std", "framing=line", "rcvbuf=131072/", "nodelay=on", "reuseaddr=on"} {
+	for _, want := range []string{"engine=" + all.Default, "framing=line", "rcvbuf=131072/", "nodelay=on", "reuseaddr=on"} {
 		if !strings.Contains(s.line, want) {
 			t.Errorf("listening line %q lacks %q", s.line, want)
 		}
