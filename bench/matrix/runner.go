@@ -172,6 +172,15 @@ func (m *runner) engines(ctx context.Context) (tcp, udp []string, err error) {
 			udp = append(udp, e)
 		}
 	}
+	for _, v := range m.cfg.Variants {
+		if !slices.Contains(all, v.Engine) {
+			return nil, nil, fmt.Errorf("matrix: variant %s: engine %q is not in %s --list-engines (%s)", v.Name, v.Engine, tcpBin, strings.Join(all, ", "))
+		}
+		tcp = append(tcp, v.Name)
+		if slices.Contains(udpAll, v.Engine) && len(m.cfg.UDPConns) > 0 {
+			udp = append(udp, v.Name)
+		}
+	}
 	// The baseline first, so ratios read left to right in every table.
 	slices.SortStableFunc(tcp, func(a, b string) int { return boolInt(b == Baseline) - boolInt(a == Baseline) })
 	slices.SortStableFunc(udp, func(a, b string) int { return boolInt(b == Baseline) - boolInt(a == Baseline) })
@@ -212,6 +221,20 @@ func listEngines(ctx context.Context, bin string) ([]string, error) {
 	return names, nil
 }
 
+// threadSlack is spare room in the threads engine's pool beyond the
+// connections a phase opens, for connections still closing from the
+// phase before.
+const threadSlack = 64
+
+// maxConns is the most TCP connections any phase of the matrix opens.
+func (c Config) maxConns() int {
+	n := c.IdleConns
+	for _, k := range c.Conns {
+		n = max(n, k)
+	}
+	return n
+}
+
 // startAll starts one server per engine and network, all at once: idle
 // servers sleep in epoll_wait or accept, and keeping them up lets every
 // cell run engine after engine within seconds.
@@ -225,6 +248,20 @@ func (m *runner) startAll(tcp, udp []string) error {
 	start := func(network, engine string) error {
 		bin := filepath.Join(m.cfg.BinDir, "echo-"+network)
 		args := []string{"--addr", "127.0.0.1:0", "--engine", engine, "--loops", fmt.Sprint(loops)}
+		if network == "tcp" {
+			// The threads engine serves one connection per thread; size its
+			// pool for the largest phase so no connection waits in the
+			// backlog. The other engines ignore --threads.
+			args = append(args, "--threads", fmt.Sprint(m.cfg.maxConns()+threadSlack))
+		}
+		var env []string
+		if v, ok := m.cfg.variant(engine); ok {
+			if v.BinDir != "" {
+				bin = filepath.Join(v.BinDir, "echo-"+network)
+			}
+			args = append([]string{"--addr", "127.0.0.1:0", "--engine", v.Engine, "--loops", fmt.Sprint(loops)}, v.Args...)
+			env = v.Env
+		}
 		if engine == cref.Name {
 			bin, args = filepath.Join(m.cfg.BinDir, "echo-"+cref.Name), []string{"--addr", "127.0.0.1:0"}
 		}
@@ -232,7 +269,7 @@ func (m *runner) startAll(tcp, udp []string) error {
 		if m.cfg.LogDir == "" {
 			logPath = os.DevNull
 		}
-		s, err := startServer(engine, network, bin, args, m.cfg.ServerCPUs, logPath)
+		s, err := startServer(engine, network, bin, args, env, m.cfg.ServerCPUs, logPath)
 		if err != nil {
 			m.note("%s %s left out: %v", network, engine, err)
 			m.res.Engines = append(m.res.Engines, EngineInfo{Name: engine, Network: network, Error: err.Error()})
