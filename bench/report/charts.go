@@ -132,7 +132,10 @@ func cpuPerMsg(res *matrix.Results) (*plot.Plot, error) {
 		labels = append(labels, fmt.Sprintf("%s c%d %dB d%d", c.Network, c.Conns, c.Size, c.Depth))
 	}
 	n := len(res.Meta.EngineList)
-	width := vg.Points(max(4, 60/float64(max(n, 1))))
+	// A group of n bars takes at most 80% of the room one cell gets on
+	// the x axis (about 15 cm of the 18 cm canvas), so groups never touch.
+	room := 15 * vg.Centimeter / vg.Length(max(len(res.Meta.Cells), 1))
+	width := min(vg.Points(60)/vg.Length(max(n, 1)), room*0.8/vg.Length(max(n, 1)))
 	for i, e := range res.Meta.EngineList {
 		vals := make(plotter.Values, len(res.Meta.Cells))
 		for j, c := range res.Meta.Cells {
