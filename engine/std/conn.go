@@ -1,6 +1,7 @@
 package std
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/frame"
 )
 
@@ -29,6 +31,12 @@ type conn struct {
 	buf   []byte // input; buf[:end] is buffered, frames first
 	end   int
 	limit int // the size buf may grow to
+	held  int // bytes of s.budget reserved for buf to grow past maxReadBuf
+
+	// since is when the frame in progress began, or when the last
+	// complete frame ended while a partial one is buffered; zero with no
+	// partial frame. It is kept only with an idle timeout.
+	since time.Time
 
 	// State of the write in progress, shared with writeFn, which runs
 	// inside rc.Write on this goroutine.
@@ -59,11 +67,18 @@ func (s *server) serve(c *net.TCPConn) {
 		s:     s,
 		c:     c,
 		rc:    rc,
-		limit: max(s.codec.Max(), min(s.cfg.WriteLimit, maxReadBuf)),
+		limit: connLimit(s.cfg, s.codec),
 	}
 	cn.buf = make([]byte, min(minBuf, cn.limit))
 	cn.writeFn = cn.writeOnce
+	defer func() { s.budget.release(cn.held) }()
 	cn.run(remote)
+}
+
+// connLimit is the size a connection's input buffer may grow to: a whole
+// frame of the codec's Max, and at least what reads alone may use.
+func connLimit(cfg engine.Config, codec frame.Codec) int {
+	return max(codec.Max(), min(cfg.WriteLimit, maxReadBuf))
 }
 
 // run reads, echoes complete frames and reads again until the connection
@@ -80,9 +95,14 @@ func (cn *conn) run(remote string) {
 			// only an empty socket means idle or drained.
 			n, err = cn.tryRead()
 			if n == 0 && err == nil {
-				if s.draining.Load() {
+				switch {
+				case s.draining.Load():
 					log.Debug("connection drained", "remote", remote)
-				} else {
+				case cn.end > 0:
+					s.stats.Idle.Add(1)
+					log.Debug("connection idle: frame not completed in time", "remote", remote,
+						"timeout", s.cfg.IdleTimeout, "bytes", cn.end)
+				default:
 					s.stats.Idle.Add(1)
 					log.Debug("connection idle", "remote", remote, "timeout", s.cfg.IdleTimeout)
 				}
@@ -96,12 +116,19 @@ func (cn *conn) run(remote string) {
 				cn.fail(remote, werr, ferr)
 				return
 			}
-			if err == nil && !cn.grow(n == free) {
-				// The codec holds a partial frame of its own Max:
-				// it broke its contract; treat it as a bad frame.
-				cn.fail(remote, nil, fmt.Errorf("%w: %d bytes buffered without a complete %s frame",
-					frame.ErrTooLarge, cn.end, s.codec))
-				return
+			if err == nil {
+				ok, berr := cn.grow(n == free)
+				if berr != nil {
+					cn.starved(remote, berr)
+					return
+				}
+				if !ok {
+					// The codec holds a partial frame of its own Max:
+					// it broke its contract; treat it as a bad frame.
+					cn.fail(remote, nil, fmt.Errorf("%w: %d bytes buffered without a complete %s frame",
+						frame.ErrTooLarge, cn.end, s.codec))
+					return
+				}
 			}
 		}
 		switch {
@@ -125,9 +152,19 @@ func (cn *conn) run(remote string) {
 // drainQuiet once Shutdown has begun. Loading draining after setting the
 // idle deadline means a concurrent Shutdown either is seen here or sets
 // its own deadline after this one.
+//
+// The idle timeout also bounds a frame in progress: while a partial frame
+// is buffered, the deadline is never later than IdleTimeout after the
+// last frame completed (or the partial one began). A peer that trickles a
+// byte now and then of a frame it never finishes (slowloris) is closed
+// like one that sends nothing.
 func (cn *conn) armRead() {
 	if d := cn.s.cfg.IdleTimeout; d > 0 {
-		cn.c.SetReadDeadline(time.Now().Add(d))
+		dl := time.Now().Add(d)
+		if f := cn.since.Add(d); !cn.since.IsZero() && f.Before(dl) {
+			dl = f
+		}
+		cn.c.SetReadDeadline(dl)
 	}
 	if cn.s.draining.Load() {
 		cn.c.SetReadDeadline(time.Now().Add(drainQuiet))
@@ -187,25 +224,88 @@ func (cn *conn) echo() (werr, ferr error) {
 		}
 		cn.s.stats.Frames.Add(uint64(frames))
 		cn.end = copy(cn.buf, cn.buf[off:cn.end])
+		cn.shrink()
+	}
+	if cn.s.cfg.IdleTimeout > 0 {
+		switch {
+		case cn.end == 0:
+			cn.since = time.Time{}
+		case frames > 0 || cn.since.IsZero():
+			cn.since = time.Now()
+		}
 	}
 	return nil, ferr
 }
 
 // grow doubles the buffer when it is full, or when the last read filled
 // it and it is still under the read cap. It reports false when the buffer
-// is full and may not grow.
-func (cn *conn) grow(filled bool) bool {
+// is full and may not grow. The first growth past maxReadBuf reserves
+// room up to the limit from the server's budget and may wait for it,
+// without reading, until the idle timeout counted from the frame's start
+// or until Shutdown gives up; the error says which ended the wait.
+func (cn *conn) grow(filled bool) (bool, error) {
 	full := cn.end == len(cn.buf)
 	if !full && !(filled && len(cn.buf) < maxReadBuf) {
-		return true
+		return true, nil
 	}
 	if len(cn.buf) >= cn.limit {
-		return !full
+		return !full, nil
 	}
-	nb := make([]byte, min(2*len(cn.buf), cn.limit))
+	size := min(2*len(cn.buf), cn.limit)
+	if size > maxReadBuf && cn.held == 0 {
+		// Reserve room for a whole frame of the limit at once: a
+		// connection that held part of it while waiting for more could
+		// deadlock with others doing the same.
+		if err := cn.reserve(cn.limit - maxReadBuf); err != nil {
+			return false, err
+		}
+	}
+	nb := make([]byte, size)
 	copy(nb, cn.buf[:cn.end])
 	cn.buf = nb
-	return true
+	return true, nil
+}
+
+// reserve takes n bytes of the server's budget for this connection.
+func (cn *conn) reserve(n int) error {
+	ctx := cn.s.forced
+	if d := cn.s.cfg.IdleTimeout; d > 0 && !cn.since.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, cn.since.Add(d))
+		defer cancel()
+	}
+	if err := cn.s.budget.acquire(ctx, n); err != nil {
+		return err
+	}
+	cn.held += n
+	return nil
+}
+
+// shrink gives a buffer grown past maxReadBuf for a large frame back to
+// the budget once what remains fits in maxReadBuf, so that one large
+// frame does not hold budget for the rest of the connection's life.
+func (cn *conn) shrink() {
+	if cn.held == 0 || cn.end > maxReadBuf {
+		return
+	}
+	nb := make([]byte, maxReadBuf)
+	copy(nb, cn.buf[:cn.end])
+	cn.buf = nb
+	cn.s.budget.release(cn.held)
+	cn.held = 0
+}
+
+// starved counts and logs a connection closed while it waited for input
+// budget: its frame did not complete within the idle timeout, or
+// Shutdown stopped waiting for it.
+func (cn *conn) starved(remote string, err error) {
+	if errors.Is(err, context.DeadlineExceeded) {
+		cn.s.stats.Idle.Add(1)
+		cn.s.cfg.Logger.Debug("connection idle: frame not completed in time while waiting for input budget",
+			"remote", remote, "timeout", cn.s.cfg.IdleTimeout, "bytes", cn.end)
+		return
+	}
+	cn.s.cfg.Logger.Debug("connection closed while waiting for input budget", "remote", remote, "err", err)
 }
 
 // recoverConn turns a panic while serving one connection into the end of

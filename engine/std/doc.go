@@ -10,6 +10,18 @@
 // the input buffer, which grows only while a frame is incomplete and never
 // past max(frame limit, min(write limit, 64 KiB)).
 //
+// Input beyond 64 KiB per connection, which only frames longer than that
+// need, comes from a server-wide budget of max(16 MiB, twice the frame
+// limit): a connection whose frame needs more than is free stops reading
+// until other connections give bytes back, so peers that each declare a
+// large frame and send it slowly cannot pin connections x frame limit.
+// A buffer grown for a large frame shrinks back once the frame is echoed.
+//
+// IdleTimeout closes a connection that sends nothing for that long, and
+// also one whose frame in progress does not complete within that long of
+// the previous frame (slowloris: a byte now and then of a frame that
+// never ends). Both count in Errors.Idle.
+//
 // Config.Loops, Balance and Threads do not apply to TCP here: the Go
 // runtime spreads connection goroutines over its threads.
 //

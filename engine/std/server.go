@@ -35,7 +35,9 @@ func (Engine) Start(cfg engine.Config) (engine.Server, error) {
 		conns:   make(map[*net.TCPConn]struct{}),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
+		budget:  newBudget(max(minBudget, 2*(connLimit(cfg, codec)-maxReadBuf))),
 	}
+	s.forced, s.force = context.WithCancel(context.Background())
 	if cfg.IsUDP() {
 		err = s.startUDP()
 	} else {
@@ -57,6 +59,12 @@ type server struct {
 	ln     *net.TCPListener
 	udp    []*net.UDPConn
 	stats  engine.Counters
+	budget *budget // input beyond maxReadBuf per connection, server-wide
+
+	// forced is cancelled when Shutdown gives up on draining, to end
+	// connections waiting for budget; force cancels it.
+	forced context.Context
+	force  context.CancelFunc
 
 	// wg counts the accept loop, connection goroutines and UDP readers.
 	wg sync.WaitGroup
@@ -111,6 +119,7 @@ func (s *server) Shutdown(ctx context.Context) error {
 		c.Close()
 	}
 	s.mu.Unlock()
+	s.force()
 	<-s.done
 	if !forced {
 		return nil
@@ -137,6 +146,7 @@ func (s *server) beginShutdown() {
 	s.mu.Unlock()
 	go func() {
 		s.wg.Wait()
+		s.force()
 		s.cfg.Logger.Debug("server stopped", "addr", s.addr.String())
 		close(s.done)
 	}()
