@@ -21,6 +21,9 @@ type Config struct {
 	Engines []string
 	// NoCRef leaves the C reference server out.
 	NoCRef bool
+	// Variants are engines started with settings of their own, run
+	// after Engines under their own names.
+	Variants []Variant
 	// Conns, Sizes and Depths span the TCP cells.
 	Conns, Sizes, Depths []int
 	// UDPConns, UDPSize and UDPDepth span the UDP cells; UDPConns nil
@@ -85,6 +88,18 @@ func (c Config) validate() error {
 	}
 	if c.Repeats <= 0 || c.Duration <= 0 || c.Warmup < 0 || c.IdleConns < 0 {
 		return fmt.Errorf("matrix: repeats and duration must be positive, warmup and idle conns not negative")
+	}
+	for i, v := range c.Variants {
+		for _, w := range c.Variants[:i] {
+			if w.Name == v.Name {
+				return fmt.Errorf("matrix: two variants named %q", v.Name)
+			}
+		}
+		for _, e := range c.Engines {
+			if e == v.Name {
+				return fmt.Errorf("matrix: variant %q has the name of an engine", v.Name)
+			}
+		}
 	}
 	if len(c.UDPConns) > 0 && (c.UDPSize <= 0 || c.UDPDepth <= 0) {
 		return fmt.Errorf("matrix: UDP size and depth must be positive")

@@ -35,11 +35,13 @@ type server struct {
 	waitErr error
 }
 
-// startServer starts bin with args pinned to cpus and waits for its
-// listening line. Its stderr goes to logPath.
-func startServer(engine, network, bin string, args []string, cpus []int, logPath string) (s *server, err error) {
+// startServer starts bin with args pinned to cpus, env added to its
+// environment, and waits for its listening line. Its stderr goes to
+// logPath.
+func startServer(engine, network, bin string, args, env []string, cpus []int, logPath string) (s *server, err error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", max(len(cpus), 1)))
+	cmd.Env = append(cmd.Env, env...)
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err

@@ -44,6 +44,8 @@ Examples:
   echo-bench matrix                                   # the default, a few minutes
   echo-bench matrix --engines std,epoll --conns 1,50,500 --repeats 5
   echo-bench matrix --sizes 64 --depths 1 --idle-conns 0 --duration 5s
+  echo-bench matrix --engines epoll,cref --variant 'epoll-2loops=epoll --loops 2' \
+      --server-cpus 0-1 --client-cpus 0-1    # a variant: same engine, own flags
 
 Flags:
 `
@@ -63,6 +65,7 @@ func runMatrix(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.BinDir, "bin", def.BinDir, "folder with echo-tcp and echo-udp (`make build` puts them there); echo-cref is built into it")
 	fs.StringSliceVar(&cfg.Engines, "engines", nil, "engines to compare (default: every engine echo-tcp --list-engines names, plus cref)")
 	fs.BoolVar(&cfg.NoCRef, "no-cref", false, "leave out the C reference server")
+	variants := fs.StringArray("variant", nil, "an engine with settings of its own, measured under its own name: 'NAME=ENGINE [bin:DIR] [env:KEY=VALUE]... [ARG]...' (repeatable)")
 	fs.IntSliceVar(&cfg.Conns, "conns", def.Conns, "TCP connection counts")
 	fs.IntSliceVar(&cfg.Sizes, "sizes", def.Sizes, "message sizes in bytes")
 	fs.IntSliceVar(&cfg.Depths, "depths", def.Depths, "messages in flight per connection (1 = ping-pong)")
@@ -84,6 +87,13 @@ func runMatrix(ctx context.Context, args []string) error {
 		return fmt.Errorf("unexpected argument %q (see echo-bench matrix --help)", fs.Arg(0))
 	}
 	var err error
+	for _, v := range *variants {
+		pv, err := matrix.ParseVariant(v)
+		if err != nil {
+			return err
+		}
+		cfg.Variants = append(cfg.Variants, pv)
+	}
 	if cfg.UDPConns, err = parseInts(*udpConns); err != nil {
 		return fmt.Errorf("--udp-conns: %w", err)
 	}
