@@ -23,8 +23,12 @@
 // in time.
 //
 // A case an engine is known to fail is declared in the limitations table (limits_test.go)
-// with a reason: it still runs, its failures are logged and shown in the
-// results table, and the suite fails once the case passes, so the
-// declaration is removed. A reason that starts with "BUG:" marks a defect
-// awaiting a fix, not a design limit.
+// with a short name and a reason: it still runs, its failures are logged
+// and its name is shown in the results table, and the suite fails once
+// the case passes, so the declaration is removed. A reason that starts
+// with "BUG:" marks a defect awaiting a fix, not a design limit.
+//
+// TestStateMachine (and FuzzStateMachine, the same property as a fuzz
+// target) drives every engine with random sequences of client actions
+// built with pgregory.net/rapid and checks each echo against a model.
 package hostile

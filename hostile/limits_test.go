@@ -12,24 +12,28 @@ import (
 // defect awaiting its fix and its reason must start with "BUG:".
 var designLimits = map[string]bool{"gnet": true}
 
+// limit is a declared limitation: a short name for the results table
+// and the reason.
+type limit struct {
+	name, why string
+}
+
 // limitations lists, by engine and then case, what an engine is known to
 // fail and why. A declared case still runs; the suite fails once it
 // passes, so that the declaration is removed.
-var limitations = map[string]map[string]string{
+var limitations = map[string]map[string]limit{
 	"gnet": {
 		"neverread/heap":          gnetReadsAll,
 		"neverread/rss":           gnetReadsAll,
 		"slowreaders":             gnetReadsAll,
 		"slowreaders/2000":        gnetReadsAll,
-		"framing/inflight-budget": gnetReadsAll + "; and no global in-flight budget",
-		"partialwrite/16MiB": "close-time flush is bounded: after the peer's FIN the adapter gives the output gnet " +
-			"queued 1s (flushTimeout, when no write timeout is set) to reach a slow reader, then closes and drops the rest",
-		"emfile-storm": gnetStopsOnEMFILE,
-		"maxconns-under-fdlimit": "gnet accepts a burst of connections before the adapter's OnOpen closes those over " +
-			"--max-conns, so a few descriptors of headroom run out; accept fails with EMFILE and " + gnetStopsOnEMFILE,
-		"slowloris-idle":      gnetNoFrameTimeout,
-		"slowloris-idle/1000": gnetNoFrameTimeout,
-		"udp/public-bind":     cliNoReflectionWarning,
+		"framing/inflight-budget": gnetReadsAll,
+		"partialwrite/16MiB":      gnetFlushBound,
+		"emfile-storm":            gnetStopsOnEMFILE,
+		"maxconns-under-fdlimit":  gnetBurstEMFILE,
+		"slowloris-idle":          gnetNoFrameTimeout,
+		"slowloris-idle/1000":     gnetNoFrameTimeout,
+		"udp/public-bind":         cliNoReflectionWarning,
 	},
 	"threads": {
 		"slowloris-idle":          noFrameTimeout,
@@ -48,26 +52,38 @@ var limitations = map[string]map[string]string{
 	},
 }
 
-// Reasons shared by several declarations.
-const (
-	gnetReadsAll = "gnet reads every readable connection into its inbound buffer and gnet v2 has no way to stop " +
-		"reading one connection, so a peer that never reads its echo grows the server's memory without bound"
-	gnetStopsOnEMFILE = "gnet ends every event loop when accept fails, EMFILE included (acceptor_unix.go returns " +
-		"ErrAcceptSocket, which ends Poller.Polling): the server stops serving and its listener resets new connections"
-	gnetNoFrameTimeout = "the idle timeout is renewed by every byte read and there is no frame timeout, so a peer " +
-		"trickling a byte of a frame it never finishes is never closed"
-	noFrameTimeout = "BUG: the idle timeout is renewed by every byte read and nothing bounds how long a frame may " +
-		"take, so a peer trickling a byte of a frame it never finishes (slowloris) is never closed"
-	noBudget = "BUG: no global in-flight budget: each connection buffers a partial frame up to --max-frame, so N " +
-		"peers declaring frames just under the limit pin N x max-frame bytes"
-	cliNoReflectionWarning = "BUG: internal/cli binds beyond loopback with --allow-public but prints no warning " +
-		"about reflection on stderr"
+// The declared limitations, shared by engines and cases.
+var (
+	gnetReadsAll = limit{"gnet-reads-all", "gnet reads every readable connection into its inbound buffer and " +
+		"gnet v2 has no way to stop reading one connection, so a peer that never reads its echo grows the " +
+		"server's memory without bound (no backpressure, no global in-flight budget)"}
+	gnetFlushBound = limit{"gnet-close-flush-bound", "after the peer's FIN the adapter gives the output gnet " +
+		"already queued 1s (flushTimeout, when no write timeout is set) to reach a slow reader, then closes " +
+		"and drops the rest"}
+	gnetStopsOnEMFILE = limit{"gnet-stops-on-emfile", "gnet ends every event loop when accept fails, EMFILE " +
+		"included (acceptor_unix.go returns ErrAcceptSocket, which ends Poller.Polling): the server stops " +
+		"serving and its listener resets new connections"}
+	gnetBurstEMFILE = limit{"gnet-maxconns-burst", "gnet accepts a whole burst of connections before the " +
+		"adapter's OnOpen closes those over --max-conns, so a few descriptors of headroom run out, accept " +
+		"fails with EMFILE and gnet stops (gnet-stops-on-emfile)"}
+	gnetNoFrameTimeout = limit{"gnet-no-frame-timeout", "the idle timeout is renewed by every byte read and " +
+		"nothing bounds how long a frame may take, so a peer trickling a byte of a frame it never finishes " +
+		"is never closed"}
+	noFrameTimeout = limit{"no-frame-timeout", "BUG: the idle timeout is renewed by every byte read and " +
+		"nothing bounds how long a frame may take, so a peer trickling a byte of a frame it never finishes " +
+		"(slowloris) is never closed"}
+	noBudget = limit{"no-inflight-budget", "BUG: no global in-flight budget: each connection buffers a " +
+		"partial frame up to --max-frame, so N peers declaring frames just under the limit pin N x " +
+		"max-frame bytes"}
+	cliNoReflectionWarning = limit{"cli-no-reflection-warning", "BUG: echo-udp binds beyond loopback with " +
+		"--allow-public but internal/cli prints no warning about reflection on stderr"}
 )
 
-// limitationOf returns the declared reason engineName fails caseName.
-func limitationOf(engineName, caseName string) (string, bool) {
-	r, ok := limitations[engineName][caseName]
-	return r, ok
+// limitationOf returns the declared limitation by which engineName fails
+// caseName.
+func limitationOf(engineName, caseName string) (limit, bool) {
+	l, ok := limitations[engineName][caseName]
+	return l, ok
 }
 
 // TestLimitationsNameRealCases checks that every declaration names a case
@@ -82,13 +98,13 @@ func TestLimitationsNameRealCases(t *testing.T) {
 		if _, ok := all.Lookup(eng); !ok {
 			t.Errorf("limitations name engine %q, which engine/all does not have", eng)
 		}
-		for name, reason := range byCase {
+		for name, l := range byCase {
 			switch {
 			case !known[name]:
 				t.Errorf("limitation of %s names unknown case %q", eng, name)
-			case reason == "":
-				t.Errorf("limitation %q of %s gives no reason", name, eng)
-			case !designLimits[eng] && !strings.HasPrefix(reason, "BUG:"):
+			case l.name == "" || l.why == "":
+				t.Errorf("limitation %q of %s gives no name or no reason", name, eng)
+			case !designLimits[eng] && !strings.HasPrefix(l.why, "BUG:"):
 				t.Errorf("limitation %q of %s: %s is one of rawnet's own engines, so the reason must start with \"BUG:\"", name, eng, eng)
 			}
 		}

@@ -3,6 +3,7 @@ package hostile
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +15,7 @@ import (
 type cell struct {
 	status string   // pass, fail, limit or skip, once settled
 	skip   string   // why the case was skipped
-	limit  string   // the declared limitation's reason
+	limit  limit    // the declared limitation, if any
 	notes  []string // measurements the case recorded
 }
 
@@ -50,35 +51,32 @@ func (c *cell) settle(t *testing.T) {
 		c.status = "skip"
 	case t.Failed():
 		c.status = "fail"
-	case c.limit != "":
+	case c.limit.name != "":
 		c.status = "limit"
 	default:
 		c.status = "pass"
 	}
 }
 
-// String renders the cell for the Markdown table.
+// String renders the cell's status for the Markdown table.
 func (c *cell) String() string {
-	var s string
 	switch c.status {
 	case "pass":
-		s = "pass"
+		return "pass"
 	case "fail":
-		s = "**FAIL**"
+		return "**FAIL**"
 	case "limit":
-		s = "known limitation: " + c.limit
+		return "limit: `" + c.limit.name + "`"
 	case "skip":
-		s = "skipped: " + c.skip
+		return "skipped"
 	default:
-		s = "not run"
+		return "not run"
 	}
-	if len(c.notes) > 0 {
-		s += " (" + strings.Join(c.notes, "; ") + ")"
-	}
-	return strings.ReplaceAll(s, "|", "/")
 }
 
-// writeResults writes the table of cases by engines to path as Markdown.
+// writeResults writes the table of cases by engines to path as Markdown,
+// followed by the declared limitations the run met, the measurements the
+// cases recorded, and why cases were skipped.
 func writeResults(path string) error {
 	resultsMu.Lock()
 	defer resultsMu.Unlock()
@@ -86,17 +84,54 @@ func writeResults(path string) error {
 	var b strings.Builder
 	b.WriteString("| case | " + strings.Join(names, " | ") + " |\n")
 	b.WriteString("|---" + strings.Repeat("|---", len(names)) + "|\n")
+	limits := make(map[string]limit)
+	var limitOrder []string
+	limitEngines := make(map[string][]string)
+	var notes, skips strings.Builder
 	for _, name := range order {
 		row := results[name]
 		fmt.Fprintf(&b, "| `%s` |", name)
+		var measured []string
 		for _, e := range names {
 			c, ok := row[e]
 			if !ok {
 				c = &cell{}
 			}
 			fmt.Fprintf(&b, " %s |", c)
+			if l := c.limit; c.status == "limit" {
+				if _, seen := limits[l.name]; !seen {
+					limits[l.name] = l
+					limitOrder = append(limitOrder, l.name)
+				}
+				if !slices.Contains(limitEngines[l.name], e) {
+					limitEngines[l.name] = append(limitEngines[l.name], e)
+				}
+			}
+			if len(c.notes) > 0 {
+				measured = append(measured, e+": "+strings.Join(c.notes, "; "))
+			}
+			if c.status == "skip" {
+				fmt.Fprintf(&skips, "- `%s` on %s: %s\n", name, e, c.skip)
+			}
 		}
 		b.WriteString("\n")
+		if len(measured) > 0 {
+			fmt.Fprintf(&notes, "- `%s`: %s\n", name, strings.Join(measured, "; "))
+		}
+	}
+	if len(limitOrder) > 0 {
+		b.WriteString("\nKnown limitations (the case runs and must fail; the suite fails once it passes):\n\n")
+		for _, n := range limitOrder {
+			fmt.Fprintf(&b, "- `%s` (%s): %s\n", n, strings.Join(limitEngines[n], ", "), limits[n].why)
+		}
+	}
+	if notes.Len() > 0 {
+		b.WriteString("\nMeasurements recorded by the cases (from one run on the machine that wrote this file):\n\n")
+		b.WriteString(notes.String())
+	}
+	if skips.Len() > 0 {
+		b.WriteString("\nSkipped:\n\n")
+		b.WriteString(skips.String())
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }

@@ -100,19 +100,19 @@ func runCase(t *testing.T, c hcase, e engine.Engine, full bool) {
 		checkLeaks(t)
 		c.run(t, x)
 	}
-	reason, limited := limitationOf(e.Name(), c.name)
+	l, limited := limitationOf(e.Name(), c.name)
 	if !limited {
 		guarded(t)
 		return
 	}
-	cl.limit = reason
+	cl.limit = l
 	r := &recorder{}
 	r.run(guarded)
 	if !r.Failed() {
 		t.Errorf("limitation %q of %s no longer holds; remove it from the limitations table", c.name, e.Name())
 		return
 	}
-	t.Logf("known limitation of %s: %s: %s", e.Name(), c.name, reason)
+	t.Logf("known limitation %s of %s: %s: %s", l.name, e.Name(), c.name, l.why)
 	for _, m := range r.messages() {
 		t.Logf("%s", m)
 	}
