@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,7 +33,8 @@ func binaries(t tb) (tcp, udp string) {
 		}
 		goBin, err := exec.LookPath("go")
 		if err != nil {
-			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+			buildErr = fmt.Errorf("the go command builds the binaries under test: %w", err)
+			return
 		}
 		cmd := exec.Command(goBin, "build", "-o", buildDir+string(filepath.Separator), "./cmd/echo-tcp", "./cmd/echo-udp")
 		cmd.Dir = ".."
@@ -260,24 +260,6 @@ func rss(pid int) int64 {
 				return -1
 			}
 			return kb << 10
-		}
-	}
-	return -1
-}
-
-// threads returns the number of threads of process pid, or -1.
-func threads(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return -1
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "Threads:"); ok {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil {
-				return -1
-			}
-			return n
 		}
 	}
 	return -1
