@@ -5,9 +5,10 @@ BIN       := bin
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X github.com/rawnet/rawnet/internal/cli.Version=$(VERSION)
 FUZZTIME  ?= 5s
+SOAK      ?= 60s
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: help build test race vet fuzz lint bench clean
+.PHONY: help build test race vet fuzz lint bench hostile soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,6 +34,12 @@ lint: vet ## go vet plus staticcheck (installed into bin/ at a pinned version)
 
 bench: build ## run the default comparison matrix (a few minutes) into out/bench-<timestamp>
 	$(BIN)/echo-bench matrix --bin $(BIN)
+
+hostile: ## every hostile case against every engine; writes hostile/RESULTS.md (namespace cases need root)
+	RAWNET_HOSTILE=full RAWNET_HOSTILE_RESULTS=RESULTS.md $(GO) test -count=1 -timeout 30m ./hostile
+
+soak: ## mixed clients per engine for SOAK each (default 60s); memory, goroutines and fds must stay flat
+	RAWNET_SOAK=$(SOAK) $(GO) test -count=1 -timeout 60m -run '^TestSoak$$' -v ./hostile
 
 clean: ## remove bin/ and out/
 	rm -rf $(BIN) out

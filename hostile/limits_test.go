@@ -33,22 +33,16 @@ var limitations = map[string]map[string]limit{
 		"maxconns-under-fdlimit":  gnetBurstEMFILE,
 		"slowloris-idle":          gnetNoFrameTimeout,
 		"slowloris-idle/1000":     gnetNoFrameTimeout,
-		"udp/public-bind":         cliNoReflectionWarning,
 	},
 	"threads": {
 		"slowloris-idle":          noFrameTimeout,
 		"slowloris-idle/1000":     noFrameTimeout,
 		"framing/inflight-budget": noBudget,
-		"udp/public-bind":         cliNoReflectionWarning,
 	},
 	"epoll": {
 		"slowloris-idle":          noFrameTimeout,
 		"slowloris-idle/1000":     noFrameTimeout,
 		"framing/inflight-budget": noBudget,
-		"udp/public-bind":         cliNoReflectionWarning,
-	},
-	"std": {
-		"udp/public-bind": cliNoReflectionWarning,
 	},
 }
 
@@ -75,8 +69,6 @@ var (
 	noBudget = limit{"no-inflight-budget", "BUG: no global in-flight budget: each connection buffers a " +
 		"partial frame up to --max-frame, so N peers declaring frames just under the limit pin N x " +
 		"max-frame bytes"}
-	cliNoReflectionWarning = limit{"cli-no-reflection-warning", "BUG: echo-udp binds beyond loopback with " +
-		"--allow-public but internal/cli prints no warning about reflection on stderr"}
 )
 
 // limitationOf returns the declared limitation by which engineName fails

@@ -32,7 +32,7 @@ func ParseVariant(s string) (Variant, error) {
 	name, rest, ok := strings.Cut(s, "=")
 	fields := strings.Fields(rest)
 	if !ok || strings.TrimSpace(name) == "" || len(fields) == 0 {
-		return Variant{}, fmt.Errorf("matrix: variant %q: want NAME=ENGINE [bin:DIR] [env:KEY=VALUE]... [ARG]...", s)
+		return Variant{}, fmt.Errorf("matrix: variant %q: want NAME=ENGINE, then any bin:DIR, env:KEY=VALUE and server flags", s)
 	}
 	v := Variant{Name: strings.TrimSpace(name), Engine: fields[0]}
 	for _, f := range fields[1:] {

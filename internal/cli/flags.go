@@ -138,11 +138,10 @@ func (o *options) config(cmd Command) (engine.Config, error) {
 	if cmd.Network == "udp" && o.udpBuffer == 0 {
 		return c, fmt.Errorf("--udp-buffer: must be positive")
 	}
-	host, _, err := net.SplitHostPort(c.Addr)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return c, fmt.Errorf("--addr: %w", err)
 	}
-	if cmd.Network == "udp" && !o.allowPublic && !isLoopback(host) {
+	if cmd.Network == "udp" && !o.allowPublic && !loopbackAddr(c.Addr) {
 		return c, fmt.Errorf("--addr: %s is not a loopback address; an open UDP echo service can be used for reflection attacks, pass --allow-public to bind it anyway", c.Addr)
 	}
 	if _, _, err := c.Normalize(); err != nil {
@@ -151,9 +150,14 @@ func (o *options) config(cmd Command) (engine.Config, error) {
 	return c, nil
 }
 
-// isLoopback reports whether host names only loopback addresses. An empty
-// host binds every interface, so it is not loopback.
-func isLoopback(host string) bool {
+// loopbackAddr reports whether the host of a host:port address names only
+// loopback addresses. An empty host binds every interface, so it is not
+// loopback.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
 	if host == "localhost" {
 		return true
 	}

@@ -79,6 +79,9 @@ func Run(ctx context.Context, cmd Command, args []string, stdout, stderr io.Writ
 	for _, w := range report.Warnings {
 		log.Warn(w)
 	}
+	if cmd.Network == "udp" && !loopbackAddr(cfg.Addr) {
+		log.Warn("UDP echo bound beyond loopback: anyone who can reach it can spoof a source address and use it for reflection attacks; filter it or rate-limit it upstream", "addr", srv.Addr())
+	}
 
 	stopStats := startStats(srv, o.statsInterval, o.statsJSON, stderr)
 	defer stopStats()
