@@ -59,8 +59,12 @@ type Config struct {
 	// limit is accepted and closed at once. 0 means no limit but the fd
 	// limit.
 	MaxConns int
-	// IdleTimeout closes a connection that sent nothing for this long;
-	// 0 disables it.
+	// IdleTimeout closes a connection that sent nothing for this long.
+	// It also bounds a frame in progress: a partial frame must complete
+	// within IdleTimeout of the later of its first byte and the end of
+	// the frame before it, so a peer that trickles a byte now and then of
+	// a frame it never finishes (slowloris) is closed as well, however
+	// often it sends. Both count in Errors.Idle. 0 disables both.
 	IdleTimeout time.Duration
 	// WriteTimeout closes a connection whose pending output made no
 	// progress for this long; 0 disables it.
@@ -69,6 +73,18 @@ type Config struct {
 	// engine stops reading that connection until it drains (backpressure);
 	// 0 means DefaultWriteLimit.
 	WriteLimit int
+	// InputBudget bounds, across the whole server, the input buffered for
+	// frames in progress beyond the first UnbudgetedInput bytes of each
+	// connection. A connection whose frame outgrows UnbudgetedInput
+	// reserves Reservation(frame limit) bytes, room for a whole frame, at
+	// once; while that much is not free it stops reading, and waits
+	// until other connections give bytes back, until IdleTimeout ends
+	// its frame or until Shutdown gives up on it. So peers that each
+	// declare a frame near the limit and send it slowly cannot make the
+	// server hold connections x frame limit. 0 means max(MinInputBudget,
+	// 2 x the frame limit); a value under the frame limit, which no large
+	// frame could ever fit, is refused. TCP only.
+	InputBudget int
 	// UDPBuffer is the size of the buffer each datagram is read into; a
 	// datagram longer than this is truncated by the kernel, then dropped
 	// and counted. 0 means DefaultUDPBuffer.
@@ -95,8 +111,8 @@ func (cfg Config) Normalize() (Config, frame.Codec, error) {
 	if err != nil {
 		return cfg, nil, err
 	}
-	if cfg.Loops < 0 || cfg.Threads < 0 || cfg.MaxConns < 0 || cfg.WriteLimit < 0 || cfg.UDPBuffer < 0 {
-		return cfg, nil, fmt.Errorf("engine: loops, threads, max conns, write limit and UDP buffer must not be negative")
+	if cfg.Loops < 0 || cfg.Threads < 0 || cfg.MaxConns < 0 || cfg.WriteLimit < 0 || cfg.UDPBuffer < 0 || cfg.InputBudget < 0 {
+		return cfg, nil, fmt.Errorf("engine: loops, threads, max conns, write limit, input budget and UDP buffer must not be negative")
 	}
 	if cfg.IdleTimeout < 0 || cfg.WriteTimeout < 0 {
 		return cfg, nil, fmt.Errorf("engine: timeouts must not be negative")
@@ -119,6 +135,12 @@ func (cfg Config) Normalize() (Config, frame.Codec, error) {
 	}
 	if cfg.UDPBuffer == 0 {
 		cfg.UDPBuffer = DefaultUDPBuffer
+	}
+	switch {
+	case cfg.InputBudget == 0:
+		cfg.InputBudget = max(MinInputBudget, 2*codec.Max())
+	case cfg.InputBudget < codec.Max():
+		return cfg, nil, fmt.Errorf("engine: input budget %d is under the frame limit %d: no large frame could ever be read", cfg.InputBudget, codec.Max())
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

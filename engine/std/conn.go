@@ -20,8 +20,9 @@ import (
 const minBuf = 4 << 10
 
 // maxReadBuf caps the growth reads alone may cause; only a frame longer
-// than this grows the buffer further, up to the codec's Max.
-const maxReadBuf = 64 << 10
+// than this grows the buffer further, up to the codec's Max, with room
+// reserved from the server's input budget.
+const maxReadBuf = engine.UnbudgetedInput
 
 // conn is one TCP connection, owned by its serve goroutine.
 type conn struct {
@@ -71,7 +72,7 @@ func (s *server) serve(c *net.TCPConn) {
 	}
 	cn.buf = make([]byte, min(minBuf, cn.limit))
 	cn.writeFn = cn.writeOnce
-	defer func() { s.budget.release(cn.held) }()
+	defer func() { s.budget.Release(cn.held) }()
 	cn.run(remote)
 }
 
@@ -256,7 +257,7 @@ func (cn *conn) grow(filled bool) (bool, error) {
 		// Reserve room for a whole frame of the limit at once: a
 		// connection that held part of it while waiting for more could
 		// deadlock with others doing the same.
-		if err := cn.reserve(cn.limit - maxReadBuf); err != nil {
+		if err := cn.reserve(engine.Reservation(cn.limit)); err != nil {
 			return false, err
 		}
 	}
@@ -274,7 +275,7 @@ func (cn *conn) reserve(n int) error {
 		ctx, cancel = context.WithDeadline(ctx, cn.since.Add(d))
 		defer cancel()
 	}
-	if err := cn.s.budget.acquire(ctx, n); err != nil {
+	if err := cn.s.budget.Reserve(ctx, n); err != nil {
 		return err
 	}
 	cn.held += n
@@ -291,7 +292,7 @@ func (cn *conn) shrink() {
 	nb := make([]byte, maxReadBuf)
 	copy(nb, cn.buf[:cn.end])
 	cn.buf = nb
-	cn.s.budget.release(cn.held)
+	cn.s.budget.Release(cn.held)
 	cn.held = 0
 }
 

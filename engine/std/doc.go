@@ -10,12 +10,14 @@
 // the input buffer, which grows only while a frame is incomplete and never
 // past max(frame limit, min(write limit, 64 KiB)).
 //
-// Input beyond 64 KiB per connection, which only frames longer than that
-// need, comes from a server-wide budget of max(16 MiB, twice the frame
-// limit): a connection whose frame needs more than is free stops reading
-// until other connections give bytes back, so peers that each declare a
-// large frame and send it slowly cannot pin connections x frame limit.
-// A buffer grown for a large frame shrinks back once the frame is echoed.
+// Input beyond 64 KiB per connection (engine.UnbudgetedInput), which only
+// frames longer than that need, comes from the server-wide
+// Config.InputBudget, by default max(16 MiB, twice the frame limit),
+// shared through an engine.Budget: a connection whose frame needs more
+// than is free stops reading and waits in the budget's queue until other
+// connections give bytes back, so peers that each declare a large frame
+// and send it slowly cannot pin connections x frame limit. A buffer grown
+// for a large frame shrinks back once the frame is echoed.
 //
 // IdleTimeout closes a connection that sends nothing for that long, and
 // also one whose frame in progress does not complete within that long of

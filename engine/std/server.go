@@ -35,7 +35,7 @@ func (Engine) Start(cfg engine.Config) (engine.Server, error) {
 		conns:   make(map[*net.TCPConn]struct{}),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
-		budget:  newBudget(max(minBudget, 2*(connLimit(cfg, codec)-maxReadBuf))),
+		budget:  engine.NewBudget(cfg.InputBudget),
 	}
 	s.forced, s.force = context.WithCancel(context.Background())
 	if cfg.IsUDP() {
@@ -59,7 +59,7 @@ type server struct {
 	ln     *net.TCPListener
 	udp    []*net.UDPConn
 	stats  engine.Counters
-	budget *budget // input beyond maxReadBuf per connection, server-wide
+	budget *engine.Budget // input beyond maxReadBuf per connection, server-wide
 
 	// forced is cancelled when Shutdown gives up on draining, to end
 	// connections waiting for budget; force cancels it.

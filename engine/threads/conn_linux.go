@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rawnet/rawnet/engine"
 )
 
 const (
@@ -49,6 +51,16 @@ type conn struct {
 	s   *tcpServer
 	fd  int
 	buf []byte
+
+	// held is the part of the server's input budget reserved for buf to
+	// grow past engine.UnbudgetedInput.
+	held int
+	// since is when the frame in progress began, or when the last
+	// complete frame ended while a partial one is buffered; zero with no
+	// partial frame. It is kept only with an idle timeout.
+	since time.Time
+	// armed is the SO_RCVTIMEO set on fd.
+	armed time.Duration
 }
 
 // serve echoes fd until it ends, then closes it. It runs on a pool worker.
@@ -63,11 +75,13 @@ func (s *tcpServer) serve(fd int) {
 	}
 	s.release(fd)
 	unix.Close(fd)
+	s.budget.Release(c.held)
 }
 
 // setup applies per-connection socket options and the timeouts.
 func (c *conn) setup() error {
 	cfg := c.s.cfg
+	c.armed = cfg.IdleTimeout
 	return errors.Join(
 		cfg.Sockopts.ApplyConn(c.fd),
 		setTimeout(c.fd, unix.SO_RCVTIMEO, cfg.IdleTimeout),
@@ -89,13 +103,20 @@ func (c *conn) run() end {
 				stop = copy(c.buf, c.buf[start:stop])
 				start = 0
 			} else if len(c.buf) < limit {
-				grown := make([]byte, min(2*len(c.buf), limit))
-				copy(grown, c.buf[:stop])
-				c.buf = grown
+				if err := c.grow(limit, stop); err != nil {
+					return c.starved(err, stop)
+				}
 			}
+		}
+		if err := c.armRead(stop > start); errors.Is(err, errFrameTimeout) {
+			return c.frameTimeout(stop - start)
+		} else if err != nil {
+			return c.ioError(err)
 		}
 		n, err := read(c.fd, c.buf[stop:])
 		switch {
+		case errors.Is(err, unix.EAGAIN) && stop > start:
+			return c.frameTimeout(stop - start)
 		case errors.Is(err, unix.EAGAIN):
 			s.stats.Idle.Add(1)
 			log.Info("idle timeout", "fd", c.fd, "after", s.cfg.IdleTimeout)
@@ -147,6 +168,10 @@ func (c *conn) run() end {
 		start = p
 		if start == stop {
 			start, stop = 0, 0
+		}
+		c.framed(frames, stop-start)
+		if c.held > 0 && stop-start <= engine.UnbudgetedInput {
+			start, stop = c.shrink(start, stop)
 		}
 	}
 }

@@ -32,6 +32,20 @@
 //     Errors.Backpressure counts the writes that found the send buffer full.
 //   - IdleTimeout is SO_RCVTIMEO and WriteTimeout is SO_SNDTIMEO: blocking
 //     calls on the socket return EAGAIN when they expire (socket(7)).
+//     IdleTimeout also bounds a frame in progress: while a partial frame
+//     is buffered, SO_RCVTIMEO is lowered to the time left until
+//     IdleTimeout after the frame began (or the previous one ended), so a
+//     peer trickling a byte now and then of a frame it never finishes
+//     (slowloris) is closed too, within an eighth of IdleTimeout of its
+//     deadline, and counted in Errors.Idle.
+//   - Input beyond engine.UnbudgetedInput (64 KiB) per connection, which
+//     only frames longer than that need, comes from the server-wide
+//     Config.InputBudget: the first growth past it reserves room for a
+//     whole frame of the limit, and a thread that cannot get it stops
+//     reading and waits in the budget's queue until other connections
+//     give bytes back, its frame times out (Errors.Idle) or Shutdown
+//     forces it closed. The buffer shrinks back, and the reservation is
+//     returned, once the large frame is echoed.
 //   - MaxConns: a connection over the limit is accepted and closed at once.
 //   - EMFILE and ENFILE on accept are counted, the acceptor backs off and
 //     retries, and open connections keep being served.

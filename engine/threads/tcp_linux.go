@@ -39,6 +39,13 @@ type tcpServer struct {
 	forced   atomic.Bool   // set under mu: connections are being forced shut
 	drained  chan struct{} // closed when conns empties while draining
 
+	// budget bounds the input buffered for large frames in progress;
+	// forcedCtx, cancelled by force when Shutdown forces connections
+	// shut, ends the waits for it.
+	budget    *engine.Budget
+	forcedCtx context.Context
+	force     context.CancelFunc
+
 	shutdownMu   sync.Mutex
 	shutdownDone bool
 }
@@ -59,7 +66,9 @@ func startTCP(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 		acceptDone: make(chan struct{}),
 		conns:      make(map[int]struct{}),
 		drained:    make(chan struct{}),
+		budget:     engine.NewBudget(cfg.InputBudget),
 	}
+	s.forcedCtx, s.force = context.WithCancel(context.Background())
 	if err := s.listen(); err != nil {
 		unix.Close(lfd)
 		return nil, err
@@ -278,6 +287,7 @@ func (s *tcpServer) stop(ctx context.Context) error {
 		err = ctx.Err()
 		s.mu.Lock()
 		s.forced.Store(true)
+		s.force()
 		for fd := range s.conns {
 			// Fails a blocked write with EPIPE and ends reads at once.
 			shutdownFD(fd, unix.SHUT_RDWR)
@@ -286,6 +296,7 @@ func (s *tcpServer) stop(ctx context.Context) error {
 		<-drained
 	}
 	s.pool.close()
+	s.force()
 	unix.Close(s.lfd)
 	return err
 }
