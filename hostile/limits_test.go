@@ -28,21 +28,8 @@ var limitations = map[string]map[string]limit{
 		"slowreaders":             gnetReadsAll,
 		"slowreaders/2000":        gnetReadsAll,
 		"framing/inflight-budget": gnetReadsAll,
-		"partialwrite/16MiB":      gnetFlushBound,
 		"emfile-storm":            gnetStopsOnEMFILE,
 		"maxconns-under-fdlimit":  gnetBurstEMFILE,
-		"slowloris-idle":          gnetNoFrameTimeout,
-		"slowloris-idle/1000":     gnetNoFrameTimeout,
-	},
-	"threads": {
-		"slowloris-idle":          noFrameTimeout,
-		"slowloris-idle/1000":     noFrameTimeout,
-		"framing/inflight-budget": noBudget,
-	},
-	"epoll": {
-		"slowloris-idle":          noFrameTimeout,
-		"slowloris-idle/1000":     noFrameTimeout,
-		"framing/inflight-budget": noBudget,
 	},
 }
 
@@ -51,24 +38,12 @@ var (
 	gnetReadsAll = limit{"gnet-reads-all", "gnet reads every readable connection into its inbound buffer and " +
 		"gnet v2 has no way to stop reading one connection, so a peer that never reads its echo grows the " +
 		"server's memory without bound (no backpressure, no global in-flight budget)"}
-	gnetFlushBound = limit{"gnet-close-flush-bound", "after the peer's FIN the adapter gives the output gnet " +
-		"already queued 1s (flushTimeout, when no write timeout is set) to reach a slow reader, then closes " +
-		"and drops the rest"}
 	gnetStopsOnEMFILE = limit{"gnet-stops-on-emfile", "gnet ends every event loop when accept fails, EMFILE " +
 		"included (acceptor_unix.go returns ErrAcceptSocket, which ends Poller.Polling): the server stops " +
 		"serving and its listener resets new connections"}
 	gnetBurstEMFILE = limit{"gnet-maxconns-burst", "gnet accepts a whole burst of connections before the " +
 		"adapter's OnOpen closes those over --max-conns, so a few descriptors of headroom run out, accept " +
 		"fails with EMFILE and gnet stops (gnet-stops-on-emfile)"}
-	gnetNoFrameTimeout = limit{"gnet-no-frame-timeout", "the idle timeout is renewed by every byte read and " +
-		"nothing bounds how long a frame may take, so a peer trickling a byte of a frame it never finishes " +
-		"is never closed"}
-	noFrameTimeout = limit{"no-frame-timeout", "BUG: the idle timeout is renewed by every byte read and " +
-		"nothing bounds how long a frame may take, so a peer trickling a byte of a frame it never finishes " +
-		"(slowloris) is never closed"}
-	noBudget = limit{"no-inflight-budget", "BUG: no global in-flight budget: each connection buffers a " +
-		"partial frame up to --max-frame, so N peers declaring frames just under the limit pin N x " +
-		"max-frame bytes"}
 )
 
 // limitationOf returns the declared limitation by which engineName fails

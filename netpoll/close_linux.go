@@ -185,7 +185,7 @@ func (l *Loop) armTimer(c *Conn) {
 // only if that read found nothing.
 func (l *Loop) timedOut(c *Conn, reason error) {
 	if reason == ErrServerClosed && c.state == stateOpen {
-		if c.flags&flagPaused == 0 {
+		if c.flags&flagNoRead == 0 {
 			l.readConn(c)
 		}
 		if c.state != stateOpen {

@@ -78,6 +78,15 @@ type Config struct {
 	// IdleTimeout closes a connection that neither received bytes nor made
 	// write progress for this long; 0 disables it.
 	IdleTimeout time.Duration
+	// IdleBoundsPartial makes the idle timeout bound a message in
+	// progress as well: bytes that only add to input the handler left
+	// unconsumed do not count as activity, so a message must complete
+	// within IdleTimeout of the read that began it or of the last read
+	// in which the handler consumed input. A peer that trickles a byte
+	// now and then of a message it never finishes (slowloris) is then
+	// closed with ErrIdleTimeout. Once Shutdown has begun every byte
+	// counts again, as DrainQuiet requires.
+	IdleBoundsPartial bool
 	// WriteTimeout closes a connection whose pending output made no
 	// progress for this long; 0 disables it.
 	WriteTimeout time.Duration

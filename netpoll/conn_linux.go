@@ -35,6 +35,10 @@ const (
 	flagEOF                      // the peer sent its FIN
 	flagAbort                    // close with an RST (SO_LINGER 0)
 	flagQueued                   // in the loop's settle list
+	flagHeld                     // reading stopped by the handler (PauseReading)
+
+	// flagNoRead is set while anything stops reading the connection.
+	flagNoRead = flagPaused | flagHeld
 )
 
 // Conn is one TCP connection served by a Loop. It is kept small because an

@@ -53,7 +53,11 @@
 // down the write side and waits (within Config.CloseTimeout) for the peer
 // to close, so unread input cannot turn the FIN into a reset. Past
 // Config.WriteLimit of queued output the loop stops reading the
-// connection until the queue drains below half. A panicking callback
+// connection until the queue drains below half; a handler may also stop
+// reading one itself, with Conn.PauseReading, until Conn.ResumeReading.
+// With Config.IdleBoundsPartial the idle timeout also bounds a message in
+// progress: input the handler leaves unconsumed does not count as
+// activity until it consumes some. A panicking callback
 // closes its connection with an error wrapping ErrPanic; the server keeps
 // running.
 //

@@ -125,6 +125,12 @@ func (c *Conn) RemoteAddr() netip.AddrPort { return netip.AddrPort{} }
 // OutboundBuffered returns 0.
 func (c *Conn) OutboundBuffered() int { return 0 }
 
+// PauseReading does nothing.
+func (c *Conn) PauseReading() {}
+
+// ResumeReading does nothing.
+func (c *Conn) ResumeReading() {}
+
 // Fd returns -1.
 func (c *Conn) Fd() int { return -1 }
 

@@ -56,7 +56,7 @@ func (l *Loop) connEvent(c *Conn, ev Events) {
 	}
 	switch c.state {
 	case stateOpen:
-		if c.flags&flagPaused == 0 {
+		if c.flags&flagNoRead == 0 {
 			l.readConn(c)
 		}
 	case stateLinger:
@@ -69,7 +69,7 @@ func (l *Loop) connEvent(c *Conn, ev Events) {
 // the socket is empty: reading again would only return EAGAIN, so the loop
 // waits for epoll to say there is more.
 func (l *Loop) readConn(c *Conn) {
-	for budget := l.cfg.ReadBudget; budget > 0 && c.state == stateOpen && c.flags&flagPaused == 0; {
+	for budget := l.cfg.ReadBudget; budget > 0 && c.state == stateOpen && c.flags&flagNoRead == 0; {
 		buf := l.readBuf
 		held := c.b != nil && c.b.in != nil
 		if held {
@@ -88,13 +88,18 @@ func (l *Loop) readConn(c *Conn) {
 			return
 		}
 		l.stats.bytesIn.Add(uint64(n))
-		c.lastActive = l.now
 		data := buf[:n]
 		if held {
 			c.b.in = c.b.in[:len(c.b.in)+n]
 			data = c.b.in
 		}
-		l.keep(c, data, l.callData(c, data))
+		used := l.callData(c, data)
+		// Bytes that only add to a message in progress do not renew
+		// the idle timeout under IdleBoundsPartial.
+		if used > 0 || !held || !l.cfg.IdleBoundsPartial || l.draining {
+			c.lastActive = l.now
+		}
+		l.keep(c, data, used)
 		if n < len(buf) {
 			return
 		}
@@ -131,14 +136,19 @@ func (l *Loop) keep(c *Conn, data []byte, used int) {
 
 // growIn makes room for the next read into c's input buffer: at least as
 // much room as it holds and never under minChunk, so a frame arriving in
-// many pieces is copied O(log n) times, not once per piece.
+// many pieces is copied O(log n) times, not once per piece. The buffer at
+// least doubles each time, also past the pool's largest class where sizes
+// are exact, and never grows past Config.InputLimit: holding that much
+// closes the connection, so a buffer of the limit always has room for
+// the next read.
 func (l *Loop) growIn(c *Conn) {
 	in := c.b.in
 	held := len(in)
-	if cap(in)-held >= max(held, minChunk) {
+	if cap(in)-held >= max(held, minChunk) || cap(in) >= l.cfg.InputLimit {
 		return
 	}
-	c.b.in = append(l.pool.get(2*held+minChunk), in...)
+	size := min(max(2*held+minChunk, 2*cap(in)), l.cfg.InputLimit)
+	c.b.in = append(l.pool.get(size), in...)
 	l.pool.put(in)
 }
 

@@ -100,7 +100,7 @@ func wantEvents(c *Conn) Events {
 	var ev Events
 	switch c.state {
 	case stateOpen:
-		if c.flags&flagPaused == 0 {
+		if c.flags&flagNoRead == 0 {
 			ev |= EventRead
 		}
 	case stateLinger:

@@ -18,6 +18,8 @@ func cases() []testCase {
 		testCase{"backpressure", backpressureCase},
 		testCase{"maxconns", maxConnsCase},
 		testCase{"idle", idleCase},
+		testCase{"idle/frame", frameTimeoutCase},
+		testCase{"inputbudget", inputBudgetCase},
 		testCase{"writetimeout", writeTimeoutCase},
 		testCase{"emfile", emfileCase},
 		testCase{"shutdown", shutdownCase},

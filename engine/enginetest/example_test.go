@@ -30,6 +30,8 @@ func ExampleCases() {
 	// backpressure
 	// maxconns
 	// idle
+	// idle/frame
+	// inputbudget
 	// writetimeout
 	// emfile
 	// shutdown

@@ -16,6 +16,25 @@
 // FIN, then the connection lingers until the peer closes so that unread
 // input does not turn the FIN into a reset.
 //
+// IdleTimeout also bounds a frame in progress: the engine runs netpoll
+// with IdleBoundsPartial, so bytes that only add to a partial frame do
+// not renew the idle timer, and a frame must complete within IdleTimeout
+// of the read that began it or completed the frame before it. A peer that
+// trickles a byte now and then of a frame it never finishes (slowloris)
+// is closed by the loop's timer heap, at no cost per read beyond one
+// comparison, and counted in Errors.Idle.
+//
+// Input for frames longer than engine.UnbudgetedInput (64 KiB) comes
+// from the server-wide Config.InputBudget, shared by the loops through an
+// engine.Budget. Once a connection's partial frame outgrows 64 KiB, which
+// it may overshoot by one read, it reserves room for a whole frame of the
+// limit; when that much is not free, reading it pauses
+// (netpoll.Conn.PauseReading) and it waits in the budget's queue until
+// another connection, on any loop, gives bytes back and the grant is
+// handed to its loop with Loop.Submit, or until its frame times out. The
+// reservation goes back once what the loop holds for it fits in 64 KiB
+// again, or at close. Frames of everyday sizes never touch the budget.
+//
 // UDP: one SO_REUSEPORT socket per loop, read with recvmmsg and answered
 // with sendmmsg in batches; a datagram is echoed only if it holds exactly
 // one frame, and one the kernel truncated is dropped and counted.

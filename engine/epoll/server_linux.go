@@ -20,6 +20,7 @@ type server struct {
 	report  sockopt.Report
 	udp     bool
 	counter []loopCounters // one per loop, indexed by Loop.Index
+	budget  *engine.Budget // input for large frames in progress, server-wide
 }
 
 // loopCounters are the counters one loop's callbacks update, padded so
@@ -30,7 +31,11 @@ type loopCounters struct {
 }
 
 func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
-	s := &server{udp: cfg.IsUDP(), counter: make([]loopCounters, cfg.Loops)}
+	s := &server{
+		udp:     cfg.IsUDP(),
+		counter: make([]loopCounters, cfg.Loops),
+		budget:  engine.NewBudget(cfg.InputBudget),
+	}
 	balance, err := parseBalance(cfg.Balance)
 	if err != nil {
 		return nil, err
@@ -48,11 +53,16 @@ func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 		UDPBuffer:  cfg.UDPBuffer,
 		Control:    s.control(cfg.Sockopts),
 		Logger:     cfg.Logger,
+
+		// The idle timeout also bounds a frame in progress, as
+		// engine.Config.IdleTimeout says.
+		IdleBoundsPartial: true,
 	}
 	if s.udp {
 		s.np, err = netpoll.ListenPacket(cfg.Network, cfg.Addr, &udpHandler{s: s, codec: codec, log: cfg.Logger}, npcfg)
 	} else {
-		h := &tcpHandler{s: s, codec: codec, log: cfg.Logger, quickAck: cfg.Sockopts.QuickAck}
+		h := &tcpHandler{s: s, codec: codec, log: cfg.Logger, quickAck: cfg.Sockopts.QuickAck,
+			reserve: engine.Reservation(codec.Max())}
 		s.np, err = netpoll.Listen(cfg.Network, cfg.Addr, h, npcfg)
 	}
 	if err != nil {

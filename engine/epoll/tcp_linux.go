@@ -6,18 +6,24 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/netpoll"
 	"github.com/rawnet/rawnet/sockopt"
 )
 
-// tcpHandler echoes complete frames. It keeps no per-connection state:
-// the loop holds partial frames for it.
+// tcpHandler echoes complete frames. The loop holds partial frames for
+// it; it keeps per-connection state only for a frame large enough to need
+// the input budget (budget_linux.go).
 type tcpHandler struct {
 	s        *server
 	codec    frame.Codec
 	log      *slog.Logger
 	quickAck bool
+	// reserve is what a connection takes from the input budget once its
+	// frame in progress outgrows engine.UnbudgetedInput; 0 when the frame
+	// limit is too small for that to happen.
+	reserve int
 }
 
 // OnOpen sets the one option accepted sockets do not inherit from the
@@ -34,6 +40,7 @@ func (h *tcpHandler) OnOpen(c *netpoll.Conn) {
 // OnData echoes every complete frame at the start of data with one write
 // straight from data, and leaves a trailing partial frame to the loop. A
 // bad frame gets the frames before it echoed, then closes the connection.
+// A partial frame past engine.UnbudgetedInput needs the input budget.
 func (h *tcpHandler) OnData(c *netpoll.Conn, data []byte) int {
 	end, frames := 0, 0
 	var ferr error
@@ -64,6 +71,9 @@ func (h *tcpHandler) OnData(c *netpoll.Conn, data []byte) int {
 		_ = c.CloseWithError(ferr)
 		return len(data)
 	}
+	if rest := len(data) - end; h.reserve > 0 && (rest > engine.UnbudgetedInput || c.Context() != nil) {
+		h.budget(c, rest)
+	}
 	return end
 }
 
@@ -71,6 +81,7 @@ func (h *tcpHandler) OnData(c *netpoll.Conn, data []byte) int {
 // I/O errors; the engine counts the bad frames it found itself, and a
 // codec that left more than its own limit unconsumed as one more.
 func (h *tcpHandler) OnClose(c *netpoll.Conn, err error) {
+	h.closeBudget(c)
 	switch {
 	case err == nil:
 	case isInputLimit(err):

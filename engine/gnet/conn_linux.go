@@ -28,7 +28,7 @@ type conn struct {
 	c    gnet.Conn
 	loop gnet.EventLoop
 
-	last     atomic.Int64 // s.clock when input last arrived
+	last     atomic.Int64 // s.clock at the last input that was not part of a frame in progress
 	paused   atomic.Bool  // mirrors isPaused for the ticker
 	queued   atomic.Bool  // output is queued in gnet
 	checking atomic.Bool  // a check is scheduled on the loop
@@ -112,7 +112,13 @@ func (s *server) OnTraffic(c gnet.Conn) gnet.Action {
 	if !ok {
 		return gnet.Close // not admitted; gnet is closing it
 	}
-	st.last.Store(s.clock.Load())
+	if st.buffered == 0 || s.draining.Load() {
+		// Input that only adds to a frame in progress is not activity:
+		// IdleTimeout bounds the frame (engine.Config.IdleTimeout), and
+		// echo notes when a frame completes. While draining every byte
+		// counts, so that a peer still sending is served.
+		st.last.Store(s.clock.Load())
+	}
 	if n := c.InboundBuffered(); n > st.buffered {
 		s.stats.BytesIn.Add(uint64(n - st.buffered))
 		st.buffered = n
@@ -179,6 +185,7 @@ func (s *server) echo(st *conn) error {
 		}
 		_, _ = c.Discard(p)
 		st.buffered = c.InboundBuffered()
+		st.last.Store(s.clock.Load())
 	}
 	return ferr
 }

@@ -10,14 +10,16 @@
 // is copied only when the socket does not take it at once. Max
 // connections are refused in OnOpen; idle and write timeouts, and resuming
 // a connection paused at WriteLimit, are checks that OnTick schedules on
-// each connection's event loop. A clean close flushes the queued output
-// before gnet closes the socket.
+// each connection's event loop; the idle check also bounds a frame in
+// progress, since input that only adds to a partial frame does not count
+// as activity. A clean close flushes the queued output before gnet closes
+// the socket, for as long as the peer keeps taking it.
 //
 // What gnet cannot do, and the adapter cannot add, is listed in
 // engine/ENGINES.md and declared as limitations of the conformance suite:
-// it cannot stop reading a connection (backpressure), it stops every loop
-// when accept fails (EMFILE), and it cannot stop accepting while
-// connections drain.
+// it cannot stop reading a connection (backpressure, and so no input
+// budget either), it stops every loop when accept fails (EMFILE), and it
+// cannot stop accepting while connections drain.
 //
 // Only this package imports gnet.
 package gnetengine

@@ -16,6 +16,10 @@ func TestConformance(t *testing.T) {
 				"and offers no way to stop reading one, so a client that never reads keeps sending and the "+
 				"heap grows by what it sends; the adapter stops echoing past WriteLimit, which only moves "+
 				"the growth from gnet's outbound to its inbound buffer"),
+		enginetest.Limitation("inputbudget",
+			"gnet reads every readable connection into its own buffers and offers no way to stop reading "+
+				"one, so a connection cannot be made to wait for input budget: every partial frame is "+
+				"buffered whole, whatever the budget"),
 		enginetest.Limitation("emfile",
 			"an accept that fails with EMFILE ends gnet's acceptor loop (acceptor_unix.go returns "+
 				"ErrAcceptSocket, which ends Poller.Polling), which stops every event loop and closes every "+

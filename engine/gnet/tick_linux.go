@@ -114,7 +114,12 @@ func (s *server) check(st *conn) {
 	case s.cfg.IdleTimeout > 0 && quiet >= s.cfg.IdleTimeout.Nanoseconds():
 		st.why = endIdle
 		s.stats.Idle.Add(1)
-		s.cfg.Logger.Info("idle timeout", "remote", c.RemoteAddr().String(), "after", s.cfg.IdleTimeout)
+		if n := c.InboundBuffered(); n > 0 {
+			s.cfg.Logger.Info("frame not completed in time", "remote", c.RemoteAddr().String(),
+				"after", s.cfg.IdleTimeout, "bytes", n)
+		} else {
+			s.cfg.Logger.Info("idle timeout", "remote", c.RemoteAddr().String(), "after", s.cfg.IdleTimeout)
+		}
 	case s.draining.Load() && quiet >= drainQuiet.Nanoseconds() &&
 		now-s.drainStart.Load() >= drainQuiet.Nanoseconds() && sendQueueEmpty(c.Fd()):
 		st.why = endDrain

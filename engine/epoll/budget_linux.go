@@ -1,0 +1,88 @@
+//go:build linux
+
+package epoll
+
+import (
+	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/netpoll"
+)
+
+// bigFrame is the context of a connection whose frame in progress
+// outgrew engine.UnbudgetedInput, for as long as it holds or waits for a
+// reservation from the server's input budget; other connections have no
+// context. It is touched only on the connection's loop.
+type bigFrame struct {
+	wait   *engine.BudgetWait // queued request; nil once granted
+	held   bool               // the reservation is this connection's
+	closed bool               // OnClose has run
+}
+
+// budget keeps the input the loop holds for c's frame in progress within
+// the server's input budget. rest is what OnData left unconsumed. Past
+// engine.UnbudgetedInput, c reserves room for a whole frame of the limit;
+// while that much is not free, reading c pauses and c waits in the
+// budget's queue, and the idle timeout, which under IdleBoundsPartial
+// counts from the frame's start, closes it if its frame runs out of time
+// first. Once what is left fits under engine.UnbudgetedInput again, the
+// reservation goes back.
+func (h *tcpHandler) budget(c *netpoll.Conn, rest int) {
+	bf, _ := c.Context().(*bigFrame)
+	switch {
+	case rest <= engine.UnbudgetedInput:
+		if bf != nil && bf.held {
+			h.s.budget.Release(h.reserve)
+			c.SetContext(nil)
+		}
+	case bf == nil:
+		bf = &bigFrame{}
+		w, ok := h.s.budget.ReserveOrWait(h.reserve, func() { h.granted(c, bf) })
+		switch {
+		case ok:
+			bf.held = true
+		case w == nil:
+			// Normalize keeps the budget at least one frame of the
+			// limit, so this is a request the budget can never grant.
+			_ = c.CloseWithError(engine.ErrOverBudget)
+			return
+		default:
+			bf.wait = w
+			c.PauseReading()
+		}
+		c.SetContext(bf)
+	}
+}
+
+// granted is called, on whichever goroutine gave the bytes back, once
+// c's queued request holds its reservation: it hands c back to its loop
+// to resume reading, or gives the bytes back if c is gone.
+func (h *tcpHandler) granted(c *netpoll.Conn, bf *bigFrame) {
+	err := c.Loop().Submit(func() {
+		if bf.closed {
+			h.s.budget.Release(h.reserve)
+			return
+		}
+		bf.wait, bf.held = nil, true
+		c.ResumeReading()
+	})
+	if err != nil {
+		// The loop has stopped and closed c.
+		h.s.budget.Release(h.reserve)
+	}
+}
+
+// closeBudget gives back what a closed connection holds, or withdraws
+// its request. A request granted too late to withdraw is given back by
+// the function granted queued on the loop, which runs after this.
+func (h *tcpHandler) closeBudget(c *netpoll.Conn) {
+	bf, ok := c.Context().(*bigFrame)
+	if !ok {
+		return
+	}
+	bf.closed = true
+	switch {
+	case bf.held:
+		h.s.budget.Release(h.reserve)
+	case bf.wait != nil:
+		bf.wait.Cancel()
+	}
+}
