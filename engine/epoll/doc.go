@@ -31,9 +31,11 @@
 // limit; when that much is not free, reading it pauses
 // (netpoll.Conn.PauseReading) and it waits in the budget's queue until
 // another connection, on any loop, gives bytes back and the grant is
-// handed to its loop with Loop.Submit, or until its frame times out. The
-// reservation goes back once what the loop holds for it fits in 64 KiB
-// again, or at close. Frames of everyday sizes never touch the budget.
+// handed to its loop with Loop.Submit, or until its frame times out; once
+// Shutdown has begun, a connection still waiting counts as quiet and is
+// closed with the drain. The reservation goes back once what the loop
+// holds for it fits in 64 KiB again, or at close. Frames of everyday
+// sizes never touch the budget.
 //
 // UDP: one SO_REUSEPORT socket per loop, read with recvmmsg and answered
 // with sendmmsg in batches; a datagram is echoed only if it holds exactly
