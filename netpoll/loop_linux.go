@@ -5,6 +5,7 @@ package netpoll
 import (
 	"fmt"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,8 @@ type Loop struct {
 	epoch time.Time
 	now   int64 // nanoseconds since epoch, read once per iteration
 	spin  bool  // the last round was busy: poll before blocking
+
+	lastYield int64 // loop time of the last runtime.Gosched (yieldEvery)
 
 	draining       bool // the server is shutting down: finish, then close
 	drainSignalled bool
@@ -85,7 +88,8 @@ func newLoop(s *Server, idx int) (*Loop, error) {
 // Index returns the loop's position among its server's loops, from 0.
 func (l *Loop) Index() int { return l.idx }
 
-// run is the loop: wait, dispatch, run handed-in work, expire timers. It
+// run is the loop: wait, dispatch, run handed-in work, expire timers,
+// now and then yield to the Go scheduler (yieldEvery). It
 // returns when the server stops it or epoll fails.
 func (l *Loop) run() error {
 	for !l.exiting {
@@ -106,6 +110,10 @@ func (l *Loop) run() error {
 		l.expire()
 		if l.draining && !l.drainSignalled {
 			l.checkDrained()
+		}
+		if l.now-l.lastYield >= int64(yieldEvery) {
+			l.lastYield = l.now
+			runtime.Gosched()
 		}
 	}
 	return nil
@@ -139,6 +147,29 @@ func (l *Loop) wait() (int, bool, error) {
 	l.spin = pollFirst(n)
 	return n, woken, err
 }
+
+// yieldEvery is how often a loop passes through the Go scheduler with
+// runtime.Gosched. A loop goroutine otherwise never does: it only moves
+// between Go code and system calls. The runtime's sysmon thread takes a
+// goroutine whose scheduling tick has not moved for forcePreemptNS (10 ms)
+// for one that hogs its P: it preempts it and, the loop being in
+// epoll_wait, retakes the P and hands it to another thread. Each retake
+// also resets sysmon to polling every 20 µs, and at that pace it catches
+// the loop in ordinary sub-millisecond waits too and retakes the P again
+// and again: a futex wake-up of another thread and a context switch per
+// wait, which keeps sysmon at 20 µs for good (runtime/proc.go, sysmon and
+// retake; golang.org/issue/29734). Yielding well within 10 ms keeps the
+// tick moving, so sysmon backs off to its 10 ms naps. On a locked thread
+// a yield costs two thread hand-offs (stoplockedm, startlockedm), about
+// as much as one retake, so it happens no more often than this.
+//
+// Measured with perf stat on a 2-core VM, server and client pinned to one
+// core each, one connection, 64 B ping-pong: without the yield 3.4
+// system calls and 1.4 context switches per message and 25.0 µs of server
+// CPU; with it 3.05, 1.03 and 18.9 µs (the C reference server: 3.00, 1.00,
+// 17.7 µs). Yielding every 1 ms instead cost 0.15 system calls per
+// message more.
+const yieldEvery = 5 * time.Millisecond
 
 // spinEvents is the number of events that makes a round busy enough for
 // the next wait to poll first.
