@@ -34,6 +34,7 @@ type options struct {
 	maxFrame        Size
 	rcvbuf, sndbuf  Size
 	writeLimit      Size
+	inputBudget     Size
 	udpBuffer       Size
 	nodelay         bool
 	reuseaddr       bool
@@ -82,10 +83,11 @@ func newFlagSet(cmd Command, o *options) *pflag.FlagSet {
 		fs.DurationVar(&c.Sockopts.BusyPoll, "busy-poll", 0, "SO_BUSY_POLL time (microsecond resolution; above net.core.busy_poll needs CAP_NET_ADMIN)")
 
 		fs.IntVar(&c.MaxConns, "max-conns", 0, "most concurrent connections; more are accepted and closed at once (0: no limit but the fd limit)")
-		fs.DurationVar(&c.IdleTimeout, "idle-timeout", 0, "close a connection that sends nothing for this long (0: never)")
+		fs.DurationVar(&c.IdleTimeout, "idle-timeout", 0, "close a connection that sends nothing, or does not finish the frame it started, for this long (0: never)")
 		fs.DurationVar(&c.WriteTimeout, "write-timeout", 0, "close a connection whose pending output makes no progress for this long (0: never)")
 		o.writeLimit = engine.DefaultWriteLimit
 		fs.Var(&o.writeLimit, "write-limit", "per-connection unsent output past which the server stops reading that connection")
+		fs.Var(&o.inputBudget, "input-budget", "server-wide memory for frames in progress past 64KiB each; a connection that cannot get room waits (0: max(16MiB, 2 x --max-frame))")
 	} else {
 		o.udpBuffer = engine.DefaultUDPBuffer
 		fs.Var(&o.udpBuffer, "udp-buffer", "datagram receive buffer; longer datagrams are dropped and counted, never echoed cut short")
@@ -112,13 +114,18 @@ func (o *options) config(cmd Command) (engine.Config, error) {
 	c.Sockopts.Nagle = cmd.Network == "tcp" && !o.nodelay
 	c.Sockopts.NoReuseAddr = !o.reuseaddr
 	c.WriteLimit = int(o.writeLimit)
+	c.InputBudget = int(o.inputBudget)
 	c.UDPBuffer = int(o.udpBuffer)
 
 	if _, ok := all.Lookup(o.engine); !ok {
 		return c, fmt.Errorf("--engine: unknown engine %q (available: %s)", o.engine, strings.Join(all.Names(), ", "))
 	}
-	if _, err := frame.New(c.Frame); err != nil {
+	codec, err := frame.New(c.Frame)
+	if err != nil {
 		return c, fmt.Errorf("--framing/--length-bytes/--fixed-size/--max-frame: %w", err)
+	}
+	if c.InputBudget > 0 && c.InputBudget < codec.Max() {
+		return c, fmt.Errorf("--input-budget: %s is under the largest frame (%s), which could then never be read", FormatSize(c.InputBudget), FormatSize(codec.Max()))
 	}
 	if c.Loops < 0 {
 		return c, fmt.Errorf("--loops: %d is negative", c.Loops)

@@ -67,6 +67,7 @@ func TestUsageErrorsNameTheFlag(t *testing.T) {
 		{name: "bad log level", cmd: tcpCmd, args: []string{"--log-level", "loud"}, flag: "--log-level"},
 		{name: "stray argument", cmd: tcpCmd, args: []string{"9000"}, flag: "unexpected argument"},
 		{name: "udp public bind", cmd: udpCmd, args: []string{"--addr", "0.0.0.0:0"}, flag: "--allow-public"},
+		{name: "budget under frame limit", cmd: tcpCmd, args: []string{"--max-frame", "1MiB", "--input-budget", "64KiB"}, flag: "--input-budget"},
 		{name: "udp zero buffer", cmd: udpCmd, args: []string{"--udp-buffer", "0"}, flag: "--udp-buffer"},
 		{name: "tcp-only flag on udp", cmd: udpCmd, args: []string{"--max-conns", "3"}, flag: "--max-conns"},
 	}
