@@ -1,0 +1,29 @@
+package enginetest
+
+import (
+	"net"
+	"testing"
+
+	"github.com/rawnet/rawnet/engine"
+)
+
+// Start starts e with cfg for an engine's own tests: the server logs through
+// t, and it is shut down when the test ends. A failed Start fails the test.
+func Start(t testing.TB, e engine.Engine, cfg engine.Config) engine.Server {
+	t.Helper()
+	return start(t, e, cfg)
+}
+
+// Dial connects to srv over TCP, failing the test on error; the connection
+// is closed when the test ends.
+func Dial(t testing.TB, srv engine.Server) *net.TCPConn {
+	t.Helper()
+	return dial(t, srv)
+}
+
+// WaitFor polls cond until it holds and reports whether it did; after the
+// suite's patience (10 s) it fails the test with what.
+func WaitFor(t testing.TB, what string, cond func() bool) bool {
+	t.Helper()
+	return waitFor(t, what, cond)
+}

@@ -1,0 +1,28 @@
+package gnetengine_test
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/enginetest"
+	gnetengine "github.com/rawnet/rawnet/engine/gnet"
+)
+
+// The conformance suite (gnet_test.go) covers echo, framing, limits and
+// shutdown; the tests beside this file cover what the adapter adds to gnet.
+
+// start runs the engine with cfg until the test ends.
+func start(t *testing.T, cfg engine.Config) engine.Server {
+	t.Helper()
+	return enginetest.Start(t, gnetengine.Engine{}, cfg)
+}
+
+// dial connects to srv with a deadline on every read and write.
+func dial(t *testing.T, srv engine.Server) *net.TCPConn {
+	t.Helper()
+	c := enginetest.Dial(t, srv)
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	return c
+}
