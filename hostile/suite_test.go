@@ -11,6 +11,7 @@ import (
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/all"
+	"github.com/rawnet/rawnet/internal/knownfail"
 )
 
 // hcase is one hostile scenario every engine faces.
@@ -106,14 +107,13 @@ func runCase(t *testing.T, c hcase, e engine.Engine, full bool) {
 		return
 	}
 	cl.limit = l
-	r := &recorder{}
-	r.run(guarded)
-	if !r.Failed() {
+	failed, msgs := knownfail.Run(guarded)
+	if !failed {
 		t.Errorf("limitation %q of %s no longer holds; remove it from the limitations table", c.name, e.Name())
 		return
 	}
 	t.Logf("known limitation %s of %s: %s: %s", l.name, e.Name(), c.name, l.why)
-	for _, m := range r.messages() {
+	for _, m := range msgs {
 		t.Logf("%s", m)
 	}
 }

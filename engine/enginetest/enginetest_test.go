@@ -9,6 +9,7 @@ import (
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/std"
+	"github.com/rawnet/rawnet/internal/knownfail"
 )
 
 // TestMain fails the package if a case leaves a goroutine behind.
@@ -95,51 +96,23 @@ func TestParseOptions(t *testing.T) {
 	}
 }
 
-func TestRecorder(t *testing.T) {
-	var order []string
-	c := testCase{name: "fatal", run: func(t tb, e engine.Engine) {
-		t.Cleanup(func() { order = append(order, "first registered") })
-		t.Cleanup(func() {
-			order = append(order, "second registered")
-			t.Fatalf("fatal in cleanup")
-		})
-		t.Fatalf("stop here")
-		order = append(order, "after Fatalf")
-	}}
-	r := runRecorded(c, nil)
-	if !r.Failed() {
-		t.Errorf("Failed() = false after Fatalf")
-	}
-	if got, want := strings.Join(order, ", "), "second registered, first registered"; got != want {
-		t.Errorf("ran %q, want %q", got, want)
-	}
-	if got := strings.Join(r.messages(), "|"); got != "stop here|fatal in cleanup" {
-		t.Errorf("messages %q", got)
-	}
-	p := runRecorded(testCase{name: "panic", run: func(t tb, e engine.Engine) { panic("boom") }}, nil)
-	if !p.Failed() || !strings.Contains(strings.Join(p.messages(), ""), "panic: boom") {
-		t.Errorf("panic not recorded as a failure: %q", p.messages())
-	}
-}
-
 func TestLimitationStillFailing(t *testing.T) {
-	outer := &recorder{}
 	failing := testCase{name: "failing", run: func(t tb, e engine.Engine) { t.Errorf("the reason") }}
-	runLimited(outer, std.Engine{}, failing, "known")
-	if outer.Failed() {
-		t.Errorf("a limitation that still fails failed the suite: %q", outer.messages())
+	failed, msgs := knownfail.Run(func(outer tb) { runLimited(outer, std.Engine{}, failing, "known") })
+	if failed {
+		t.Errorf("a limitation that still fails failed the suite: %q", msgs)
 	}
-	got := strings.Join(outer.messages(), "\n")
+	got := strings.Join(msgs, "\n")
 	if !strings.Contains(got, "known limitation of std: failing: known") || !strings.Contains(got, "the reason") {
 		t.Errorf("log %q lacks the limitation or its failure", got)
 	}
 }
 
 func TestLimitationNoLongerHolds(t *testing.T) {
-	outer := &recorder{}
-	runLimited(outer, std.Engine{}, findCase(t, "badheader/length8"), "fixed since")
-	if !outer.Failed() || !strings.Contains(strings.Join(outer.messages(), ""), `limitation "badheader/length8" no longer holds; remove it`) {
-		t.Errorf("a limitation that passes did not fail the suite: %q", outer.messages())
+	c := findCase(t, "badheader/length8")
+	failed, msgs := knownfail.Run(func(outer tb) { runLimited(outer, std.Engine{}, c, "fixed since") })
+	if !failed || !strings.Contains(strings.Join(msgs, ""), `limitation "badheader/length8" no longer holds; remove it`) {
+		t.Errorf("a limitation that passes did not fail the suite: %q", msgs)
 	}
 }
 
@@ -161,8 +134,7 @@ func TestCatchesMisconfiguredEngine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runRecorded(findCase(t, tt.name), misconfigured{Engine: std.Engine{}, edit: tt.edit})
-			if !r.Failed() {
+			if failed, _ := runRecorded(findCase(t, tt.name), misconfigured{Engine: std.Engine{}, edit: tt.edit}); !failed {
 				t.Errorf("case passed for an engine that ignores its setting")
 			}
 		})

@@ -2,23 +2,15 @@ package enginetest
 
 import (
 	"fmt"
-	"runtime/debug"
 	"testing"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/internal/knownfail"
 )
 
-// tb is the part of testing.TB the cases use. *testing.T implements it,
-// and so does recorder, which runs a case declared as a limitation. Only
-// Errorf and Logf may be called from goroutines a case starts.
-type tb interface {
-	Helper()
-	Errorf(format string, args ...any)
-	Fatalf(format string, args ...any)
-	Logf(format string, args ...any)
-	Cleanup(f func())
-	Failed() bool
-}
+// tb is the part of testing.TB the cases use: *testing.T, or the recorder
+// knownfail.Run passes to a case declared as a limitation.
+type tb = knownfail.TB
 
 // testCase is one named behaviour every engine must show.
 type testCase struct {
@@ -121,40 +113,20 @@ func parseOptions(opts []Option) (limits map[string]string, selected map[string]
 // were none.
 func runLimited(t tb, e engine.Engine, c testCase, reason string) {
 	t.Helper()
-	r := runRecorded(c, e)
-	if !r.Failed() {
+	failed, msgs := runRecorded(c, e)
+	if !failed {
 		t.Errorf("limitation %q no longer holds; remove it", c.name)
 		return
 	}
 	t.Logf("known limitation of %s: %s: %s", e.Name(), c.name, reason)
-	for _, m := range r.messages() {
+	for _, m := range msgs {
 		t.Logf("%s", m)
 	}
 }
 
-// runRecorded runs c against a recorder in a goroutine of its own, so that
-// Fatalf can end it with runtime.Goexit, then runs its cleanups.
-func runRecorded(c testCase, e engine.Engine) *recorder {
-	r := &recorder{}
-	r.call(func() { c.run(r, e) })
-	r.runCleanups()
-	return r
-}
-
-// call runs f in a new goroutine and waits for it to return, to call
-// runtime.Goexit or to panic; a panic is recorded as a failure.
-func (r *recorder) call(f func()) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer func() {
-			if p := recover(); p != nil {
-				r.Errorf("panic: %v\n%s", p, debug.Stack())
-			}
-		}()
-		f()
-	}()
-	<-done
+// runRecorded runs c against e with knownfail.Run.
+func runRecorded(c testCase, e engine.Engine) (failed bool, msgs []string) {
+	return knownfail.Run(func(t tb) { c.run(t, e) })
 }
 
 // only returns an Option that runs just the named cases.
