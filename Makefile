@@ -35,8 +35,9 @@ lint: vet ## go vet plus staticcheck (installed into bin/ at a pinned version)
 bench: build ## run the default comparison matrix (a few minutes) into out/bench-<timestamp>
 	$(BIN)/echo-bench matrix --bin $(BIN)
 
-hostile: ## every hostile case against every engine; writes hostile/RESULTS.md (namespace cases need root)
+hostile: ## every hostile case against every engine; writes hostile/RESULTS.md and README's table (namespace cases need root)
 	RAWNET_HOSTILE=full RAWNET_HOSTILE_RESULTS=RESULTS.md $(GO) test -count=1 -timeout 30m ./hostile
+	@scripts/readme-results.sh
 
 soak: ## mixed clients per engine for SOAK each (default 60s); memory, goroutines and fds must stay flat
 	RAWNET_SOAK=$(SOAK) $(GO) test -count=1 -timeout 60m -run '^TestSoak$$' -v ./hostile
