@@ -1,7 +1,9 @@
 // Command echo-bench measures echo servers: it is a load generator for one
 // server (echo-bench [flags]) and a matrix runner that starts every rawnet
 // engine and the C reference side by side and compares them
-// (echo-bench matrix [flags]). Run it with --help for the details.
+// (echo-bench matrix [flags]), and holds many connections on one server to
+// measure its memory (echo-bench scale [flags]). Run it with --help for
+// the details.
 package main
 
 import (
@@ -23,6 +25,8 @@ func main() {
 	switch {
 	case len(args) > 0 && args[0] == "matrix":
 		err = runMatrix(ctx, args[1:])
+	case len(args) > 0 && args[0] == "scale":
+		err = runScale(ctx, args[1:])
 	case len(args) > 0 && args[0] == "run":
 		err = runLoad(ctx, args[1:])
 	default:
