@@ -75,7 +75,7 @@ func (l *Loop) advance(c *Conn) {
 // closes, then releases it.
 func (l *Loop) discard(c *Conn) {
 	for range 4 {
-		n, err := readFD(int(c.fd), l.readBuf)
+		n, err := recvFD(int(c.fd), l.readBuf)
 		if err == unix.EAGAIN {
 			return
 		}

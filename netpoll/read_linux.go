@@ -76,7 +76,7 @@ func (l *Loop) readConn(c *Conn) {
 			l.growIn(c)
 			buf = c.b.in[len(c.b.in):cap(c.b.in)]
 		}
-		n, err := readFD(int(c.fd), buf)
+		n, err := recvFD(int(c.fd), buf)
 		if err != nil {
 			if err != unix.EAGAIN {
 				l.fail(c, "read", err)

@@ -8,13 +8,26 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// This file holds the raw system calls of the hot path. They go through
-// unix.Syscall rather than the x/sys wrappers for three reasons: unix.Write
-// cannot pass MSG_NOSIGNAL, unix.Accept4 allocates a Sockaddr per call, and
-// x/sys has no recvmmsg or sendmmsg at all (see udp_linux.go). Each wrapper
-// takes its buffer as an unsafe.Pointer and converts it to uintptr inside
-// the call expression, the one form unsafe.Pointer rule 4 guarantees keeps
-// the memory alive and in place for the duration of the call.
+// This file holds the raw system calls of the hot path. They bypass the
+// x/sys wrappers for three reasons: unix.Write cannot pass MSG_NOSIGNAL,
+// unix.Accept4 allocates a Sockaddr per call, and x/sys has no recvmmsg or
+// sendmmsg at all (see udp_linux.go). Each wrapper takes its buffer as an
+// unsafe.Pointer and converts it to uintptr inside the call expression,
+// the one form unsafe.Pointer rule 4 guarantees keeps the memory alive and
+// in place for the duration of the call.
+//
+// Calls on the loop's sockets, which are all non-blocking, go through
+// RawSyscall: they cannot block, so the runtime's entersyscall and
+// exitsyscall bookkeeping, which lets another thread run the P while a
+// call blocks, buys nothing. Only epoll_wait with a timeout blocks (see
+// Poller.Wait). Sockets are read with recvfrom and written with sendto
+// rather than read and write, which pass through the VFS layer first
+// (rw_verify_area, fsnotify) before reaching the same socket code.
+// BenchmarkSocketCalls measures both choices: on a 2-core AMD EPYC VM a
+// 64-byte write and read over a socketpair took 1910 ns through
+// write/read and 1750 ns through sendto/recvfrom, and each call through
+// Syscall cost 43 ns more than through RawSyscall (getppid: 220 ns
+// against 177 ns).
 
 // ignoringEINTR runs call until it fails with something other than EINTR
 // and returns its result as (n, nil) or (-1, errno). It is the one place
@@ -36,11 +49,22 @@ func ignoringEINTR(call func() (uintptr, unix.Errno)) (int, error) {
 	}
 }
 
-// readFD reads into b.
+// readFD reads into b; it is for descriptors that are not sockets, such
+// as the eventfd.
 func readFD(fd int, b []byte) (int, error) {
 	p := unsafe.Pointer(unsafe.SliceData(b))
 	return ignoringEINTR(func() (uintptr, unix.Errno) {
-		r, _, e := unix.Syscall(unix.SYS_READ, uintptr(fd), uintptr(p), uintptr(len(b)))
+		r, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(p), uintptr(len(b)))
+		return r, e
+	})
+}
+
+// recvFD reads from a non-blocking socket into b: recvfrom with no flags
+// and no address, which is read(2) without the VFS layer.
+func recvFD(fd int, b []byte) (int, error) {
+	p := unsafe.Pointer(unsafe.SliceData(b))
+	return ignoringEINTR(func() (uintptr, unix.Errno) {
+		r, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(p), uintptr(len(b)), 0, 0, 0)
 		return r, e
 	})
 }
@@ -54,7 +78,7 @@ func readFD(fd int, b []byte) (int, error) {
 func sendFD(fd int, b []byte) (int, error) {
 	p := unsafe.Pointer(unsafe.SliceData(b))
 	return ignoringEINTR(func() (uintptr, unix.Errno) {
-		r, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(p), uintptr(len(b)), unix.MSG_NOSIGNAL, 0, 0)
+		r, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(p), uintptr(len(b)), unix.MSG_NOSIGNAL, 0, 0)
 		return r, e
 	})
 }
@@ -64,7 +88,7 @@ func sendFD(fd int, b []byte) (int, error) {
 func sendmsgFD(fd int, msg *unix.Msghdr) (int, error) {
 	p := unsafe.Pointer(msg)
 	return ignoringEINTR(func() (uintptr, unix.Errno) {
-		r, _, e := unix.Syscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(p), unix.MSG_NOSIGNAL)
+		r, _, e := unix.RawSyscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(p), unix.MSG_NOSIGNAL)
 		return r, e
 	})
 }
@@ -76,7 +100,7 @@ func accept4FD(fd int, rsa *unix.RawSockaddrAny) (int, error) {
 	return ignoringEINTR(func() (uintptr, unix.Errno) {
 		l := uint32(unix.SizeofSockaddrAny)
 		lp := unsafe.Pointer(&l)
-		r, _, e := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), uintptr(p), uintptr(lp),
+		r, _, e := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(fd), uintptr(p), uintptr(lp),
 			unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
 		return r, e
 	})
@@ -89,7 +113,7 @@ func mmsgFD(trap uintptr, fd int, msgs []unix.Mmsghdr) (int, error) {
 		// The fifth recvmmsg argument is the timeout: NULL, because its
 		// semantics are broken (recvmmsg(2), BUGS) and the socket is
 		// non-blocking anyway. sendmmsg ignores it.
-		r, _, e := unix.Syscall6(trap, uintptr(fd), uintptr(p), uintptr(len(msgs)), 0, 0, 0)
+		r, _, e := unix.RawSyscall6(trap, uintptr(fd), uintptr(p), uintptr(len(msgs)), 0, 0, 0)
 		return r, e
 	})
 }
