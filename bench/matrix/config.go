@@ -35,6 +35,11 @@ type Config struct {
 	Duration, Warmup time.Duration
 	// Repeats is how many times each cell runs per engine.
 	Repeats int
+	// CountSyscalls adds one more run per cell and engine in which every
+	// system call and context switch of the server is counted with
+	// perf_event_open(2); those runs give the syscall and context switch
+	// figures and nothing else, because counting slows system calls.
+	CountSyscalls bool
 	// IdleConns is the number of idle connections of the memory phase;
 	// 0 skips it.
 	IdleConns int

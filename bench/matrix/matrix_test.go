@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rawnet/rawnet/bench/cref"
+	"github.com/rawnet/rawnet/bench/proc"
 	"go.uber.org/goleak"
 )
 
@@ -87,5 +88,29 @@ func TestRunNeedsBinaries(t *testing.T) {
 	cfg.IdleConns = 0
 	if _, err := Run(context.Background(), cfg); err == nil {
 		t.Fatal("Run without binaries succeeded")
+	}
+}
+
+func TestRunCountSyscalls(t *testing.T) {
+	if _, err := proc.OpenCounters(os.Getpid()); err != nil {
+		t.Skipf("perf counters unavailable here: %v", err)
+	}
+	cfg := Config{
+		BinDir: fakeBinDir(t), Engines: []string{"std"}, NoCRef: true,
+		Conns: []int{2}, Sizes: []int{64}, Depths: []int{1},
+		Duration: 150 * time.Millisecond, Warmup: 20 * time.Millisecond, Repeats: 1,
+		CountSyscalls: true,
+	}
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Runs) != 2 || !res.Runs[1].Counted {
+		t.Fatalf("runs %+v, want one timed run and one counting run", res.Runs)
+	}
+	s := res.Summaries[0]
+	// A ping-pong echo costs the server a read and a write at least.
+	if s.AllSyscallsPerMsg.N != 1 || s.AllSyscallsPerMsg.Median < 2 || s.MsgsPerSec.N != 1 {
+		t.Errorf("summary %+v: want the counting run's syscalls (at least 2 per message) and the timed run's rate", s)
 	}
 }

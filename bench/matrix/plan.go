@@ -25,6 +25,8 @@ type Step struct {
 	Engine string
 	// Repeat counts from 0.
 	Repeat int
+	// Count marks a counting run (Config.CountSyscalls).
+	Count bool
 }
 
 // Cells lists every TCP cell of conns x sizes x depths, in that nesting
@@ -67,6 +69,33 @@ func Plan(cells []Cell, engines []string, repeats int, skip func(Cell, string) b
 			}
 			block++
 		}
+	}
+	return out
+}
+
+// WithCountRuns adds, after the runs of each cell, one block in which every
+// engine that ran the cell runs it once more as a counting run (Step.Count,
+// Repeat one past the last), in the order of the cell's last block reversed.
+func WithCountRuns(steps []Step) []Step {
+	var out []Step
+	start := 0
+	for i := range steps {
+		out = append(out, steps[i])
+		if i+1 < len(steps) && steps[i+1].Cell == steps[i].Cell {
+			continue
+		}
+		cell := steps[start : i+1]
+		last := cell[len(cell)-1].Repeat
+		var block []Step
+		for _, st := range cell {
+			if st.Repeat == last {
+				block = append(block, st)
+			}
+		}
+		for j := len(block) - 1; j >= 0; j-- {
+			out = append(out, Step{Cell: block[j].Cell, Engine: block[j].Engine, Repeat: last + 1, Count: true})
+		}
+		start = i + 1
 	}
 	return out
 }

@@ -74,3 +74,32 @@ func TestNewStat(t *testing.T) {
 		})
 	}
 }
+
+func TestWithCountRuns(t *testing.T) {
+	a, b := Cell{Network: "tcp", Conns: 1, Size: 64, Depth: 1}, Cell{Network: "tcp", Conns: 50, Size: 64, Depth: 1}
+	steps := Plan([]Cell{a, b}, []string{"x", "y", "z"}, 2, nil)
+	got := WithCountRuns(steps)
+	if len(got) != len(steps)+6 {
+		t.Fatalf("%d steps, want %d", len(got), len(steps)+6)
+	}
+	// Cell a ran 2 blocks of 3, then its 3 counting runs; then cell b.
+	for i, st := range got {
+		wantCount := (i >= 6 && i < 9) || i >= 15
+		if st.Count != wantCount {
+			t.Errorf("step %d: Count %v, want %v", i, st.Count, wantCount)
+		}
+		if st.Count && st.Repeat != 2 {
+			t.Errorf("step %d: counting run has repeat %d, want 2", i, st.Repeat)
+		}
+	}
+	// Each cell's counting block has every engine once, in the order of
+	// its last block reversed.
+	for _, at := range []int{6, 15} {
+		last := got[at-3 : at]
+		for j := range 3 {
+			if c := got[at+j]; c.Engine != last[2-j].Engine || c.Cell != last[2-j].Cell {
+				t.Errorf("counting step %d = %+v, want %s on %s", at+j, c, last[2-j].Engine, last[2-j].Cell)
+			}
+		}
+	}
+}

@@ -60,6 +60,10 @@ type ServerMetrics struct {
 	CPUUtil float64 `json:"cpu_util"`
 	// SyscallsPerMsg is read plus write syscalls per message.
 	SyscallsPerMsg float64 `json:"syscalls_per_msg"`
+	// AllSyscallsPerMsg and SwitchesPerMsg are every system call and
+	// every context switch per message, from counting runs only.
+	AllSyscallsPerMsg float64 `json:"all_syscalls_per_msg,omitempty"`
+	SwitchesPerMsg    float64 `json:"ctx_switches_per_msg,omitempty"`
 	// RSS is resident memory at the end of the measurement; HWM the
 	// process's peak so far.
 	RSS int64 `json:"rss_bytes"`
@@ -74,10 +78,13 @@ type RunResult struct {
 	Engine string `json:"engine"`
 	Repeat int    `json:"repeat"`
 	// Position is where in its block the run came (0 = first).
-	Position int           `json:"position"`
-	Client   *bench.Result `json:"client,omitempty"`
-	Server   ServerMetrics `json:"server"`
-	Error    string        `json:"error,omitempty"`
+	Position int `json:"position"`
+	// Counted marks a counting run: only its syscall and context
+	// switch figures are summarised.
+	Counted bool          `json:"counted,omitempty"`
+	Client  *bench.Result `json:"client,omitempty"`
+	Server  ServerMetrics `json:"server"`
+	Error   string        `json:"error,omitempty"`
 }
 
 // Summary is one engine on one cell over its repeats.
@@ -97,6 +104,10 @@ type Summary struct {
 	ServerUsPerMsg Stat `json:"server_cpu_us_per_msg"`
 	ServerUtil     Stat `json:"server_cpu_util"`
 	SyscallsPerMsg Stat `json:"syscalls_per_msg"`
+	// AllSyscallsPerMsg and SwitchesPerMsg come from the counting runs
+	// (Config.CountSyscalls); N is 0 without them.
+	AllSyscallsPerMsg Stat `json:"all_syscalls_per_msg"`
+	SwitchesPerMsg    Stat `json:"ctx_switches_per_msg"`
 	// RSS is the largest resident set seen at the end of a run; Threads
 	// the most threads.
 	RSS     int64 `json:"rss_bytes"`
@@ -159,8 +170,27 @@ func Summarize(cells []Cell, engines []string, runs []RunResult) []Summary {
 }
 
 // summarizeRuns folds one cell's runs of one engine.
-func summarizeRuns(cell Cell, engine string, rs []RunResult) Summary {
+func summarizeRuns(cell Cell, engine string, all []RunResult) Summary {
 	s := Summary{Cell: cell, Engine: engine}
+	var rs, counted []RunResult
+	for _, r := range all {
+		if r.Counted {
+			counted = append(counted, r)
+		} else {
+			rs = append(rs, r)
+		}
+	}
+	pickCounted := func(f func(RunResult) float64) Stat {
+		var vs []float64
+		for _, r := range counted {
+			if r.Error == "" && r.Client != nil {
+				vs = append(vs, f(r))
+			}
+		}
+		return NewStat(vs)
+	}
+	s.AllSyscallsPerMsg = pickCounted(func(r RunResult) float64 { return r.Server.AllSyscallsPerMsg })
+	s.SwitchesPerMsg = pickCounted(func(r RunResult) float64 { return r.Server.SwitchesPerMsg })
 	pick := func(f func(RunResult) float64) Stat {
 		var vs []float64
 		for _, r := range rs {
@@ -189,12 +219,15 @@ func summarizeRuns(cell Cell, engine string, rs []RunResult) Summary {
 			return r.Client.UDP.LossPercent
 		})
 	}
-	for _, r := range rs {
+	for _, r := range all {
 		if r.Error != "" {
 			s.Errors++
 			if s.Error == "" {
 				s.Error = r.Error
 			}
+			continue
+		}
+		if r.Counted {
 			continue
 		}
 		s.RSS = max(s.RSS, r.Server.RSS)

@@ -16,14 +16,24 @@ import (
 // run runs one step and measures the server around the client's
 // measurement window.
 func (m *runner) run(ctx context.Context, st Step) RunResult {
-	out := RunResult{Cell: st.Cell, Engine: st.Engine, Repeat: st.Repeat}
+	out := RunResult{Cell: st.Cell, Engine: st.Engine, Repeat: st.Repeat, Counted: st.Count}
 	s := m.servers[st.Cell.Network+"/"+st.Engine]
 	if s == nil || !s.alive() {
 		out.Error = "server is not running"
 		return out
 	}
 	var before, after proc.Sample
+	var cBefore, cAfter proc.CounterSample
+	var counters *proc.Counters
 	var sampleErr error
+	if st.Count {
+		var err error
+		if counters, err = proc.OpenCounters(s.pid()); err != nil {
+			out.Error = fmt.Sprintf("counting system calls: %v", err)
+			return out
+		}
+		defer counters.Close()
+	}
 	cfg := bench.Config{
 		Network:  st.Cell.Network,
 		Addr:     s.addr,
@@ -39,10 +49,16 @@ func (m *runner) run(ctx context.Context, st Step) RunResult {
 			if err != nil && sampleErr == nil {
 				sampleErr = err
 			}
+			var cs proc.CounterSample
+			if counters != nil {
+				if cs, err = counters.Read(); err != nil && sampleErr == nil {
+					sampleErr = err
+				}
+			}
 			if end {
-				after = smp
+				after, cAfter = smp, cs
 			} else {
-				before = smp
+				before, cBefore = smp, cs
 			}
 		},
 	}
@@ -63,6 +79,12 @@ func (m *runner) run(ctx context.Context, st Step) RunResult {
 		return out
 	}
 	out.Server = serverMetrics(before, after, res.MsgsPerSec)
+	if counters != nil && res.Messages > 0 {
+		// The counters and the client count over the same window: the
+		// client's measured messages, not its rate, divide them.
+		out.Server.AllSyscallsPerMsg = float64(cAfter.Syscalls-cBefore.Syscalls) / float64(res.Messages)
+		out.Server.SwitchesPerMsg = float64(cAfter.Switches-cBefore.Switches) / float64(res.Messages)
+	}
 	return out
 }
 

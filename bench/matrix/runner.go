@@ -69,6 +69,9 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	}
 	m.res.Meta.Cells = cells
 	steps := Plan(cells, names, cfg.Repeats, func(c Cell, e string) bool { return m.servers[c.Network+"/"+e] == nil })
+	if cfg.CountSyscalls {
+		steps = WithCountRuns(steps)
+	}
 	m.total = len(steps)
 	if cfg.IdleConns > 0 {
 		m.total += len(tcpEngines)
@@ -93,7 +96,11 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		if i > 0 && (steps[i-1].Cell != st.Cell || steps[i-1].Repeat != st.Repeat) {
 			position = 0
 		}
-		m.step(fmt.Sprintf("%s %s #%d", st.Cell, st.Engine, st.Repeat+1))
+		label := fmt.Sprintf("%s %s #%d", st.Cell, st.Engine, st.Repeat+1)
+		if st.Count {
+			label = fmt.Sprintf("%s %s counting", st.Cell, st.Engine)
+		}
+		m.step(label)
 		r := m.run(ctx, st)
 		r.Position = position
 		position++

@@ -50,3 +50,21 @@ func StartPinned(cmd *exec.Cmd, cpus []int) error {
 
 // RaiseNoFile returns want unchanged; the limit is left alone.
 func RaiseNoFile(want uint64) (uint64, error) { return want, nil }
+
+// Counters is unsupported outside Linux.
+type Counters struct{}
+
+// CounterSample is one reading of Counters.
+type CounterSample struct {
+	// Syscalls and Switches are totals since the counters opened.
+	Syscalls, Switches uint64
+}
+
+// OpenCounters returns errUnsupported.
+func OpenCounters(int) (*Counters, error) { return nil, errUnsupported }
+
+// Read returns errUnsupported.
+func (c *Counters) Read() (CounterSample, error) { return CounterSample{}, errUnsupported }
+
+// Close does nothing.
+func (c *Counters) Close() error { return nil }

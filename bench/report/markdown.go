@@ -146,7 +146,12 @@ func cells(p *printer, res *matrix.Results) {
 		if ref != "" {
 			cols = append(cols, "srv × "+ref)
 		}
-		cols = append(cols, "syscalls/msg", "srv CPU", "RSS MiB", "threads", "client µs/msg")
+		counted := countedCell(res, c)
+		cols = append(cols, "syscalls/msg")
+		if counted {
+			cols = append(cols, "ctx sw/msg")
+		}
+		cols = append(cols, "srv CPU", "RSS MiB", "threads", "client µs/msg")
 		if c.Network == "udp" {
 			cols = append(cols, "loss %")
 		}
@@ -172,12 +177,19 @@ func cells(p *printer, res *matrix.Results) {
 				row = append(row, ratio(srvRef))
 			}
 			sys := fixed2(s.SyscallsPerMsg.Median)
-			if c.Network == "udp" {
+			switch {
+			case counted:
+				sys = orDash2(s.AllSyscallsPerMsg)
+			case c.Network == "udp":
 				// /proc/PID/io counts only the read(2) and
 				// write(2) families, not recvmsg or sendmsg.
 				sys = "n/a"
 			}
-			row = append(row, sys, fmt.Sprintf("%.0f%%", 100*s.ServerUtil.Median),
+			row = append(row, sys)
+			if counted {
+				row = append(row, orDash2(s.SwitchesPerMsg))
+			}
+			row = append(row, fmt.Sprintf("%.0f%%", 100*s.ServerUtil.Median),
 				fixed1(float64(s.RSS)/(1<<20)), fmt.Sprint(s.Threads), fixed2(s.ClientUsPerMsg.Median))
 			if c.Network == "udp" {
 				row = append(row, fmt.Sprintf("%.3f", s.UDPLossPct.Median))
@@ -187,6 +199,24 @@ func cells(p *printer, res *matrix.Results) {
 		}
 		p.f("\n")
 	}
+}
+
+// countedCell reports whether any engine has counting runs in cell c.
+func countedCell(res *matrix.Results, c matrix.Cell) bool {
+	for _, s := range res.Summaries {
+		if s.Cell == c && s.AllSyscallsPerMsg.N > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// orDash2 is a median with two decimals, or a dash without values.
+func orDash2(s matrix.Stat) string {
+	if s.N == 0 {
+		return "-"
+	}
+	return fixed2(s.Median)
 }
 
 // summaryNotes flags client-bound and failed runs.
@@ -246,12 +276,28 @@ func chartLinks(p *printer, res *matrix.Results, dir string) {
 func notes(p *printer, res *matrix.Results) {
 	p.f("## Notes\n\n")
 	p.f("- *client-bound*: the load generator's cores were at least 90%% busy, so the server may be faster than the figure shows; compare server CPU per message instead.\n")
-	p.f("- *srv µs/msg* and *syscalls/msg* are read from /proc/PID/stat and /proc/PID/io over the measured window; utime and stime tick every 10 ms. " +
-		"/proc/PID/io counts read, readv, write and writev (and their kin), not recvmsg, sendmsg, recvmmsg or sendmmsg, so UDP cells show no syscall figure.\n")
+	p.f("- *srv µs/msg* is read from /proc/PID/stat over the measured window; utime and stime tick every 10 ms.\n")
+	if countedAny(res) {
+		p.f("- *syscalls/msg* and *ctx sw/msg* count every system call the server entered (the raw_syscalls:sys_enter tracepoint) and every context switch of its threads, " +
+			"with perf_event_open(2), in one extra run per cell and engine; counting slows each system call, so those runs give these two figures only.\n")
+	} else {
+		p.f("- *syscalls/msg* is read from /proc/PID/io, which counts read, readv, write and writev (and their kin), not recv*, send*, recvmmsg, sendmmsg or epoll_wait, " +
+			"so UDP cells show no syscall figure and servers that use recvfrom or sendto show too few; --count-syscalls counts every call.\n")
+	}
 	p.f("- *spread* is ±half of (max-min)/median over the repeats: a wide spread means the shared machine drifted, and the ratios (taken within seconds of each other) are the figures to trust.\n")
 	for _, n := range res.Notes {
 		p.f("- %s\n", escape(n))
 	}
+}
+
+// countedAny reports whether the matrix had counting runs.
+func countedAny(res *matrix.Results) bool {
+	for _, s := range res.Summaries {
+		if s.AllSyscallsPerMsg.N > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // escape keeps table cells on one line.

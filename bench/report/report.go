@@ -73,6 +73,7 @@ var CSVHeader = []string{
 	"mb_per_sec", "p50_us", "p90_us", "p99_us", "p999_us", "max_us",
 	"server_cpu_us_per_msg", "server_vs_reference", "server_cpu_util", "syscalls_per_msg", "rss_bytes", "threads",
 	"client_cpu_us_per_msg", "client_bound_runs", "udp_loss_pct",
+	"all_syscalls_per_msg", "ctx_switches_per_msg",
 }
 
 // WriteCSV writes one row per cell and engine, medians over repeats.
@@ -93,6 +94,7 @@ func WriteCSV(w io.Writer, res *matrix.Results) error {
 			f(s.ServerUsPerMsg.Median), f(srvRef), f(s.ServerUtil.Median), f(s.SyscallsPerMsg.Median),
 			strconv.FormatInt(s.RSS, 10), strconv.Itoa(s.Threads),
 			f(s.ClientUsPerMsg.Median), strconv.Itoa(s.ClientBound), f(s.UDPLossPct.Median),
+			f(s.AllSyscallsPerMsg.Median), f(s.SwitchesPerMsg.Median),
 		}
 		if err := cw.Write(row); err != nil {
 			return err

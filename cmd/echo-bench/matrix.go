@@ -33,7 +33,10 @@ compiler), all at once, servers pinned to --server-cpus and this client to
      runs on every engine, engine after engine with the order rotating, and
      each cell is repeated --repeats times; per run the client measures
      msgs/s, MB/s and latency percentiles and /proc measures the server's
-     CPU per message, read+write syscalls per message, RSS and threads.
+     CPU per message, read+write syscalls per message, RSS and threads;
+  3. with --count-syscalls, one more run per cell and engine counts every
+     system call and context switch of the server (perf_event_open, root):
+     the syscalls/msg column then shows every call, epoll_wait included.
 
 Everything goes into --out: results.json (every run), results.csv (medians
 per cell and engine), report.md (tables with ratios against std and the C
@@ -76,6 +79,7 @@ func runMatrix(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.Warmup, "warmup", def.Warmup, "discarded traffic before each run")
 	fs.IntVar(&cfg.Repeats, "repeats", def.Repeats, "runs per cell and engine; the report shows medians")
 	fs.IntVar(&cfg.IdleConns, "idle-conns", def.IdleConns, "connections of the idle memory phase (0 skips it)")
+	fs.BoolVar(&cfg.CountSyscalls, "count-syscalls", false, "one more run per cell and engine counting every server system call and context switch with perf_event_open (needs root)")
 	fs.StringVar(&serverCPUs, "server-cpus", "", "CPUs for the servers (default: the last half of the CPUs this process may use)")
 	fs.StringVar(&clientCPUs, "client-cpus", "", "CPUs for the client (default: the first half)")
 	fs.StringVar(&out, "out", "", "output folder (default out/bench-<timestamp>)")
