@@ -167,7 +167,7 @@ func (l *Loop) armTimer(c *Conn) {
 	if at == 0 {
 		return
 	}
-	if c.hidx < 0 || at < c.deadline {
+	if c.hidx < 0 || at < l.timers.deadline(c) {
 		l.timers.set(c, at)
 	}
 }

@@ -42,7 +42,7 @@ const (
 )
 
 // Conn is one TCP connection served by a Loop. It is kept small because an
-// idle server holds one per connection: 88 bytes on 64-bit systems, and no
+// idle server holds one per connection: 80 bytes on 64-bit systems, and no
 // buffer while it has neither a partial frame (input the handler left
 // unconsumed) nor output the socket did not take (see busy).
 //
@@ -56,7 +56,6 @@ type Conn struct {
 	// lastActive is the loop time of the last read or write progress
 	// while open, and the time the close began once closing.
 	lastActive int64
-	deadline   int64 // timer heap key, valid while hidx >= 0
 	fd         int32
 	gen        uint32 // tells this connection's events from a reused fd's
 	hidx       int32  // index in the loop's timer heap, -1 if absent

@@ -184,8 +184,8 @@ var pollFirst = func(n int) bool { return n >= spinEvents }
 // deadline, rounded up so that the loop never wakes just before it, or -1.
 func (l *Loop) timeout() int {
 	next := int64(-1)
-	if c := l.timers.first(); c != nil {
-		next = c.deadline
+	if c, at := l.timers.first(); c != nil {
+		next = at
 	}
 	if l.ln != nil && l.ln.pausedUntil != 0 && (next < 0 || l.ln.pausedUntil < next) {
 		next = l.ln.pausedUntil
@@ -232,8 +232,8 @@ func (l *Loop) expire() {
 		l.resumeAccept()
 	}
 	for {
-		c := l.timers.first()
-		if c == nil || c.deadline > l.now {
+		c, due := l.timers.first()
+		if c == nil || due > l.now {
 			break
 		}
 		at, reason := l.dueAt(c)
