@@ -27,6 +27,15 @@ type Counters struct {
 	syscalls, switches []int
 }
 
+// MaxCountedThreads bounds the threads OpenCounters counts: each costs
+// two descriptors.
+const MaxCountedThreads = 2048
+
+// ErrTooManyThreads is returned by OpenCounters for a process with more
+// than MaxCountedThreads threads, such as a thread-per-connection server
+// after it served thousands of connections.
+var ErrTooManyThreads = errors.New("proc: too many threads to count")
+
 // CounterSample is one reading of Counters.
 type CounterSample struct {
 	// Syscalls and Switches are totals since the counters opened.
@@ -62,13 +71,16 @@ func OpenCounters(pid int) (c *Counters, err error) {
 	if err != nil {
 		return nil, err
 	}
-	c = &Counters{}
+	if len(tasks) > MaxCountedThreads {
+		return nil, fmt.Errorf("%w: process %d has %d", ErrTooManyThreads, pid, len(tasks))
+	}
+	opened := &Counters{}
 	defer func() {
 		if err != nil {
-			c.Close()
-			c = nil
+			_ = opened.Close()
 		}
 	}()
+	c = opened
 	for _, t := range tasks {
 		tid, err := strconv.Atoi(t.Name())
 		if err != nil {

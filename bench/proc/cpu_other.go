@@ -60,6 +60,13 @@ type CounterSample struct {
 	Syscalls, Switches uint64
 }
 
+// MaxCountedThreads bounds the threads OpenCounters counts.
+const MaxCountedThreads = 2048
+
+// ErrTooManyThreads is returned by OpenCounters for a process with more
+// than MaxCountedThreads threads.
+var ErrTooManyThreads = errors.New("proc: too many threads to count")
+
 // OpenCounters returns errUnsupported.
 func OpenCounters(int) (*Counters, error) { return nil, errUnsupported }
 
