@@ -14,6 +14,7 @@ import (
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/frame"
+	"github.com/rawnet/rawnet/internal/rawaddr"
 	"github.com/rawnet/rawnet/sockopt"
 )
 
@@ -143,7 +144,7 @@ func (s *server) OnBoot(eng gnet.Engine) gnet.Action {
 		s.bootErr = os.NewSyscallError("getsockname", err)
 		return gnet.Shutdown
 	}
-	s.addr = netAddr(s.cfg.Network, sa)
+	s.addr = rawaddr.NetAddr(s.cfg.Network, sa)
 	g, err := sockopt.Read(fd)
 	if err != nil {
 		s.bootErr = err

@@ -70,30 +70,6 @@ func hostPort(network, address string) (net.IP, int, error) {
 	return a.IP, a.Port, nil
 }
 
-// netAddr converts a socket address into the net.Addr for network.
-func netAddr(network string, sa unix.Sockaddr) net.Addr {
-	var ip net.IP
-	var port int
-	var zone string
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		ip, port = net.IP(a.Addr[:]).To16(), a.Port
-	case *unix.SockaddrInet6:
-		ip, port = net.IP(a.Addr[:]), a.Port
-		if a.ZoneId != 0 {
-			if ifi, err := net.InterfaceByIndex(int(a.ZoneId)); err == nil {
-				zone = ifi.Name
-			}
-		}
-	default:
-		return nil
-	}
-	if network[:3] == "udp" {
-		return &net.UDPAddr{IP: ip, Port: port, Zone: zone}
-	}
-	return &net.TCPAddr{IP: ip, Port: port, Zone: zone}
-}
-
 // openSocket creates a blocking socket of typ, applies setup (socket
 // options that must precede bind) and binds it to sa. It closes the fd on
 // every error path.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/frame"
+	"github.com/rawnet/rawnet/internal/rawaddr"
 	"github.com/rawnet/rawnet/sockopt"
 )
 
@@ -94,7 +95,7 @@ func (s *tcpServer) listen() error {
 	if err != nil {
 		return os.NewSyscallError("getsockname", err)
 	}
-	s.addr = netAddr(s.cfg.Network, sa)
+	s.addr = rawaddr.NetAddr(s.cfg.Network, sa)
 	g, err := sockopt.Read(s.lfd)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/frame"
+	"github.com/rawnet/rawnet/internal/rawaddr"
 	"github.com/rawnet/rawnet/sockopt"
 )
 
@@ -60,7 +61,7 @@ func startUDP(cfg engine.Config, codec frame.Codec) (_ engine.Server, err error)
 			if sa, err = unix.Getsockname(fd); err != nil {
 				return nil, os.NewSyscallError("getsockname", err)
 			}
-			s.addr = netAddr(cfg.Network, sa)
+			s.addr = rawaddr.NetAddr(cfg.Network, sa)
 			g, err := sockopt.Read(fd)
 			if err != nil {
 				return nil, err

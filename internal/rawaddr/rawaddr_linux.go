@@ -1,13 +1,18 @@
-package gnetengine
+// Package rawaddr converts the socket addresses raw syscalls return into
+// the net.Addr values engine.Server.Addr reports.
+package rawaddr
 
 import (
 	"net"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
 
-// netAddr converts a socket address into the net.Addr for network.
-func netAddr(network string, sa unix.Sockaddr) net.Addr {
+// NetAddr converts sa into a *net.TCPAddr, or a *net.UDPAddr when network
+// names a UDP network. It returns nil for a socket address that is not IPv4
+// or IPv6.
+func NetAddr(network string, sa unix.Sockaddr) net.Addr {
 	var ip net.IP
 	var port int
 	var zone string
@@ -24,7 +29,7 @@ func netAddr(network string, sa unix.Sockaddr) net.Addr {
 	default:
 		return nil
 	}
-	if network[:3] == "udp" {
+	if strings.HasPrefix(network, "udp") {
 		return &net.UDPAddr{IP: ip, Port: port, Zone: zone}
 	}
 	return &net.TCPAddr{IP: ip, Port: port, Zone: zone}
