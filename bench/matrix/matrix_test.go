@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rawnet/rawnet/bench"
 	"github.com/rawnet/rawnet/bench/cref"
 	"github.com/rawnet/rawnet/bench/proc"
 	"go.uber.org/goleak"
@@ -112,5 +113,21 @@ func TestRunCountSyscalls(t *testing.T) {
 	// A ping-pong echo costs the server a read and a write at least.
 	if s.AllSyscallsPerMsg.N != 1 || s.AllSyscallsPerMsg.Median < 2 || s.MsgsPerSec.N != 1 {
 		t.Errorf("summary %+v: want the counting run's syscalls (at least 2 per message) and the timed run's rate", s)
+	}
+}
+
+func TestSummarizeSkipsUncountedRuns(t *testing.T) {
+	cell := Cell{Network: "tcp", Conns: 1, Size: 64, Depth: 1}
+	client := &bench.Result{MsgsPerSec: 1000}
+	runs := []RunResult{
+		{Cell: cell, Engine: "e", Client: client, Server: ServerMetrics{CPUUsPerMsg: 20}},
+		{Cell: cell, Engine: "e", Client: client, Counted: true, NotCounted: "too many threads"},
+	}
+	s := Summarize([]Cell{cell}, []string{"e"}, runs)[0]
+	if s.AllSyscallsPerMsg.N != 0 || s.SwitchesPerMsg.N != 0 {
+		t.Errorf("a counting run that could not count gave figures: %+v, %+v", s.AllSyscallsPerMsg, s.SwitchesPerMsg)
+	}
+	if s.ServerUsPerMsg.N != 1 || s.Errors != 0 {
+		t.Errorf("summary %+v: want the timed run only and no error", s)
 	}
 }

@@ -80,11 +80,13 @@ type RunResult struct {
 	// Position is where in its block the run came (0 = first).
 	Position int `json:"position"`
 	// Counted marks a counting run: only its syscall and context
-	// switch figures are summarised.
-	Counted bool          `json:"counted,omitempty"`
-	Client  *bench.Result `json:"client,omitempty"`
-	Server  ServerMetrics `json:"server"`
-	Error   string        `json:"error,omitempty"`
+	// switch figures are summarised. NotCounted says why a counting run
+	// could not count; it then adds nothing to the summary.
+	Counted    bool          `json:"counted,omitempty"`
+	NotCounted string        `json:"not_counted,omitempty"`
+	Client     *bench.Result `json:"client,omitempty"`
+	Server     ServerMetrics `json:"server"`
+	Error      string        `json:"error,omitempty"`
 }
 
 // Summary is one engine on one cell over its repeats.
@@ -183,7 +185,7 @@ func summarizeRuns(cell Cell, engine string, all []RunResult) Summary {
 	pickCounted := func(f func(RunResult) float64) Stat {
 		var vs []float64
 		for _, r := range counted {
-			if r.Error == "" && r.Client != nil {
+			if r.Error == "" && r.Client != nil && r.NotCounted == "" {
 				vs = append(vs, f(r))
 			}
 		}

@@ -34,6 +34,7 @@ func (m *runner) run(ctx context.Context, st Step) RunResult {
 			// The run goes ahead uncounted: its figures are left out of
 			// the summary like every counting run's, so the cell shows
 			// no syscall figure for this engine.
+			out.NotCounted = err.Error()
 			m.note("%s on %s: system calls not counted: %v", st.Engine, st.Cell, err)
 		case err != nil:
 			out.Error = fmt.Sprintf("counting system calls: %v", err)
