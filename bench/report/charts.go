@@ -177,6 +177,22 @@ func idleMemory(res *matrix.Results) (*plot.Plot, error) {
 	}
 	bars.Color = plotutil.Color(0)
 	p.Add(bars)
+	// The figures span three orders of magnitude, so the small bars
+	// carry their value in writing.
+	var xys plotter.XYLabels
+	for i, v := range vals {
+		xys.XYs = append(xys.XYs, plotter.XY{X: float64(i), Y: v})
+		xys.Labels = append(xys.Labels, fmt.Sprintf("%.0f B", v))
+	}
+	labels, err := plotter.NewLabels(xys)
+	if err != nil {
+		return nil, err
+	}
+	for i := range labels.TextStyle {
+		labels.TextStyle[i].XAlign = -0.5
+		labels.TextStyle[i].YAlign = 0.2
+	}
+	p.Add(labels)
 	p.NominalX(names...)
 	return p, nil
 }
