@@ -26,11 +26,11 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 env GOMAXPROCS=1 "${envs[@]}" taskset -c 1 "$@" --addr 127.0.0.1:0 >"$out/server.log" 2>&1 &
 server=$!
-for _ in $(seq 100); do grep -q listening "$out/server.log" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -qs listening "$out/server.log" && break; sleep 0.1; done
 addr=$(awk '/listening/{print $4; exit}' "$out/server.log")
 load() { "$BIN/echo-bench" run --net "${NET:-tcp}" --addr "$addr" --conns "$conns" --size "$size" --depth "$depth" -q --cpus 0 "$@"; }
 load --duration 1s --warmup 0.3s >/dev/null
-perf stat -x, -e raw_syscalls:sys_enter,context-switches,task-clock -p "$server" -o "$out/perf.txt" -- sleep 3600 &
+perf stat -x, -e raw_syscalls:sys_enter,context-switches,task-clock -p "$server" -o "$out/perf.txt" -- sleep 3600 2>/dev/null &
 perf=$!
 sleep 0.1
 load --duration "${DUR:-3s}" --warmup 0s --json "$out/client.json" >/dev/null

@@ -26,7 +26,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 env GOMAXPROCS=1 "${envs[@]}" taskset -c 1 "$@" --addr 127.0.0.1:0 >"$log" 2>&1 &
 server=$!
-for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -qs listening "$log" && break; sleep 0.1; done
 addr=$(awk '/listening/{print $4; exit}' "$log")
 "$BIN/echo-bench" run --net "${NET:-tcp}" --addr "$addr" --conns "$conns" --size "$size" --depth "$depth" \
 	--duration 4s --warmup 0.5s -q --cpus 0 >/dev/null &
