@@ -6,9 +6,10 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -X github.com/rawnet/rawnet/internal/cli.Version=$(VERSION)
 FUZZTIME  ?= 5s
 SOAK      ?= 60s
+SCALE_CONNS ?= 100000
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: help build test race vet fuzz lint bench hostile soak clean
+.PHONY: help build test race vet fuzz lint bench scale hostile soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -34,6 +35,9 @@ lint: vet ## go vet plus staticcheck (installed into bin/ at a pinned version)
 
 bench: build ## run the default comparison matrix (a few minutes) into out/bench-<timestamp>
 	$(BIN)/echo-bench matrix --bin $(BIN)
+
+scale: build ## hold SCALE_CONNS connections on the epoll engine (half idle, half at one message a second) and report server memory; past the nofile hard limit it needs CAP_SYS_RESOURCE
+	$(BIN)/echo-bench scale --bin $(BIN) --conns $(SCALE_CONNS)
 
 hostile: ## every hostile case against every engine; writes hostile/RESULTS.md and README's table (namespace cases need root)
 	RAWNET_HOSTILE=full RAWNET_HOSTILE_RESULTS=RESULTS.md $(GO) test -count=1 -timeout 30m ./hostile
