@@ -96,7 +96,7 @@ func TestRunOpenLoop(t *testing.T) {
 func TestRunUDP(t *testing.T) {
 	srv := startUDP(t, nil)
 	res, err := Run(context.Background(), Config{
-		Network: "udp", Addr: srv.addr, Conns: 4, Depth: 2,
+		Network: "udp", Addr: srv.addr, Conns: 4, Depth: 16,
 		Duration: 300 * time.Millisecond, Warmup: 50 * time.Millisecond,
 	})
 	if err != nil {
@@ -104,6 +104,10 @@ func TestRunUDP(t *testing.T) {
 	}
 	if res.UDP == nil || res.UDP.Received == 0 || res.UDP.Sent < res.UDP.Received {
 		t.Fatalf("UDP accounting off: %+v", res.UDP)
+	}
+	// Every datagram of the window is either echoed, late or lost.
+	if got := res.UDP.Received + res.UDP.Lost + res.UDP.Late; got < res.UDP.Sent-4*16 {
+		t.Fatalf("sent %d, received %d + lost %d + late %d", res.UDP.Sent, res.UDP.Received, res.UDP.Lost, res.UDP.Late)
 	}
 }
 
@@ -148,6 +152,21 @@ func TestRunCatchesBadServers(t *testing.T) {
 				return f
 			}, want: []error{ErrMismatch}},
 		{name: "udp flipped byte", network: "udp", tp: flipAt(40, 30), depth: 1, want: []error{ErrMismatch}},
+		{name: "udp flipped byte in a batch", network: "udp", tp: flipAt(40, 30), depth: 16, want: []error{ErrMismatch}},
+		{name: "udp echo one byte longer", network: "udp", depth: 4,
+			tp: func(i int, d []byte) []byte {
+				if i == 12 {
+					return append(d, 0)
+				}
+				return d
+			}, want: []error{ErrMismatch}},
+		{name: "udp echo longer than any message", network: "udp", depth: 4,
+			tp: func(i int, d []byte) []byte {
+				if i == 12 {
+					return append(d, make([]byte, 500)...)
+				}
+				return d
+			}, want: []error{ErrMismatch}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,59 +7,63 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// sendUDP sends up to n datagrams, one message each.
+// sendUDP sends up to n datagrams, one message each, as many per
+// sendmmsg(2) call as the read batch holds.
 func (w *worker) sendUDP(c *conn, n int) error {
 	now := w.ctl.clock.now()
-	for range n {
-		size := w.pick.next()
-		buf := w.wbuf[:size]
-		w.lay.encode(buf, c.id, c.ring.tail)
-		_, errno := rawWrite(c.fd, buf)
-		for errno == unix.EINTR {
-			_, errno = rawWrite(c.fd, buf)
+	for n > 0 {
+		sizes := w.sizes[:min(n, readBatch)]
+		for i := range sizes {
+			sizes[i] = w.pick.next()
+			w.lay.encode(w.udp.sbufs[i][:sizes[i]], c.id, c.ring.tail+uint64(i))
 		}
+		sent, errno := w.udp.send(c.fd, sizes)
 		if isAgain(errno) || errno == unix.ENOBUFS {
 			// The socket's send buffer is full (or, for ENOBUFS, the
 			// device queue): wait for EPOLLOUT (udp(7)).
 			c.blocked = true
 			return w.setEvents(c, true)
 		}
-		if errno == unix.ECONNREFUSED {
-			// An ICMP port unreachable from an earlier datagram
-			// (udp(7)): the server is gone.
-			return fmt.Errorf("bench: socket %d: %w", c.id, os.NewSyscallError("write", errno))
-		}
 		if errno != 0 {
-			return fmt.Errorf("bench: socket %d: %w", c.id, os.NewSyscallError("write", errno))
+			// ECONNREFUSED here is an ICMP port unreachable from an
+			// earlier datagram (udp(7)): the server is gone.
+			return fmt.Errorf("bench: socket %d: %w", c.id, os.NewSyscallError("sendmmsg", errno))
 		}
-		at := w.stamp(c, now)
-		if at >= w.ctl.mStart && at < w.ctl.mEnd {
-			w.st.udp.Sent++
+		// sendmmsg returns how many went out; a later datagram that
+		// would block, or failed, is retried or reported by the next
+		// call.
+		for i := range sent {
+			at := w.stamp(c, now)
+			if at >= w.ctl.mStart && at < w.ctl.mEnd {
+				w.st.udp.Sent++
+			}
+			c.ring.push(at, sizes[i])
 		}
-		c.ring.push(at, size)
-		c.inflight++
-		w.inflight++
-		c.sent++
-		c.owed = max(c.owed-1, 0)
+		c.inflight += sent
+		w.inflight += sent
+		c.sent += sent
+		c.owed = max(c.owed-sent, 0)
+		n -= sent
 	}
 	return nil
 }
 
-// readUDP reads up to readBatch datagrams from c and matches each with the
-// message it echoes.
+// readUDP reads up to readBatch datagrams from c in one recvmmsg(2) call
+// and matches each with the message it echoes. More waiting datagrams are
+// left to the next readiness event, so one busy socket cannot starve the
+// others.
 func (w *worker) readUDP(c *conn, now int64) error {
-	for range readBatch {
-		n, errno := rawRead(c.fd, w.rbuf)
-		if errno == unix.EINTR {
-			continue
+	n, errno := w.udp.recv(c.fd)
+	if errno != 0 && !isAgain(errno) {
+		return fmt.Errorf("bench: socket %d: %w", c.id, os.NewSyscallError("recvmmsg", errno))
+	}
+	for i := range max(n, 0) {
+		d, truncated := w.udp.datagram(i)
+		if truncated {
+			return fmt.Errorf("%w: socket %d received a datagram longer than the largest message sent (%d bytes)",
+				ErrMismatch, c.id, len(d)-1)
 		}
-		if isAgain(errno) {
-			break
-		}
-		if errno != 0 {
-			return fmt.Errorf("bench: socket %d: %w", c.id, os.NewSyscallError("read", errno))
-		}
-		if err := w.echoUDP(c, w.rbuf[:n], now); err != nil {
+		if err := w.echoUDP(c, d, now); err != nil {
 			return err
 		}
 	}

@@ -22,7 +22,7 @@ const (
 	// phase changes even when no traffic flows.
 	maxWait = 50_000_000
 	// readBatch bounds the UDP datagrams read per readiness event, so one
-	// busy socket cannot starve the others.
+	// busy socket cannot starve the others, and those sent per call.
 	readBatch = 32
 	// writeBuf is the most a worker writes to one connection at once.
 	writeBuf = 256 << 10
@@ -68,10 +68,14 @@ type worker struct {
 	events []unix.EpollEvent
 	rbuf   []byte
 	wbuf   []byte
-	pick   *picker
-	hist   *hdrhistogram.Histogram
-	st     counters
-	live   *live
+	// udp batches datagrams through recvmmsg and sendmmsg; sizes holds
+	// the sizes of one send batch. Both are nil for TCP.
+	udp   *udpBatch
+	sizes []int
+	pick  *picker
+	hist  *hdrhistogram.Histogram
+	st    counters
+	live  *live
 	// inflight sums the conns' inflight, so the drain can end early.
 	inflight int
 	// stopping is set once no new message may be sent.
@@ -105,6 +109,10 @@ func newWorker(cfg *Config, lay layout, ctl *control, ids []uint32, lv *live, se
 		pick:   newPicker(cfg.Sizes, seed),
 		hist:   hdrhistogram.New(histMin, histMax, histSigFigs),
 		live:   lv,
+	}
+	if cfg.Network == "udp" {
+		w.udp = newUDPBatch(cfg.Sizes.Max())
+		w.sizes = make([]int, readBatch)
 	}
 	for i, id := range ids {
 		w.conns[i] = conn{fd: -1, id: id, index: int32(i)}

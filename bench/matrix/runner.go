@@ -242,6 +242,37 @@ func (c Config) maxConns() int {
 	return n
 }
 
+// serverCommand returns the binary, arguments and extra environment that
+// start engine's server for network with loops event loops.
+func (c Config) serverCommand(network, engine string, loops int) (bin string, args, env []string) {
+	if engine == cref.Name {
+		return filepath.Join(c.BinDir, "echo-"+cref.Name), []string{"--addr", "127.0.0.1:0"}, nil
+	}
+	bin = filepath.Join(c.BinDir, "echo-"+network)
+	v, isVariant := c.variant(engine)
+	if isVariant {
+		if v.BinDir != "" {
+			bin = filepath.Join(v.BinDir, "echo-"+network)
+		}
+		engine, env = v.Engine, v.Env
+	}
+	args = []string{"--addr", "127.0.0.1:0", "--engine", engine, "--loops", fmt.Sprint(loops)}
+	if network == "tcp" && !isVariant {
+		// The threads engine serves one connection per thread; size its
+		// pool for the largest phase so no connection waits in the
+		// backlog. The other engines ignore --threads.
+		args = append(args, "--threads", fmt.Sprint(c.maxConns()+threadSlack))
+	}
+	if network == "udp" && c.UDPRecvBuf > 0 {
+		// Every engine gets the same receive buffer: with many datagrams
+		// in flight the default (net.core.rmem_default) overflows, and
+		// then the loss, not the engine, sets the pace.
+		args = append(args, "--rcvbuf", fmt.Sprint(c.UDPRecvBuf))
+	}
+	// A variant's own flags come last, so they win.
+	return bin, append(args, v.Args...), env
+}
+
 // startAll starts one server per engine and network, all at once: idle
 // servers sleep in epoll_wait or accept, and keeping them up lets every
 // cell run engine after engine within seconds.
@@ -253,25 +284,7 @@ func (m *runner) startAll(tcp, udp []string) error {
 	}
 	loops := max(len(m.cfg.ServerCPUs), 1)
 	start := func(network, engine string) error {
-		bin := filepath.Join(m.cfg.BinDir, "echo-"+network)
-		args := []string{"--addr", "127.0.0.1:0", "--engine", engine, "--loops", fmt.Sprint(loops)}
-		if network == "tcp" {
-			// The threads engine serves one connection per thread; size its
-			// pool for the largest phase so no connection waits in the
-			// backlog. The other engines ignore --threads.
-			args = append(args, "--threads", fmt.Sprint(m.cfg.maxConns()+threadSlack))
-		}
-		var env []string
-		if v, ok := m.cfg.variant(engine); ok {
-			if v.BinDir != "" {
-				bin = filepath.Join(v.BinDir, "echo-"+network)
-			}
-			args = append([]string{"--addr", "127.0.0.1:0", "--engine", v.Engine, "--loops", fmt.Sprint(loops)}, v.Args...)
-			env = v.Env
-		}
-		if engine == cref.Name {
-			bin, args = filepath.Join(m.cfg.BinDir, "echo-"+cref.Name), []string{"--addr", "127.0.0.1:0"}
-		}
+		bin, args, env := m.cfg.serverCommand(network, engine, loops)
 		logPath := filepath.Join(m.cfg.LogDir, fmt.Sprintf("server-%s-%s.log", network, engine))
 		if m.cfg.LogDir == "" {
 			logPath = os.DevNull
