@@ -36,7 +36,7 @@ lint: vet ## go vet plus staticcheck (installed into bin/ at a pinned version)
 bench: build ## run the default comparison matrix (a few minutes) into out/bench-<timestamp>
 	$(BIN)/echo-bench matrix --bin $(BIN)
 
-scale: build ## hold SCALE_CONNS connections on the epoll engine (half idle, half at one message a second) and report server memory; past the nofile hard limit it needs CAP_SYS_RESOURCE
+scale: build ## hold SCALE_CONNS connections on the epoll engine (half idle, half at one message a second) and report server memory; past one process's nofile limit (raising it needs CAP_SYS_RESOURCE) servers and clients split into processes sharing the port with SO_REUSEPORT
 	$(BIN)/echo-bench scale --bin $(BIN) --conns $(SCALE_CONNS)
 
 hostile: ## every hostile case against every engine; writes hostile/RESULTS.md and README's table (namespace cases need root)

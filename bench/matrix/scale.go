@@ -3,7 +3,6 @@ package matrix
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -13,7 +12,7 @@ import (
 	"github.com/rawnet/rawnet/bench/proc"
 )
 
-// ScaleConfig describes the scale phase: one server holding many
+// ScaleConfig describes the scale phase: a server holding many
 // connections at once, most of them idle, the rest ping-ponging at a low
 // rate, and what that costs it in memory.
 type ScaleConfig struct {
@@ -37,9 +36,16 @@ type ScaleConfig struct {
 	// ConnectRate bounds the connections opened per second; 0 opens them
 	// as fast as the server accepts.
 	ConnectRate float64
+	// Procs is the number of server processes, and of client processes,
+	// the connections are split over. Every process holds its share
+	// under its own open file limit, which only CAP_SYS_RESOURCE can
+	// raise; the servers share one port with SO_REUSEPORT. 0 picks the
+	// fewest that fit (autoProcs); 1 runs one server and the client in
+	// this process.
+	Procs int
 	// ServerCPUs and ClientCPUs pin the two sides.
 	ServerCPUs, ClientCPUs []int
-	// LogDir receives the server's stderr.
+	// LogDir receives the servers' and client processes' stderr.
 	LogDir string
 	// Log, when set, is told what the phase is doing.
 	Log func(format string, args ...any)
@@ -67,36 +73,46 @@ type ScaleResult struct {
 	Conns  int     `json:"conns"`
 	Active int     `json:"active"`
 	Rate   float64 `json:"rate"`
-	// NoFile is the open file limit both processes ran with.
+	// Procs is the number of server processes, which shared the port
+	// with SO_REUSEPORT when more than one, and of client processes.
+	Procs int `json:"procs"`
+	// NoFile is the open file limit every process ran with.
 	NoFile uint64 `json:"nofile"`
 	// Idle and Traffic are the load generator's results for the idle
-	// connections (one echo each) and the active ones.
+	// connections (one echo each) and the active ones; over several
+	// client processes, their merge (mergeResults).
 	Idle    *bench.Result `json:"idle,omitempty"`
 	Traffic *bench.Result `json:"traffic,omitempty"`
-	// RSSBefore is the server's RSS before any connection opened; RSS
-	// is its RSS with every connection open, at the end of the traffic,
-	// and HWM its peak.
+	// Clients holds each client process's results when Procs > 1.
+	Clients []ScaleClientResult `json:"clients,omitempty"`
+	// Servers holds each server process's figures; the server figures
+	// below are their sums.
+	Servers []ScaleServer `json:"servers"`
+	// RSSBefore is the servers' RSS before any connection opened; RSS
+	// is their RSS with every connection open, at the end of the
+	// traffic, and HWM the sum of their peaks.
 	RSSBefore int64 `json:"rss_before_bytes"`
 	RSS       int64 `json:"rss_bytes"`
 	HWM       int64 `json:"hwm_bytes"`
-	// BytesPerConn is (RSS - RSSBefore) / Conns.
+	// BytesPerConn is (RSS - RSSBefore) / Conns: what connections cost,
+	// without each process's fixed baseline.
 	BytesPerConn float64 `json:"bytes_per_conn"`
 	// CPUUtil is server CPU seconds per second during the traffic;
-	// CPUUsPerMsg per active message.
+	// CPUUsPerMsg per active message. Threads counts all servers'.
 	CPUUtil     float64 `json:"cpu_util"`
 	CPUUsPerMsg float64 `json:"cpu_us_per_msg"`
 	Threads     int     `json:"threads"`
-	// Exit is what the server printed as it stopped.
+	// Exit is what the servers printed as they stopped, each line
+	// prefixed with "server N: " when there were several.
 	Exit []string `json:"exit,omitempty"`
 	// Error says what went wrong; empty when the phase passed.
 	Error string `json:"error,omitempty"`
 }
 
-// Scale runs the scale phase: it raises the open file limit (the server
-// inherits it), starts the server, opens Conns-Active idle connections
-// and then Active connections that send at Rate, each group from its own
-// range of 127.0.0.x source addresses so that neither runs out of
-// ephemeral ports, and samples the server while all are open.
+// Scale runs the scale phase: it raises the open file limit (servers and
+// client processes inherit it), decides how many processes each side
+// needs to stay under it, and runs the phase in one process per side
+// (scaleSingle) or in several sharing the port (scaleMulti).
 func Scale(ctx context.Context, cfg ScaleConfig) (*ScaleResult, error) {
 	if cfg.Active < 0 {
 		cfg.Active = cfg.Conns / 2
@@ -104,150 +120,52 @@ func Scale(ctx context.Context, cfg ScaleConfig) (*ScaleResult, error) {
 	if cfg.Rate < 0 {
 		cfg.Rate = float64(cfg.Active)
 	}
-	if cfg.Conns <= 0 || cfg.Active < 0 || cfg.Active > cfg.Conns || cfg.Rate < 0 || cfg.Size <= 0 || cfg.Duration <= 0 {
-		return nil, errors.New("matrix: scale wants conns > 0, 0 <= active <= conns, rate >= 0, size > 0 and a duration")
+	if cfg.Conns <= 0 || cfg.Active < 0 || cfg.Active > cfg.Conns || cfg.Rate < 0 || cfg.Size <= 0 || cfg.Duration <= 0 || cfg.Procs < 0 {
+		return nil, errors.New("matrix: scale wants conns > 0, 0 <= active <= conns, rate >= 0, size > 0, procs >= 0 and a duration")
 	}
-	logf := cfg.Log
-	if logf == nil {
-		logf = func(string, ...any) {}
+	if cfg.Log == nil {
+		cfg.Log = func(string, ...any) {}
 	}
 	if len(cfg.ClientCPUs) > 0 {
 		if err := proc.PinSelf(cfg.ClientCPUs); err != nil {
 			return nil, err
 		}
 	}
-	// Both ends of every connection live on this machine, in two
-	// processes: the client needs one descriptor per connection and so
-	// does the server, which inherits the limit raised here. Raising the
-	// hard limit takes CAP_SYS_RESOURCE (setrlimit(2)), which root in a
-	// container may lack.
-	want := uint64(cfg.Conns) + scaleSpareFDs
-	got, err := proc.RaiseNoFile(want)
+	// Both ends of every connection live on this machine: the client
+	// needs one descriptor per connection and so does the server, which
+	// inherits the limit raised here. Raising the hard limit takes
+	// CAP_SYS_RESOURCE (setrlimit(2)), which root in a container may
+	// lack; then the connections are split over several processes.
+	limit, err := proc.RaiseNoFile(uint64(cfg.Conns) + scaleSpareFDs)
 	if err != nil {
 		return nil, err
 	}
-	if got < want {
-		return nil, fmt.Errorf("matrix: open file limit is %d and cannot be raised (setrlimit needs CAP_SYS_RESOURCE), so at most %d connections fit: lower --conns",
-			got, max(int(got)-scaleSpareFDs, 0))
+	procs := cfg.Procs
+	if procs == 0 {
+		procs = autoProcs(cfg.Conns, limit)
 	}
-	logPath := os.DevNull
+	if err := checkProcs(cfg.Conns, procs, limit); err != nil {
+		return nil, err
+	}
 	if cfg.LogDir != "" {
 		if err := os.MkdirAll(cfg.LogDir, 0o755); err != nil {
 			return nil, err
 		}
-		logPath = filepath.Join(cfg.LogDir, "server-scale-"+cfg.Engine+".log")
 	}
-	args := append([]string{"--addr", "127.0.0.1:0", "--engine", cfg.Engine, "--loops", fmt.Sprint(max(len(cfg.ServerCPUs), 1))}, cfg.Args...)
-	srv, err := startServer(cfg.Engine, "tcp", filepath.Join(cfg.BinDir, "echo-tcp"), args, nil, cfg.ServerCPUs, logPath)
-	if err != nil {
-		return nil, err
+	if procs == 1 {
+		return scaleSingle(ctx, cfg, limit)
 	}
-	out := &ScaleResult{Engine: cfg.Engine, Conns: cfg.Conns, Active: cfg.Active, Rate: cfg.Rate, NoFile: got}
-	defer func() {
-		exit, err := srv.stop(context.WithoutCancel(ctx), stopTimeout)
-		out.Exit = exit
-		if err != nil && out.Error == "" {
-			out.Error = err.Error()
-		}
-	}()
-	before, err := proc.Read(srv.pid())
-	if err != nil {
-		return out, err
-	}
-	out.RSSBefore = before.RSS
-	idle := cfg.Conns - cfg.Active
-	workers := max(len(cfg.ClientCPUs), 1)
-
-	// The idle connections open first, echo once each and are held
-	// until the traffic is over.
-	held := make(chan struct{})
-	release := make(chan struct{})
-	idleDone := make(chan struct{})
-	var idleRes *bench.Result
-	var idleErr error
-	if idle == 0 {
-		close(idleDone)
-	} else {
-		logf("opening %d idle connections", idle)
-		go func() {
-			defer close(idleDone)
-			idleRes, idleErr = bench.Run(ctx, bench.Config{
-				Addr: srv.addr, Conns: idle, Count: 1, Sizes: bench.Sizes{Values: []int{cfg.Size}},
-				Workers: workers, ConnectRate: cfg.ConnectRate, Timeout: 30 * time.Second,
-				Sources: loopbackSources(1, idle),
-				Hold: func(ctx context.Context) error {
-					close(held)
-					select {
-					case <-release:
-					case <-ctx.Done():
-					}
-					return nil
-				},
-			})
-		}()
-		select {
-		case <-held:
-		case <-idleDone:
-			if idleErr == nil {
-				idleErr = errors.New("idle connections closed before the traffic began")
-			}
-			out.Idle = idleRes
-			out.Error = fmt.Sprintf("idle connections: %v", idleErr)
-			return out, nil
-		}
-	}
-	var during, after proc.Sample
-	var sampleErr error
-	if cfg.Active > 0 {
-		logf("opening %d active connections, %.0f messages/s in all", cfg.Active, cfg.Rate)
-		res, err := bench.Run(ctx, bench.Config{
-			Addr: srv.addr, Conns: cfg.Active, Rate: cfg.Rate, Sizes: bench.Sizes{Values: []int{cfg.Size}},
-			Duration: cfg.Duration, Warmup: cfg.Warmup, Workers: workers, ConnectRate: cfg.ConnectRate,
-			Sources: loopbackSources(2, cfg.Active),
-			Window: func(end bool) {
-				s, err := proc.Read(srv.pid())
-				if err != nil && sampleErr == nil {
-					sampleErr = err
-				}
-				if end {
-					after = s
-				} else {
-					during = s
-				}
-			},
-		})
-		out.Traffic = res
-		if err != nil {
-			out.Error = fmt.Sprintf("active connections: %v", err)
-		}
-	} else {
-		during, sampleErr = proc.Read(srv.pid())
-		after = during
-	}
-	close(release)
-	<-idleDone
-	out.Idle = idleRes
-	if idleErr != nil && out.Error == "" {
-		out.Error = fmt.Sprintf("idle connections: %v", idleErr)
-	}
-	if sampleErr != nil {
-		if out.Error == "" {
-			out.Error = fmt.Sprintf("reading server counters: %v", sampleErr)
-		}
-		return out, nil
-	}
-	out.RSS, out.HWM, out.Threads = after.RSS, after.HWM, after.Threads
-	out.BytesPerConn = float64(after.RSS-before.RSS) / float64(cfg.Conns)
-	if out.Traffic != nil {
-		m := serverMetrics(during, after, out.Traffic.MsgsPerSec)
-		out.CPUUtil, out.CPUUsPerMsg = m.CPUUtil, m.CPUUsPerMsg
-	}
-	return out, nil
+	return scaleMulti(ctx, cfg, procs, limit)
 }
 
-// scaleSpareFDs is what each process needs besides its connections:
-// epoll, eventfds, listeners, pipes, /proc files.
-const scaleSpareFDs = 256
+// logPath is where a process of the phase writes its stderr: name in
+// LogDir, or nowhere without one.
+func (cfg *ScaleConfig) logPath(name string) string {
+	if cfg.LogDir == "" {
+		return os.DevNull
+	}
+	return filepath.Join(cfg.LogDir, name)
+}
 
 // loopbackSources returns enough addresses 127.0.block.x, from x = 1, for
 // conns connections to one server, 20,000 per address: the default

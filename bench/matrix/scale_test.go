@@ -3,8 +3,11 @@ package matrix
 import (
 	"context"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/rawnet/rawnet/bench"
 )
 
 func TestScale(t *testing.T) {
@@ -28,6 +31,9 @@ func TestScale(t *testing.T) {
 	}
 	if res.Traffic == nil || res.Traffic.Messages == 0 {
 		t.Errorf("traffic result %+v, want messages", res.Traffic)
+	}
+	if res.Procs != 1 || len(res.Servers) != 1 || res.Servers[0].Conns != 300 || res.Clients != nil {
+		t.Errorf("procs %d, servers %+v, %d client processes; want one server holding all 300 and no client processes", res.Procs, res.Servers, len(res.Clients))
 	}
 	if res.RSS <= 0 || res.HWM < res.RSS || res.NoFile < 300 {
 		t.Errorf("RSS %d, HWM %d, nofile %d", res.RSS, res.HWM, res.NoFile)
@@ -75,5 +81,113 @@ func TestLoopbackSources(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestAutoProcs(t *testing.T) {
+	tests := []struct {
+		name  string
+		conns int
+		limit uint64
+		want  int
+	}{
+		{name: "fits in one", conns: 19_000, limit: 20_000, want: 1},
+		{name: "exactly one", conns: 20_000 - scaleSpareFDs, limit: 20_000, want: 1},
+		{name: "one over", conns: 20_000 - scaleSpareFDs + 1, limit: 20_000, want: 2},
+		{name: "twenty thousand", conns: 20_000, limit: 20_000, want: 2},
+		{name: "one hundred thousand", conns: 100_000, limit: 20_000, want: 6},
+		{name: "raised limit", conns: 100_000, limit: 1 << 20, want: 1},
+		{name: "tiny limit", conns: 1000, limit: 512, want: 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := autoProcs(tt.conns, tt.limit)
+			if got != tt.want {
+				t.Fatalf("autoProcs(%d, %d) = %d, want %d", tt.conns, tt.limit, got, tt.want)
+			}
+			if err := checkProcs(tt.conns, got, tt.limit); err != nil {
+				t.Errorf("checkProcs rejects what autoProcs picked: %v", err)
+			}
+			if got > 1 {
+				if err := checkProcs(tt.conns, got-1, tt.limit); err == nil {
+					t.Errorf("%d processes would do too, so %d is not the fewest", got-1, got)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckProcs(t *testing.T) {
+	tests := []struct {
+		name         string
+		conns, procs int
+		limit        uint64
+		wantErr      string
+	}{
+		{name: "one fits", conns: 1000, procs: 1, limit: 20_000},
+		{name: "split by choice", conns: 1000, procs: 4, limit: 20_000},
+		{name: "one too many", conns: 30_000, procs: 1, limit: 20_000, wantErr: "CAP_SYS_RESOURCE"},
+		{name: "shares too big", conns: 100_000, procs: 5, limit: 20_000, wantErr: "use --procs 6 or more"},
+		{name: "more processes than connections", conns: 3, procs: 4, limit: 20_000, wantErr: "at least one connection each"},
+		{name: "too many processes", conns: 1000, procs: maxScaleProcs + 1, limit: 20_000, wantErr: "at most"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkProcs(tt.conns, tt.procs, tt.limit)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("checkProcs(%d, %d, %d): %v", tt.conns, tt.procs, tt.limit, err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("checkProcs(%d, %d, %d) = %v, want an error saying %q", tt.conns, tt.procs, tt.limit, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestShares(t *testing.T) {
+	cfg := ScaleConfig{Conns: 1001, Active: 500, Rate: 1000, Size: 64, ConnectRate: 300, ClientCPUs: []int{0}}
+	shs := shares(&cfg, 3, "127.0.0.1:9")
+	var idle, active int
+	var rate, connectRate float64
+	blocks := map[byte]bool{}
+	for _, sh := range shs {
+		idle += sh.Idle
+		active += sh.Active
+		rate += sh.Rate
+		connectRate += sh.ConnectRate
+		if sh.Addr != "127.0.0.1:9" || sh.Workers != 1 || sh.Idle-shs[2].Idle > 1 || sh.Active-shs[2].Active > 1 {
+			t.Errorf("share %+v", sh)
+		}
+		blocks[sh.IdleBlock], blocks[sh.ActiveBlock] = true, true
+	}
+	if idle != 501 || active != 500 || rate < 999.999 || rate > 1000.001 || connectRate < 299.999 || connectRate > 300.001 {
+		t.Errorf("shares add up to %d idle, %d active, %v msgs/s, %v connects/s; want 501, 500, 1000, 300", idle, active, rate, connectRate)
+	}
+	if len(blocks) != 6 || blocks[0] {
+		t.Errorf("source blocks %v, want six distinct, none 0", blocks)
+	}
+}
+
+func TestMergeResults(t *testing.T) {
+	rs := []ScaleClientResult{
+		{Traffic: &bench.Result{Conns: 10, Rate: 10, Seconds: 1, Messages: 10, MsgsPerSec: 10,
+			Latency: bench.Latency{P50: 5, P99: 40, Max: 90, Mean: 6}, Client: bench.ClientCPU{Cores: 1, Utilization: 0.1}}},
+		{},
+		{Traffic: &bench.Result{Conns: 30, Rate: 30, Seconds: 2, Messages: 30, MsgsPerSec: 30,
+			Latency: bench.Latency{P50: 7, P99: 20, Max: 50, Mean: 10}, Client: bench.ClientCPU{Cores: 1, Utilization: 0.3}}, Error: "x"},
+	}
+	rs[2].Traffic.Error = "lost"
+	got := mergeResults(rs, func(r *ScaleClientResult) *bench.Result { return r.Traffic })
+	if got.Conns != 40 || got.Rate != 40 || got.Seconds != 2 || got.Messages != 40 || got.MsgsPerSec != 40 {
+		t.Errorf("counts %+v", got)
+	}
+	if got.Latency.P50 != 7 || got.Latency.P99 != 40 || got.Latency.Max != 90 || got.Latency.Mean != 9 {
+		t.Errorf("latency %+v, want the worst percentiles and the mean weighted by messages", got.Latency)
+	}
+	if got.Client.Cores != 2 || got.Client.Utilization != 0.2 || got.Error != "lost" {
+		t.Errorf("client %+v, error %q", got.Client, got.Error)
+	}
+	if mergeResults(rs, func(r *ScaleClientResult) *bench.Result { return r.Idle }) != nil {
+		t.Error("merging no results gave one")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -13,20 +14,29 @@ import (
 	"github.com/rawnet/rawnet/bench/matrix"
 )
 
-const scaleUsage = `echo-bench scale: hold many connections on one server and measure its memory.
+const scaleUsage = `echo-bench scale: hold many connections on one port and measure the server's memory.
 
 It raises the open file limit (both ends of every connection live on this
-machine: raising the hard limit needs root with CAP_SYS_RESOURCE), starts bin/echo-tcp --engine ENGINE pinned to --server-cpus,
+machine), starts bin/echo-tcp --engine ENGINE pinned to --server-cpus,
 opens --conns - --active idle connections that echo once each and stay open,
 then --active connections that send --rate messages per second in all (open
-loop), each group from its own 127.0.0.x source addresses. While all are open
-it reads the server's RSS, peak RSS, threads and CPU. Any connect failure,
-lost or corrupted echo fails the phase with exit status 1.
+loop), each group from its own 127.0.x.y source addresses. While all are open
+it reads the server's RSS, peak RSS, threads and CPU, and counts the
+connections it holds. Any connect failure, lost or corrupted echo fails the
+phase with exit status 1.
+
+Each process may hold only as many descriptors as its open file limit, and
+raising the hard limit needs CAP_SYS_RESOURCE (root in a container may lack
+it). Past that, the connections are split over --procs server processes that
+share the port with SO_REUSEPORT (the kernel spreads connections over them by
+hash) and as many client processes; the figures are summed over the servers
+and each server's share is listed.
 
 Writes scale-ENGINE.json into --out and prints a summary.
 
 Examples:
   echo-bench scale                                   # 100,000 connections on epoll
+  echo-bench scale --conns 20000 --procs 2           # two servers on one port
   echo-bench scale --engines epoll,gnet --conns 19000 --active 9000 --rate 9000
 
 Flags:
@@ -34,6 +44,10 @@ Flags:
 
 // runScale is echo-bench scale.
 func runScale(ctx context.Context, args []string) error {
+	if slices.Equal(args, matrix.ScaleClientArgs[1:]) {
+		// Not in the help: a client process that Scale starts itself.
+		return matrix.ScaleClient(ctx, os.Stdin, os.Stdout)
+	}
 	def := matrix.DefaultScale()
 	fs := pflag.NewFlagSet("echo-bench scale", pflag.ContinueOnError)
 	fs.SortFlags = false
@@ -52,6 +66,7 @@ func runScale(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.Duration, "duration", def.Duration, "measured time of the traffic")
 	fs.DurationVar(&cfg.Warmup, "warmup", def.Warmup, "traffic before measuring")
 	fs.Float64Var(&cfg.ConnectRate, "connect-rate", def.ConnectRate, "connections opened per second (0 = as fast as the server accepts)")
+	fs.IntVar(&cfg.Procs, "procs", def.Procs, "server processes sharing the port with SO_REUSEPORT, and client processes (0 = as few as fit: each process holds at most its open file limit of connections, which only CAP_SYS_RESOURCE can raise)")
 	fs.StringVar(&serverCPUs, "server-cpus", "", "CPUs for the server (default: the last half of the CPUs this process may use)")
 	fs.StringVar(&clientCPUs, "client-cpus", "", "CPUs for the client (default: the first half)")
 	fs.StringVar(&out, "out", "", "output folder (default out/scale-<timestamp>)")
@@ -89,7 +104,7 @@ func runScale(ctx context.Context, args []string) error {
 		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 			return err
 		}
-		printScale(res)
+		printScale(os.Stdout, res)
 		fmt.Printf("results: %s\n", path)
 		if res.Error != "" {
 			failed++
@@ -99,23 +114,4 @@ func runScale(ctx context.Context, args []string) error {
 		return fmt.Errorf("%d of %d scale runs failed", failed, len(*engines))
 	}
 	return nil
-}
-
-// printScale prints one engine's scale figures.
-func printScale(r *matrix.ScaleResult) {
-	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
-	fmt.Printf("\n%s: %d connections (%d idle, %d active at %.0f msgs/s in all), open file limit %d\n",
-		r.Engine, r.Conns, r.Conns-r.Active, r.Active, r.Rate, r.NoFile)
-	fmt.Printf("  server RSS      %.1f MiB with all open (%.1f MiB before, peak %.1f MiB): %.0f bytes per connection\n",
-		mib(r.RSS), mib(r.RSSBefore), mib(r.HWM), r.BytesPerConn)
-	fmt.Printf("  server CPU      %.0f%% of a core, %.2f µs per message; %d threads\n", 100*r.CPUUtil, r.CPUUsPerMsg, r.Threads)
-	if t := r.Traffic; t != nil {
-		fmt.Printf("  traffic         %.0f msgs/s, latency µs p50 %.1f p99 %.1f p99.9 %.1f max %.1f\n",
-			t.MsgsPerSec, t.Latency.P50, t.Latency.P99, t.Latency.P999, t.Latency.Max)
-	}
-	if r.Error != "" {
-		fmt.Printf("  FAILED          %s\n", r.Error)
-	} else {
-		fmt.Printf("  errors          none\n")
-	}
 }

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/rawnet/rawnet/bench/matrix"
+)
+
+// printScale prints one engine's scale figures.
+func printScale(w io.Writer, r *matrix.ScaleResult) {
+	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
+	fmt.Fprintf(w, "\n%s: %s connections (%s idle, %s active at %.0f msgs/s in all), open file limit %d per process\n",
+		r.Engine, commas(r.Conns), commas(r.Conns-r.Active), commas(r.Active), r.Rate, r.NoFile)
+	total := ""
+	if r.Procs > 1 {
+		fmt.Fprintf(w, "  %s connections over %d server processes (SO_REUSEPORT), RSS total %.1f MiB, %.0f B/conn\n",
+			commas(r.Conns), r.Procs, mib(r.RSS), r.BytesPerConn)
+		for i, s := range r.Servers {
+			fmt.Fprintf(w, "  server %-8d %s connections, RSS %.1f MiB (%.1f MiB before), %.0f%% of a core (pid %d)\n",
+				i+1, commas(s.Conns), mib(s.RSS), mib(s.RSSBefore), 100*s.CPUUtil, s.PID)
+		}
+		total = " in all"
+	}
+	fmt.Fprintf(w, "  server RSS      %.1f MiB%s with all open (%.1f MiB before, peak %.1f MiB): %.0f bytes per connection\n",
+		mib(r.RSS), total, mib(r.RSSBefore), mib(r.HWM), r.BytesPerConn)
+	fmt.Fprintf(w, "  server CPU      %.0f%% of a core%s, %.2f µs per message; %d threads\n", 100*r.CPUUtil, total, r.CPUUsPerMsg, r.Threads)
+	if t := r.Traffic; t != nil {
+		worst := ""
+		if r.Procs > 1 {
+			worst = " (worst client process)"
+		}
+		fmt.Fprintf(w, "  traffic         %.0f msgs/s, latency µs p50 %.1f p99 %.1f p99.9 %.1f max %.1f%s\n",
+			t.MsgsPerSec, t.Latency.P50, t.Latency.P99, t.Latency.P999, t.Latency.Max, worst)
+	}
+	if r.Error != "" {
+		fmt.Fprintf(w, "  FAILED          %s\n", r.Error)
+	} else {
+		fmt.Fprintf(w, "  errors          none\n")
+	}
+}
+
+// commas writes n with a comma between each group of three digits.
+func commas(n int) string {
+	s := strconv.Itoa(n)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	out := make([]byte, 0, len(s)+len(s)/3)
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
