@@ -45,17 +45,10 @@ type Server struct {
 // address, calling h for every connection. It returns once the listening
 // sockets are bound, so clients may connect to Addr at once.
 func Listen(network, address string, h Handler, cfg Config) (*Server, error) {
-	if !strings.HasPrefix(network, "tcp") {
-		return nil, fmt.Errorf("netpoll: Listen wants a tcp network, not %q", network)
-	}
 	if h == nil {
 		return nil, errors.New("netpoll: nil Handler")
 	}
-	ep, err := resolve(network, address)
-	if err != nil {
-		return nil, err
-	}
-	s, err := newServer(cfg)
+	s, ep, err := prepare("Listen", "tcp", network, address, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -64,22 +57,9 @@ func Listen(network, address string, h Handler, cfg Config) (*Server, error) {
 	if reuse {
 		s.acceptors = s.loops
 	}
-	for i, l := range s.acceptors {
-		fd, err := socket(ep, unix.SOCK_STREAM, reuse, &s.cfg)
-		if err != nil {
-			return nil, s.abort(err)
-		}
-		l.ln = newListener(fd)
-		if i == 0 {
-			var port int
-			if s.addr, port, err = localAddr(fd, true); err != nil {
-				return nil, s.abort(err)
-			}
-			ep = ep.withPort(port)
-		}
-		if err := l.poller.Add(fd, 0, EventRead); err != nil {
-			return nil, s.abort(err)
-		}
+	err = s.bindLoops(s.acceptors, ep, unix.SOCK_STREAM, reuse, func(l *Loop, fd int) { l.ln = newListener(fd) })
+	if err != nil {
+		return nil, err
 	}
 	for _, l := range s.loops {
 		l.handler = h
@@ -92,40 +72,63 @@ func Listen(network, address string, h Handler, cfg Config) (*Server, error) {
 // and address with one SO_REUSEPORT socket per loop, calling h for every
 // datagram.
 func ListenPacket(network, address string, h PacketHandler, cfg Config) (*Server, error) {
-	if !strings.HasPrefix(network, "udp") {
-		return nil, fmt.Errorf("netpoll: ListenPacket wants a udp network, not %q", network)
-	}
 	if h == nil {
 		return nil, errors.New("netpoll: nil PacketHandler")
 	}
-	ep, err := resolve(network, address)
+	s, ep, err := prepare("ListenPacket", "udp", network, address, cfg)
 	if err != nil {
 		return nil, err
 	}
-	s, err := newServer(cfg)
-	if err != nil {
-		return nil, err
-	}
-	for i, l := range s.loops {
-		fd, err := socket(ep, unix.SOCK_DGRAM, len(s.loops) > 1, &s.cfg)
-		if err != nil {
-			return nil, s.abort(err)
-		}
+	err = s.bindLoops(s.loops, ep, unix.SOCK_DGRAM, len(s.loops) > 1, func(l *Loop, fd int) {
 		l.udp = newUDPSocket(fd, &s.cfg)
 		l.packets = h
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.start()
+	return s, nil
+}
+
+// prepare checks that network is of kind ("tcp" or "udp"), resolves
+// address and creates the server and its loops; fn names the caller in
+// errors.
+func prepare(fn, kind, network, address string, cfg Config) (*Server, endpoint, error) {
+	if !strings.HasPrefix(network, kind) {
+		return nil, endpoint{}, fmt.Errorf("netpoll: %s wants a %s network, not %q", fn, kind, network)
+	}
+	ep, err := resolve(network, address)
+	if err != nil {
+		return nil, endpoint{}, err
+	}
+	s, err := newServer(cfg)
+	return s, ep, err
+}
+
+// bindLoops opens a socket of type sotype bound to ep for each of loops,
+// gives it to attach and registers it with that loop's poller. The first
+// socket's port is read back and used for the others, so a request for
+// port 0 puts the whole SO_REUSEPORT group (reuse) on one port. On error
+// everything the server opened is released.
+func (s *Server) bindLoops(loops []*Loop, ep endpoint, sotype int, reuse bool, attach func(l *Loop, fd int)) error {
+	for i, l := range loops {
+		fd, err := socket(ep, sotype, reuse, &s.cfg)
+		if err != nil {
+			return s.abort(err)
+		}
+		attach(l, fd)
 		if i == 0 {
 			var port int
-			if s.addr, port, err = localAddr(fd, false); err != nil {
-				return nil, s.abort(err)
+			if s.addr, port, err = localAddr(fd, sotype == unix.SOCK_STREAM); err != nil {
+				return s.abort(err)
 			}
 			ep = ep.withPort(port)
 		}
 		if err := l.poller.Add(fd, 0, EventRead); err != nil {
-			return nil, s.abort(err)
+			return s.abort(err)
 		}
 	}
-	s.start()
-	return s, nil
+	return nil
 }
 
 func newServer(cfg Config) (*Server, error) {
