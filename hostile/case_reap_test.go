@@ -8,6 +8,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/rawnet/rawnet/engine/enginetest"
 )
 
 // Slow-reader shape: the write limit and timeout the server runs with,
@@ -97,7 +99,7 @@ func slowReadersCase(n int) func(t tb, x *env) {
 			t.Errorf("server RSS grew %d bytes with %d slow readers; want at most %d", growth, n, limit)
 		}
 		var fds int
-		if !pollUntil(patience+slowWriteTimeout, func() bool { fds = countFDs(p.pid); return fds <= fds0 }) {
+		if !enginetest.PollUntil(patience+slowWriteTimeout, func() bool { fds = countFDs(p.pid); return fds <= fds0 }) {
 			t.Errorf("write timeout %v did not reap the slow readers: server holds %d descriptors, %d before", slowWriteTimeout, fds, fds0)
 		}
 		_, totals := p.terminate(t, patience)

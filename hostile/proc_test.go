@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/rawnet/rawnet/engine/enginetest"
 )
 
 // Binaries built once per run by binaries, removed by removeBinaries.
@@ -147,7 +149,7 @@ func startCmd(t tb, cmd *exec.Cmd) *proc {
 		}
 	})
 	var line string
-	ok := pollUntil(patience, func() bool {
+	ok := enginetest.PollUntil(patience, func() bool {
 		if line, _ = p.stdout.find("listening on "); line != "" {
 			return true
 		}

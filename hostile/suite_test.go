@@ -11,6 +11,7 @@ import (
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/all"
+	"github.com/rawnet/rawnet/engine/enginetest"
 	"github.com/rawnet/rawnet/internal/knownfail"
 )
 
@@ -48,12 +49,10 @@ func (x *env) note(t tb, format string, args ...any) {
 
 // Waits. patience bounds any wait for something that must happen; a
 // passing run never waits for it. quiet is how long a wait for something
-// that must not happen lasts. pollStep is the pause between two looks at
-// a condition.
+// that must not happen lasts.
 const (
 	patience = 20 * time.Second
 	quiet    = 300 * time.Millisecond
-	pollStep = 10 * time.Millisecond
 )
 
 // fullMode reports whether the long cases run: RAWNET_HOSTILE=full, or a
@@ -127,7 +126,7 @@ func checkLeaks(t tb) {
 	g0 := runtime.NumGoroutine()
 	t.Cleanup(func() {
 		var fds, g int
-		if !pollUntil(patience, func() bool {
+		if !enginetest.PollUntil(patience, func() bool {
 			fds, g = countFDs(os.Getpid()), runtime.NumGoroutine()
 			return fds <= fds0 && g <= g0
 		}) {
@@ -136,26 +135,11 @@ func checkLeaks(t tb) {
 	})
 }
 
-// pollUntil checks cond every pollStep until it holds or wait has passed,
-// and reports whether it held.
-func pollUntil(wait time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(wait)
-	tick := time.NewTicker(pollStep)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		<-tick.C
-	}
-	return true
-}
-
 // waitFor polls cond until it holds or patience runs out, and reports
 // the failure with what.
 func waitFor(t tb, what string, cond func() bool) bool {
 	t.Helper()
-	if !pollUntil(patience, cond) {
+	if !enginetest.PollUntil(patience, cond) {
 		t.Errorf("after %v: %s", patience, what)
 		return false
 	}

@@ -3,6 +3,7 @@ package enginetest
 import (
 	"net"
 	"testing"
+	"time"
 
 	"github.com/rawnet/rawnet/engine"
 )
@@ -26,4 +27,10 @@ func Dial(t testing.TB, srv engine.Server) *net.TCPConn {
 func WaitFor(t testing.TB, what string, cond func() bool) bool {
 	t.Helper()
 	return waitFor(t, what, cond)
+}
+
+// PollUntil checks cond every few milliseconds until it holds or wait has
+// passed, and reports whether it held; it never fails a test by itself.
+func PollUntil(wait time.Duration, cond func() bool) bool {
+	return pollUntil(wait, cond)
 }
