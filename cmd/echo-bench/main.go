@@ -1,9 +1,10 @@
 // Command echo-bench measures echo servers: it is a load generator for one
 // server (echo-bench [flags]) and a matrix runner that starts every rawnet
 // engine and the C reference side by side and compares them
-// (echo-bench matrix [flags]), and holds many connections on one server to
-// measure its memory (echo-bench scale [flags]). Run it with --help for
-// the details.
+// (echo-bench matrix [flags]), and holds many connections on one server
+// (or on several processes sharing its port, past the per-process open
+// file limit) to measure its memory (echo-bench scale [flags]). Run it
+// with --help for the details.
 package main
 
 import (
