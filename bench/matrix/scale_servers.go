@@ -106,7 +106,9 @@ func startServers(cfg *ScaleConfig, procs int) ([]*server, error) {
 	var servers []*server
 	addr := "127.0.0.1:0"
 	for i := range procs {
-		args := append([]string{"--addr", addr, "--reuseport", "--engine", cfg.Engine, "--loops", strconv.Itoa(max(len(cfg.ServerCPUs), 1))}, cfg.Args...)
+		// --balance reuseport as well: gnet takes SO_REUSEPORT only in
+		// its listener-per-loop mode, and the other engines accept it.
+		args := append([]string{"--addr", addr, "--reuseport", "--balance", "reuseport", "--engine", cfg.Engine, "--loops", strconv.Itoa(max(len(cfg.ServerCPUs), 1))}, cfg.Args...)
 		log := cfg.logPath(fmt.Sprintf("server-scale-%s-%d.log", cfg.Engine, i+1))
 		s, err := startServer(cfg.Engine, "tcp", filepath.Join(cfg.BinDir, "echo-tcp"), args, nil, cfg.ServerCPUs, log)
 		if err != nil {
