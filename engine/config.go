@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"runtime"
 	"time"
 
@@ -89,6 +90,19 @@ type Config struct {
 	// datagram longer than this is truncated by the kernel, then dropped
 	// and counted. 0 means DefaultUDPBuffer.
 	UDPBuffer int
+	// UDPRateLimit is the most datagrams per second a UDP server echoes
+	// to one source address; datagrams over it are dropped, never echoed,
+	// and counted in Errors.RateLimited. It blunts reflection: a sender
+	// that spoofs a victim's address gets at most this rate sent to the
+	// victim. An IPv4-mapped IPv6 address counts as its IPv4 address.
+	// 0 turns the limit off; otherwise it must lie within
+	// [MinUDPRateLimit, MaxUDPRateLimit]. UDP only: a TCP config that
+	// sets it is refused.
+	UDPRateLimit float64
+	// UDPRateBurst is how many datagrams one source may send at once
+	// before UDPRateLimit paces it. 0 means UDPRateLimit rounded up, at
+	// least 1; it may only be set with UDPRateLimit.
+	UDPRateBurst int
 	// Logger receives connection errors and lifecycle events; nil
 	// discards them.
 	Logger *slog.Logger
@@ -142,6 +156,9 @@ func (cfg Config) Normalize() (Config, frame.Codec, error) {
 	case cfg.InputBudget < codec.Max():
 		return cfg, nil, fmt.Errorf("engine: input budget %d is under the frame limit %d: no large frame could ever be read", cfg.InputBudget, codec.Max())
 	}
+	if err := cfg.normalizeRateLimit(); err != nil {
+		return cfg, nil, err
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -151,4 +168,27 @@ func (cfg Config) Normalize() (Config, frame.Codec, error) {
 // IsUDP reports whether cfg.Network names a UDP network.
 func (cfg Config) IsUDP() bool {
 	return len(cfg.Network) >= 3 && cfg.Network[:3] == "udp"
+}
+
+// normalizeRateLimit checks the UDP rate limit fields and fills in the
+// default burst.
+func (cfg *Config) normalizeRateLimit() error {
+	rate, burst := cfg.UDPRateLimit, cfg.UDPRateBurst
+	switch {
+	case rate == 0 && burst == 0:
+		return nil
+	case rate == 0:
+		return fmt.Errorf("engine: UDP rate burst %d set without a UDP rate limit", burst)
+	case !cfg.IsUDP():
+		return fmt.Errorf("engine: the UDP rate limit applies to UDP only, not %s", cfg.Network)
+	case math.IsNaN(rate) || rate < MinUDPRateLimit || rate > MaxUDPRateLimit:
+		return fmt.Errorf("engine: UDP rate limit %g datagrams/s is out of range: 0 (off) or %g to %g",
+			rate, float64(MinUDPRateLimit), float64(MaxUDPRateLimit))
+	case burst < 0 || burst > MaxUDPRateBurst:
+		return fmt.Errorf("engine: UDP rate burst %d is out of range: 0 (default) or 1 to %d", burst, MaxUDPRateBurst)
+	}
+	if burst == 0 {
+		cfg.UDPRateBurst = defaultBurst(rate)
+	}
+	return nil
 }

@@ -25,6 +25,9 @@ type ErrorStats struct {
 	// Truncated counts UDP datagrams dropped because they did not fit the
 	// receive buffer.
 	Truncated uint64 `json:"truncated"`
+	// RateLimited counts UDP datagrams dropped, never echoed, because
+	// their source was over Config.UDPRateLimit.
+	RateLimited uint64 `json:"rate_limited"`
 	// Rejected counts connections closed at once because MaxConns was
 	// reached.
 	Rejected uint64 `json:"rejected"`
@@ -52,7 +55,7 @@ type Counters struct {
 	Active                              atomic.Int64
 	FrameErrors, Truncated, Rejected    atomic.Uint64
 	Idle, WriteTimeout, IO, Accept      atomic.Uint64
-	Backpressure                        atomic.Uint64
+	Backpressure, RateLimited           atomic.Uint64
 }
 
 // Snapshot returns the current values.
@@ -66,6 +69,7 @@ func (c *Counters) Snapshot() Stats {
 		Errors: ErrorStats{
 			Frame:        c.FrameErrors.Load(),
 			Truncated:    c.Truncated.Load(),
+			RateLimited:  c.RateLimited.Load(),
 			Rejected:     c.Rejected.Load(),
 			Idle:         c.Idle.Load(),
 			WriteTimeout: c.WriteTimeout.Load(),

@@ -31,5 +31,6 @@ func cases() []testCase {
 		testCase{"udp/echo", udpEchoCase},
 		testCase{"udp/truncated", udpTruncatedCase},
 		testCase{"udp/length", udpLengthCase},
+		testCase{"udp/ratelimit", udpRateLimitCase},
 	)
 }

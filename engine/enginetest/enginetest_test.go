@@ -131,6 +131,7 @@ func TestCatchesMisconfiguredEngine(t *testing.T) {
 		{name: "oversized/line", edit: func(c *engine.Config) { c.Frame.Max = 0 }},
 		{name: "udp/truncated", edit: func(c *engine.Config) { c.UDPBuffer = 0 }},
 		{name: "udp/length", edit: func(c *engine.Config) { c.Frame.Kind = "" }},
+		{name: "udp/ratelimit", edit: func(c *engine.Config) { c.UDPRateLimit, c.UDPRateBurst = 0, 0 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,4 +43,5 @@ func ExampleCases() {
 	// udp/echo
 	// udp/truncated
 	// udp/length
+	// udp/ratelimit
 }

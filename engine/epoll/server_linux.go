@@ -59,7 +59,11 @@ func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 		IdleBoundsPartial: true,
 	}
 	if s.udp {
-		s.np, err = netpoll.ListenPacket(cfg.Network, cfg.Addr, &udpHandler{s: s, codec: codec, log: cfg.Logger}, npcfg)
+		var h *udpHandler
+		if h, err = newUDPHandler(s, codec, cfg); err != nil {
+			return nil, fmt.Errorf("epoll engine: %w", err)
+		}
+		s.np, err = netpoll.ListenPacket(cfg.Network, cfg.Addr, h, npcfg)
 	} else {
 		h := &tcpHandler{s: s, codec: codec, log: cfg.Logger, quickAck: cfg.Sockopts.QuickAck,
 			reserve: engine.Reservation(codec.Max())}
@@ -121,8 +125,8 @@ func (s *server) Addr() net.Addr { return s.np.Addr() }
 func (s *server) Sockopts() sockopt.Report { return s.report }
 
 // Stats merges the reactor's counters (connections, bytes, timeouts,
-// accept errors, backpressure, truncation) with the engine's own (frames
-// and frame errors).
+// accept errors, backpressure, truncation) with the engine's own (frames,
+// frame errors and rate-limited datagrams).
 func (s *server) Stats() engine.Stats {
 	np := s.np.Stats()
 	var c engine.Stats
@@ -130,6 +134,7 @@ func (s *server) Stats() engine.Stats {
 		l := s.counter[i].Snapshot()
 		c.Frames += l.Frames
 		c.Errors.Frame += l.Errors.Frame
+		c.Errors.RateLimited += l.Errors.RateLimited
 	}
 	c.Accepted = np.Accepted
 	c.Active = np.Active

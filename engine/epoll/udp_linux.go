@@ -5,6 +5,7 @@ package epoll
 import (
 	"log/slog"
 
+	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/netpoll"
 )
@@ -14,12 +15,32 @@ type udpHandler struct {
 	s     *server
 	codec frame.Codec
 	log   *slog.Logger
+	// limit is shared by every loop's socket, nil when off. Each loop
+	// has its own SO_REUSEPORT socket, and the kernel spreads a source
+	// that varies its port over all of them (see engine.RateLimiter),
+	// so one lock-free limiter serves them all.
+	limit *engine.RateLimiter
+}
+
+// newUDPHandler returns the handler of a UDP server started with cfg.
+func newUDPHandler(s *server, codec frame.Codec, cfg engine.Config) (*udpHandler, error) {
+	limit, err := engine.NewUDPRateLimiter(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &udpHandler{s: s, codec: codec, log: cfg.Logger, limit: limit}, nil
 }
 
 // OnPacket replies with the datagram itself, which the loop sends
-// without copying in the batch's sendmmsg, or drops and counts it when it
-// is not exactly one frame.
+// without copying in the batch's sendmmsg, or drops and counts it when
+// its source is over the rate limit or it is not exactly one frame.
 func (h *udpHandler) OnPacket(p *netpoll.Packet) {
+	if h.limit != nil && !h.limit.Allow(p.From().Addr(), h.limit.Now()) {
+		// Counted, not logged: under a flood that would be a log line
+		// per datagram.
+		h.s.counters(p.Loop()).RateLimited.Add(1)
+		return
+	}
 	data := p.Data()
 	n, err := h.codec.Next(data)
 	if err != nil || n != len(data) {

@@ -43,6 +43,9 @@ func start(cfg engine.Config) (engine.Server, error) {
 		drained: make(chan struct{}),
 	}
 	s.clock.Store(time.Now().UnixNano())
+	if s.limit, err = engine.NewUDPRateLimiter(cfg); err != nil {
+		return nil, err
+	}
 	opts, err := gnetOptions(cfg, &slogLogger{l: cfg.Logger})
 	if err != nil {
 		return nil, err
@@ -75,6 +78,7 @@ type server struct {
 	codec    frame.Codec
 	stats    engine.Counters
 	reserved *reservation
+	limit    *engine.RateLimiter // UDP only, shared by every loop; nil when off
 
 	// Set in OnBoot, before ready is closed.
 	eng       gnet.Engine

@@ -1,11 +1,21 @@
 package gnetengine
 
-import "github.com/panjf2000/gnet/v2"
+import (
+	"net"
+	"net/netip"
 
-// datagram echoes one UDP datagram if it holds exactly one frame. gnet
-// hands each datagram to OnTraffic whole, in a read buffer larger than
-// UDPBuffer (see udpBufferHeadroom), and Write sends it back to its
-// sender with sendto(2).
+	"github.com/panjf2000/gnet/v2"
+)
+
+// datagram echoes one UDP datagram if it holds exactly one frame and its
+// source is within the rate limit. gnet hands each datagram to OnTraffic
+// whole, in a read buffer larger than UDPBuffer (see udpBufferHeadroom),
+// and Write sends it back to its sender with sendto(2).
+//
+// The rate limiter is one for the whole server, not one per event loop:
+// gnet gives each loop its own SO_REUSEPORT socket, and the kernel
+// spreads a source that varies its port over all of them (see
+// engine.RateLimiter).
 func (s *server) datagram(c gnet.Conn) gnet.Action {
 	d, _ := c.Peek(-1)
 	n := len(d)
@@ -13,6 +23,12 @@ func (s *server) datagram(c gnet.Conn) gnet.Action {
 	if n > s.cfg.UDPBuffer {
 		s.stats.Truncated.Add(1)
 		s.cfg.Logger.Debug("datagram over the UDP buffer; dropped", "len", n, "buffer", s.cfg.UDPBuffer)
+		return gnet.None
+	}
+	if s.limit != nil && !s.limit.Allow(sourceAddr(c.RemoteAddr()), s.limit.Now()) {
+		// Counted, not logged: under a flood that would be a log line
+		// per datagram.
+		s.stats.RateLimited.Add(1)
 		return gnet.None
 	}
 	if k, err := s.codec.Next(d); err != nil || k != n || n == 0 {
@@ -28,4 +44,15 @@ func (s *server) datagram(c gnet.Conn) gnet.Action {
 	s.stats.Frames.Add(1)
 	s.stats.BytesOut.Add(uint64(n))
 	return gnet.None
+}
+
+// sourceAddr returns the IP address of a datagram's sender. gnet reports
+// it as a *net.UDPAddr; anything else yields the zero Addr, which then
+// shares one rate limit bucket.
+func sourceAddr(a net.Addr) netip.Addr {
+	if u, ok := a.(*net.UDPAddr); ok {
+		ip, _ := netip.AddrFromSlice(u.IP)
+		return ip
+	}
+	return netip.Addr{}
 }

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/sockopt"
 )
 
@@ -58,10 +59,16 @@ func (s *server) startUDP() (err error) {
 		return fmt.Errorf("engine/std: UDP socket options: %w", err)
 	}
 	s.report = sockopt.NewReport(opts, granted)
+	// One limiter for every socket: see engine.RateLimiter for why it is
+	// shared rather than one per socket.
+	limit, err := engine.NewUDPRateLimiter(s.cfg)
+	if err != nil {
+		return fmt.Errorf("engine/std: %w", err)
+	}
 	s.cfg.Logger.Debug("listening", "engine", "std", "addr", s.addr.String(), "sockets", len(s.udp), "frame", s.codec.String())
 	for _, u := range s.udp {
 		s.wg.Add(1)
-		go s.serveUDP(u)
+		go s.serveUDP(u, limit)
 	}
 	return nil
 }
@@ -69,8 +76,9 @@ func (s *server) startUDP() (err error) {
 // serveUDP echoes each datagram that is exactly one frame to its sender
 // until the socket is closed. Datagrams longer than the buffer arrive cut
 // short with MSG_TRUNC set (recvmsg(2)) and are dropped, never echoed in
-// part.
-func (s *server) serveUDP(u *net.UDPConn) {
+// part. When limit is not nil, datagrams from a source over its rate are
+// dropped as well.
+func (s *server) serveUDP(u *net.UDPConn, limit *engine.RateLimiter) {
 	defer s.wg.Done()
 	buf := make([]byte, s.cfg.UDPBuffer)
 	log := s.cfg.Logger
@@ -94,6 +102,12 @@ func (s *server) serveUDP(u *net.UDPConn) {
 		if flags&syscall.MSG_TRUNC != 0 {
 			s.stats.Truncated.Add(1)
 			log.Debug("datagram truncated, dropped", "remote", from.String(), "buffer", len(buf))
+			continue
+		}
+		if limit != nil && !limit.Allow(from.Addr(), limit.Now()) {
+			// Counted, not logged: under a flood that would be a log
+			// line per datagram.
+			s.stats.RateLimited.Add(1)
 			continue
 		}
 		if !s.datagram(u, buf[:n], from) {

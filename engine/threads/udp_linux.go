@@ -3,6 +3,7 @@ package threads
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"os"
 	"runtime"
 	"sync"
@@ -21,6 +22,7 @@ import (
 // thread blocking in recvfrom(2).
 type udpServer struct {
 	base
+	limit   *engine.RateLimiter // shared by every socket; nil when off
 	fds     []int
 	wg      sync.WaitGroup
 	stopped atomic.Bool   // set before the sockets are shut down
@@ -42,7 +44,13 @@ func startUDP(cfg engine.Config, codec frame.Codec) (_ engine.Server, err error)
 		// (socket(7)).
 		opts.ReusePort = true
 	}
-	s := &udpServer{base: newBase(cfg, codec), quit: make(chan struct{})}
+	// One limiter for every socket: see engine.RateLimiter for why it is
+	// shared rather than one per socket.
+	limit, err := engine.NewUDPRateLimiter(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &udpServer{base: newBase(cfg, codec), limit: limit, quit: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			for _, fd := range s.fds {
@@ -119,6 +127,12 @@ func (s *udpServer) receive(fd int) {
 			s.cfg.Logger.Debug("datagram truncated; dropped", "len", n, "buffer", len(buf))
 			continue
 		}
+		if s.limit != nil && !s.limit.Allow(sourceAddr(from), s.limit.Now()) {
+			// Counted, not logged: under a flood that would be a log
+			// line per datagram.
+			s.stats.RateLimited.Add(1)
+			continue
+		}
 		d := buf[:n]
 		if k, err := s.codec.Next(d); err != nil || k != n || n == 0 {
 			s.stats.FrameErrors.Add(1)
@@ -136,6 +150,19 @@ func (s *udpServer) receive(fd int) {
 		s.stats.Frames.Add(1)
 		s.stats.BytesOut.Add(uint64(n))
 	}
+}
+
+// sourceAddr returns the IP address of a sender as recvmsg reports it,
+// or the zero Addr for any other kind of address (which then shares one
+// rate limit bucket).
+func sourceAddr(sa unix.Sockaddr) netip.Addr {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrFrom4(a.Addr)
+	case *unix.SockaddrInet6:
+		return netip.AddrFrom16(a.Addr)
+	}
+	return netip.Addr{}
 }
 
 // pause waits d, or returns false when Shutdown begins first.

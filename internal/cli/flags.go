@@ -92,6 +92,7 @@ func newFlagSet(cmd Command, o *options) *pflag.FlagSet {
 		o.udpBuffer = engine.DefaultUDPBuffer
 		fs.Var(&o.udpBuffer, "udp-buffer", "datagram receive buffer; longer datagrams are dropped and counted, never echoed cut short")
 		fs.BoolVar(&o.allowPublic, "allow-public", false, "allow binding beyond loopback (an open UDP echo is a reflection vector)")
+		addRateLimitFlags(fs, c)
 	}
 
 	fs.DurationVar(&o.statsInterval, "stats-interval", 0, "print a stats line to stderr this often (0: only totals at exit)")
@@ -145,11 +146,14 @@ func (o *options) config(cmd Command) (engine.Config, error) {
 	if cmd.Network == "udp" && o.udpBuffer == 0 {
 		return c, fmt.Errorf("--udp-buffer: must be positive")
 	}
+	if err := checkRateLimit(c.UDPRateLimit, c.UDPRateBurst); err != nil {
+		return c, err
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return c, fmt.Errorf("--addr: %w", err)
 	}
 	if cmd.Network == "udp" && !o.allowPublic && !loopbackAddr(c.Addr) {
-		return c, fmt.Errorf("--addr: %s is not a loopback address; an open UDP echo service can be used for reflection attacks, pass --allow-public to bind it anyway", c.Addr)
+		return c, fmt.Errorf("--addr: %s is not a loopback address; an open UDP echo service can be used for reflection attacks, pass --allow-public to bind it anyway, and consider --rate-limit", c.Addr)
 	}
 	if _, _, err := c.Normalize(); err != nil {
 		return c, err

@@ -74,13 +74,13 @@ func Run(ctx context.Context, cmd Command, args []string, stdout, stderr io.Writ
 	}
 	norm, codec, _ := cfg.Normalize()
 	report := srv.Sockopts()
-	fmt.Fprintf(stdout, "listening on %s %s engine=%s framing=%s loops=%d %s\n",
-		cmd.Network, srv.Addr(), eng.Name(), codec, norm.Loops, report)
+	fmt.Fprintf(stdout, "listening on %s %s engine=%s framing=%s loops=%d%s %s\n",
+		cmd.Network, srv.Addr(), eng.Name(), codec, norm.Loops, rateLimitFields(norm), report)
 	for _, w := range report.Warnings {
 		log.Warn(w)
 	}
 	if cmd.Network == "udp" && !loopbackAddr(cfg.Addr) {
-		log.Warn("UDP echo bound beyond loopback: anyone who can reach it can spoof a source address and use it for reflection attacks; filter it or rate-limit it upstream", "addr", srv.Addr())
+		log.Warn(reflectionWarning(norm), "addr", srv.Addr())
 	}
 
 	stopStats := startStats(srv, o.statsInterval, o.statsJSON, stderr)
@@ -131,6 +131,7 @@ func printUsage(cmd Command, fs *pflag.FlagSet, w io.Writer) {
 	} else {
 		fmt.Fprintf(w, "  %s                                     # then: nc -u 127.0.0.1 9001\n", cmd.Name)
 		fmt.Fprintf(w, "  %s --loops 2 --rcvbuf 8MiB --udp-buffer 9000\n", cmd.Name)
+		fmt.Fprintf(w, "  %s --addr 0.0.0.0:9001 --allow-public --rate-limit 100 --rate-burst 200  # open to all, reflection capped\n", cmd.Name)
 	}
 }
 

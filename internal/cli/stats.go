@@ -32,7 +32,7 @@ func printStats(w io.Writer, kind string, s engine.Stats, asJSON bool) {
 func formatStats(kind string, s engine.Stats) string {
 	e := s.Errors
 	return fmt.Sprintf("%s: accepted=%d active=%d frames=%d bytes_in=%d bytes_out=%d"+
-		" errors: frame=%d truncated=%d rejected=%d idle=%d write_timeout=%d io=%d accept=%d backpressure=%d",
+		" errors: frame=%d truncated=%d rate_limited=%d rejected=%d idle=%d write_timeout=%d io=%d accept=%d backpressure=%d",
 		kind, s.Accepted, s.Active, s.Frames, s.BytesIn, s.BytesOut,
-		e.Frame, e.Truncated, e.Rejected, e.Idle, e.WriteTimeout, e.IO, e.Accept, e.Backpressure)
+		e.Frame, e.Truncated, e.RateLimited, e.Rejected, e.Idle, e.WriteTimeout, e.IO, e.Accept, e.Backpressure)
 }
