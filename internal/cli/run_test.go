@@ -70,6 +70,15 @@ func TestUsageErrorsNameTheFlag(t *testing.T) {
 		{name: "budget under frame limit", cmd: tcpCmd, args: []string{"--max-frame", "1MiB", "--input-budget", "64KiB"}, flag: "--input-budget"},
 		{name: "udp zero buffer", cmd: udpCmd, args: []string{"--udp-buffer", "0"}, flag: "--udp-buffer"},
 		{name: "tcp-only flag on udp", cmd: udpCmd, args: []string{"--max-conns", "3"}, flag: "--max-conns"},
+		{name: "negative rate", cmd: udpCmd, args: []string{"--rate-limit", "-1"}, flag: "--rate-limit"},
+		{name: "NaN rate", cmd: udpCmd, args: []string{"--rate-limit", "NaN"}, flag: "--rate-limit"},
+		{name: "rate over the maximum", cmd: udpCmd, args: []string{"--rate-limit", "2e9"}, flag: "--rate-limit"},
+		{name: "rate under the minimum", cmd: udpCmd, args: []string{"--rate-limit", "0.0001"}, flag: "--rate-limit"},
+		{name: "not a number", cmd: udpCmd, args: []string{"--rate-limit", "fast"}, flag: "--rate-limit"},
+		{name: "negative burst", cmd: udpCmd, args: []string{"--rate-limit", "10", "--rate-burst", "-1"}, flag: "--rate-burst"},
+		{name: "burst without a rate", cmd: udpCmd, args: []string{"--rate-burst", "10"}, flag: "--rate-burst"},
+		{name: "rate limit on tcp", cmd: tcpCmd, args: []string{"--rate-limit", "10"}, flag: "--rate-limit"},
+		{name: "burst on tcp", cmd: tcpCmd, args: []string{"--rate-burst", "10"}, flag: "--rate-burst"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
