@@ -22,7 +22,7 @@ const runUsage = `echo-bench: drive one echo server and verify every echo.
 Usage:
   echo-bench [run] [flags]          load one server at --addr
   echo-bench matrix [flags]         compare every engine (see echo-bench matrix --help)
-  echo-bench scale [flags]          hold many connections on one server (see echo-bench scale --help)
+  echo-bench scale [flags]          hold many connections and read server memory (see echo-bench scale --help)
 
 Every message carries its connection id and sequence number and every echo is
 checked byte for byte; a mismatch, or a TCP echo that never comes, fails the
