@@ -121,6 +121,10 @@ type Config struct {
 	// UDPBatch is the number of datagrams moved per recvmmsg or sendmmsg
 	// call; 0 means DefaultUDPBatch.
 	UDPBatch int
+	// NoUDPGSO turns off UDP segmentation offload: replies to one sender
+	// then go out one datagram per message even where the kernel could
+	// cut a run of them apart itself (see udpgso_linux.go).
+	NoUDPGSO bool
 	// Backlog is the listen(2) backlog; 0 asks for the largest the kernel
 	// allows (it silently caps the value at net.core.somaxconn).
 	Backlog int

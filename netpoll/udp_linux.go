@@ -37,6 +37,13 @@ type udpSocket struct {
 	extra   []byte // copies of reply payloads that are not in arena
 	siovs   []unix.Iovec
 	smsgs   []unix.Mmsghdr
+	// counts[k] is how many replies send header k carries; cmsgs holds
+	// one UDP_SEGMENT control message per header (udpgso_linux.go).
+	counts []int
+	cmsgs  []byte
+	gso    bool // the kernel takes UDP_SEGMENT and has not refused it
+	// gsoRuns counts the messages that carried more than one datagram.
+	gsoRuns uint64
 
 	reading bool // false once the server drains
 	events  Events
@@ -61,6 +68,9 @@ func newUDPSocket(fd int, cfg *Config) *udpSocket {
 		msgs:    make([]unix.Mmsghdr, batch),
 		siovs:   make([]unix.Iovec, batch),
 		smsgs:   make([]unix.Mmsghdr, batch),
+		counts:  make([]int, batch),
+		cmsgs:   make([]byte, batch*gsoControlSpace),
+		gso:     !cfg.NoUDPGSO && probeGSO(fd),
 		reading: true,
 		events:  EventRead,
 	}
@@ -199,32 +209,25 @@ func (l *Loop) callPacket(p *Packet) {
 
 // flushReplies sends pending replies in batches. It returns false if the
 // socket's send buffer filled up (EAGAIN): the rest waits for EPOLLOUT.
-// A reply the kernel refuses for another reason is dropped and counted.
+// A reply the kernel refuses for another reason is dropped and counted;
+// if it refuses a GSO message, the socket sends one datagram per message
+// from then on and nothing is dropped.
 func (l *Loop) flushReplies() bool {
 	u := l.udp
 	for u.sent < len(u.replies) {
-		k := min(len(u.replies)-u.sent, len(u.smsgs))
-		for j := range k {
-			r := &u.replies[u.sent+j]
-			src := u.arena
-			if r.extra {
-				src = u.extra
-			}
-			u.siovs[j] = unix.Iovec{}
-			if r.n > 0 {
-				u.siovs[j].Base = &src[r.off]
-			}
-			u.siovs[j].SetLen(r.n)
-			h := &u.smsgs[j].Hdr
-			h.Name = (*byte)(unsafe.Pointer(&u.names[r.slot]))
-			h.Namelen = u.msgs[r.slot].Hdr.Namelen
-			h.Iov = &u.siovs[j]
-			h.SetIovlen(1)
-		}
+		k := u.packReplies()
 		n, err := mmsgFD(unix.SYS_SENDMMSG, u.fd, u.smsgs[:k])
 		if err != nil {
 			if err == unix.EAGAIN {
 				return false
+			}
+			if u.counts[0] > 1 {
+				// A device without checksum offload, for one, makes the
+				// kernel refuse segmentation (EIO, udp(7)).
+				u.gso = false
+				l.cfg.Logger.Warn("netpoll: UDP segmentation offload refused; sending datagram by datagram",
+					"loop", l.idx, "err", wrapSyscall("sendmmsg", err))
+				continue
 			}
 			// sendmmsg fails as a whole only when its first message
 			// fails (sendmmsg(2), RETURN VALUE): skip that one.
@@ -234,8 +237,11 @@ func (l *Loop) flushReplies() bool {
 		}
 		for j := range n {
 			l.stats.bytesOut.Add(uint64(u.smsgs[j].Len))
+			u.sent += u.counts[j]
+			if u.counts[j] > 1 {
+				u.gsoRuns++
+			}
 		}
-		u.sent += n
 	}
 	u.replies, u.sent, u.extra = u.replies[:0], 0, u.extra[:0]
 	return true
