@@ -221,7 +221,7 @@ func (l *Loop) flushReplies() bool {
 			if err == unix.EAGAIN {
 				return false
 			}
-			if u.counts[0] > 1 {
+			if u.counts[0] > 1 && gsoRefused(err) {
 				// A device without checksum offload, for one, makes the
 				// kernel refuse segmentation (EIO, udp(7)).
 				u.gso = false
@@ -230,9 +230,10 @@ func (l *Loop) flushReplies() bool {
 				continue
 			}
 			// sendmmsg fails as a whole only when its first message
-			// fails (sendmmsg(2), RETURN VALUE): skip that one.
-			l.stats.dropped.Add(1)
-			u.sent++
+			// fails (sendmmsg(2), RETURN VALUE): skip that one, with
+			// every datagram it carries.
+			l.stats.dropped.Add(uint64(u.counts[0]))
+			u.sent += u.counts[0]
 			continue
 		}
 		for j := range n {

@@ -35,6 +35,14 @@ func probeGSO(fd int) bool {
 	return unix.SetsockoptInt(fd, unix.SOL_UDP, unix.UDP_SEGMENT, 0) == nil
 }
 
+// gsoRefused reports whether err is how the kernel turns down a
+// UDP_SEGMENT message rather than its destination: no offload on the
+// device (EIO), a size or count it does not take (EINVAL), or no GSO at
+// all (EOPNOTSUPP, ENOPROTOOPT).
+func gsoRefused(err error) bool {
+	return err == unix.EIO || err == unix.EINVAL || err == unix.EOPNOTSUPP || err == unix.ENOPROTOOPT
+}
+
 // packReplies fills the send headers with the pending replies, as many as
 // one sendmmsg takes, and records in counts how many replies each header
 // carries. With GSO a header carries a run of replies to one address, all

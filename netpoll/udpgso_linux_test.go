@@ -208,3 +208,18 @@ func mustUDPSocket(t *testing.T) int {
 	t.Cleanup(func() { _ = unix.Close(fd) })
 	return fd
 }
+
+func TestGSORefused(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{unix.EIO, true}, {unix.EINVAL, true}, {unix.EOPNOTSUPP, true}, {unix.ENOPROTOOPT, true},
+		{unix.EAGAIN, false}, {unix.EPERM, false}, {unix.ECONNREFUSED, false}, {unix.EMSGSIZE, false},
+	}
+	for _, tt := range tests {
+		if got := gsoRefused(tt.err); got != tt.want {
+			t.Errorf("gsoRefused(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}
