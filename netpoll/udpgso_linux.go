@@ -24,6 +24,12 @@ const (
 	// udpMaxGSOBytes bounds the payload of one GSO message: the kernel
 	// refuses one whose IP packet would pass 64 KiB.
 	udpMaxGSOBytes = 60000
+	// udpMaxGSOSegment is the largest datagram sent in a run. The kernel
+	// refuses a segment size that does not fit the route's MTU (EINVAL,
+	// where a lone datagram would have been fragmented), so runs are
+	// kept to what fits any IPv6 path: the IPv6 minimum MTU of 1280
+	// bytes (RFC 8200, section 5) less 48 bytes of IPv6 and UDP headers.
+	udpMaxGSOSegment = 1232
 )
 
 // gsoControlSpace is the size of one UDP_SEGMENT control message.
@@ -53,7 +59,7 @@ func (u *udpSocket) packReplies() int {
 	for i := u.sent; i < len(u.replies) && k < len(u.smsgs) && iov < len(u.siovs); k++ {
 		first := &u.replies[i]
 		count := 1
-		if u.gso && first.n > 0 {
+		if u.gso && first.n > 0 && first.n <= udpMaxGSOSegment {
 			total := first.n
 			for i+count < len(u.replies) && count < udpMaxSegments && iov+count < len(u.siovs) {
 				r := &u.replies[i+count]

@@ -98,7 +98,8 @@ func TestPackRepliesBounds(t *testing.T) {
 		want int // replies in the first header
 	}{
 		{name: "segment count", size: 8, want: udpMaxSegments},
-		{name: "bytes", size: 1400, want: udpMaxGSOBytes / 1400},
+		{name: "bytes", size: 1200, want: udpMaxGSOBytes / 1200},
+		{name: "segment size", size: udpMaxGSOSegment + 1, want: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
