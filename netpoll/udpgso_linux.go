@@ -26,7 +26,8 @@ const (
 	udpMaxGSOBytes = 60000
 	// udpMaxGSOSegment is the largest datagram sent in a run. The kernel
 	// refuses a segment size that does not fit the route's MTU (EINVAL,
-	// where a lone datagram would have been fragmented), so runs are
+	// EMSGSIZE since Linux 5.x; net/ipv4/udp.c, udp_send_skb), where a
+	// lone datagram would have been fragmented, so runs are
 	// kept to what fits any IPv6 path: the IPv6 minimum MTU of 1280
 	// bytes (RFC 8200, section 5) less 48 bytes of IPv6 and UDP headers.
 	udpMaxGSOSegment = 1232
@@ -43,10 +44,16 @@ func probeGSO(fd int) bool {
 
 // gsoRefused reports whether err is how the kernel turns down a
 // UDP_SEGMENT message rather than its destination: no offload on the
-// device (EIO), a size or count it does not take (EINVAL), or no GSO at
-// all (EOPNOTSUPP, ENOPROTOOPT).
+// device (EIO), a segment size or count it does not take (EINVAL, or
+// EMSGSIZE for a segment past the MTU), or no GSO at all (EOPNOTSUPP,
+// ENOPROTOOPT). The runs packReplies builds stay far below 64 KiB, so
+// EMSGSIZE cannot mean a datagram too long to send alone.
 func gsoRefused(err error) bool {
-	return err == unix.EIO || err == unix.EINVAL || err == unix.EOPNOTSUPP || err == unix.ENOPROTOOPT
+	switch err {
+	case unix.EIO, unix.EINVAL, unix.EMSGSIZE, unix.EOPNOTSUPP, unix.ENOPROTOOPT:
+		return true
+	}
+	return false
 }
 
 // packReplies fills the send headers with the pending replies, as many as

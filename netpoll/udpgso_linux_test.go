@@ -215,8 +215,8 @@ func TestGSORefused(t *testing.T) {
 		err  error
 		want bool
 	}{
-		{unix.EIO, true}, {unix.EINVAL, true}, {unix.EOPNOTSUPP, true}, {unix.ENOPROTOOPT, true},
-		{unix.EAGAIN, false}, {unix.EPERM, false}, {unix.ECONNREFUSED, false}, {unix.EMSGSIZE, false},
+		{unix.EIO, true}, {unix.EINVAL, true}, {unix.EMSGSIZE, true}, {unix.EOPNOTSUPP, true}, {unix.ENOPROTOOPT, true},
+		{unix.EAGAIN, false}, {unix.EPERM, false}, {unix.ECONNREFUSED, false}, {unix.EACCES, false},
 	}
 	for _, tt := range tests {
 		if got := gsoRefused(tt.err); got != tt.want {
