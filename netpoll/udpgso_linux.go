@@ -28,9 +28,9 @@ const (
 	// refuses a segment size that does not fit the route's MTU (EINVAL
 	// on older kernels, EMSGSIZE on newer ones; net/ipv4/udp.c,
 	// udp_send_skb), where a lone datagram would have been fragmented,
-	// so runs are
-	// kept to what fits any IPv6 path: the IPv6 minimum MTU of 1280
-	// bytes (RFC 8200, section 5) less 48 bytes of IPv6 and UDP headers.
+	// so runs are kept to what fits any IPv6 path: the IPv6 minimum MTU
+	// of 1280 bytes (RFC 8200, section 5) less 48 bytes of IPv6 and UDP
+	// headers.
 	udpMaxGSOSegment = 1232
 )
 
