@@ -111,7 +111,7 @@ func newWorker(cfg *Config, lay layout, ctl *control, ids []uint32, lv *live, se
 		live:   lv,
 	}
 	if cfg.Network == "udp" {
-		w.udp = newUDPBatch(cfg.Sizes.Max())
+		w.udp = newUDPBatch(cfg.Sizes.Max(), kernelGSO())
 		w.sizes = make([]int, readBatch)
 	}
 	for i, id := range ids {
