@@ -15,7 +15,9 @@
 // The hot path is lean on purpose: each worker is one goroutine locked to an
 // OS thread that drives its share of the connections with raw non-blocking
 // file descriptors and its own epoll set, batching the messages one
-// connection may send into a single write. The package does not import
+// connection may send into a single write. UDP sockets read with one
+// recvmmsg per readiness event and send with sendmmsg, a run of datagrams
+// of one size as one UDP_SEGMENT message. The package does not import
 // rawnet's own reactor, so the client stays independent of the servers it
 // measures. The client's CPU use is reported with every result, and a result
 // is flagged as client-bound when the client's cores were saturated.
