@@ -59,19 +59,7 @@ func sigtermCase(t tb, x *env) {
 	}
 	good := dial(t, p.addr)
 	src := rand.NewChaCha8(seed32(newRand(t)))
-	type result struct {
-		sum []byte
-		n   int
-		err error
-	}
-	wrote := make(chan result, 1)
-	go func() {
-		sum, n, err := send(good, src, size, false)
-		if err == nil {
-			err = good.CloseWrite()
-		}
-		wrote <- result{sum, n, err}
-	}()
+	wrote := sendAndClose(good, src, size, false)
 	// Read a first part of the echo slowly, then signal with the rest
 	// in flight.
 	first := make([]byte, 1<<20)

@@ -50,19 +50,7 @@ func partialWriteCase(size, rate int) func(t tb, x *env) {
 		srv := start(t, x, engine.Config{Sockopts: sockopt.Options{SendBuf: tinyBuf}, WriteLimit: 16 << 10})
 		c := dialTiny(t, srv.Addr().String())
 		src := rand.NewChaCha8(seed32(newRand(t)))
-		type result struct {
-			sum []byte
-			n   int
-			err error
-		}
-		wrote := make(chan result, 1)
-		go func() {
-			sum, n, err := send(c, src, size, false)
-			if err == nil {
-				err = c.CloseWrite()
-			}
-			wrote <- result{sum, n, err}
-		}()
+		wrote := sendAndClose(c, src, size, false)
 		h := sha256.New()
 		buf := make([]byte, 1<<10)
 		began := time.Now()

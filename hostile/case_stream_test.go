@@ -46,6 +46,28 @@ func send(c net.Conn, rng *rand.ChaCha8, size int, framed bool) ([]byte, int, er
 	return h.Sum(nil), sent, nil
 }
 
+// sendResult is what sendAndClose wrote: the SHA-256 and length of its
+// bytes, and the error that stopped it.
+type sendResult struct {
+	sum []byte
+	n   int
+	err error
+}
+
+// sendAndClose runs send on c in a goroutine, half-closes c once all is
+// written, and delivers the outcome on the channel it returns.
+func sendAndClose(c *net.TCPConn, rng *rand.ChaCha8, size int, framed bool) <-chan sendResult {
+	out := make(chan sendResult, 1)
+	go func() {
+		sum, n, err := send(c, rng, size, framed)
+		if err == nil {
+			err = c.CloseWrite()
+		}
+		out <- sendResult{sum, n, err}
+	}()
+	return out
+}
+
 // halfCloseCase sends size bytes (raw, or length frames when framed),
 // half-closes, and reads the echo concurrently: its SHA-256 must equal
 // that of the input, and then the server must end the stream with EOF.
@@ -58,19 +80,7 @@ func halfCloseCase(size int, framed bool) func(t tb, x *env) {
 		srv := start(t, x, cfg)
 		c := dial(t, srv.Addr().String())
 		src := rand.NewChaCha8(seed32(newRand(t)))
-		type result struct {
-			sum []byte
-			n   int
-			err error
-		}
-		wrote := make(chan result, 1)
-		go func() {
-			sum, n, err := send(c, src, size, framed)
-			if err == nil {
-				err = c.CloseWrite()
-			}
-			wrote <- result{sum, n, err}
-		}()
+		wrote := sendAndClose(c, src, size, framed)
 		sum, n, rerr := hashReader(c, patience)
 		w := <-wrote
 		if w.err != nil {
