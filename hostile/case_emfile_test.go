@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rawnet/rawnet/engine/enginetest"
 )
 
 // EMFILE storm shape: connections kept open across the storm, the burst
@@ -174,7 +176,7 @@ func maxConnsCase(t tb, x *env) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if n, err := readToEnd(c, patience); !isClosed(err) {
+			if n, err := readToEnd(c, patience); !enginetest.IsClosed(err) {
 				t.Errorf("connection %d over --max-conns: %d bytes then %v, want it closed", i, n, err)
 			}
 		}()

@@ -10,6 +10,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/rawnet/rawnet/engine/enginetest"
 )
 
 // Shutdown-under-faults shape: the drain the server is given, what each
@@ -112,7 +114,7 @@ func shutdownUnderFaults(t tb, x *env, p *proc, good []*faultClient, stuck net.C
 	}
 	wg.Wait()
 	if stuck != nil {
-		if n, err := readToEnd(stuck, patience); !isClosed(err) {
+		if n, err := readToEnd(stuck, patience); !enginetest.IsClosed(err) {
 			t.Errorf("stuck client after the drain: %d bytes then %v, want it closed", n, err)
 		}
 	}

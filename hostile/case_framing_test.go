@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/enginetest"
 	"github.com/rawnet/rawnet/frame"
 )
 
@@ -51,7 +52,7 @@ func hugeLengthCase(t tb, x *env) {
 		if err := expect(c, good); err != nil {
 			t.Errorf("%s: the valid frame before the bad header: %v", tt.name, err)
 		}
-		if n, err := readToEnd(c, patience); !isClosed(err) {
+		if n, err := readToEnd(c, patience); !enginetest.IsClosed(err) {
 			t.Errorf("%s: after the bad header: %d bytes then %v, want the connection closed", tt.name, n, err)
 		}
 		if grew := totalAlloc() - before; grew > allocSlack {
@@ -102,10 +103,10 @@ func lineFloodCase(t tb, x *env) {
 	n, rerr := readToEnd(c, patience)
 	wg.Wait()
 	c.Close()
-	if !isClosed(rerr) || n != 0 {
+	if !enginetest.IsClosed(rerr) || n != 0 {
 		t.Errorf("reading while sending a line with no end: %d bytes then %v, want the connection closed", n, rerr)
 	}
-	if isTimeout(werr) {
+	if enginetest.IsTimeout(werr) {
 		t.Errorf("sending the line stalled after %d bytes: the server stopped reading but did not close", sent)
 	}
 	grew := totalAlloc() - before
@@ -136,7 +137,7 @@ func fixedTailCase(t tb, x *env) {
 		t.Fatalf("echo of %d whole frames: %v", frames, err)
 	}
 	c.SetReadDeadline(time.Now().Add(quiet))
-	if n, err := c.Read(make([]byte, size)); n > 0 || !isTimeout(err) {
+	if n, err := c.Read(make([]byte, size)); n > 0 || !enginetest.IsTimeout(err) {
 		t.Errorf("partial frame: %d bytes came back (%v), want none", n, err)
 	}
 	c.CloseWrite()

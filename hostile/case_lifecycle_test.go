@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rawnet/rawnet/engine/enginetest"
 )
 
 // restartCase serves traffic on the echo-tcp binary, leaves connections
@@ -89,7 +91,7 @@ func sigtermCase(t tb, x *env) {
 	if len(first)+n != w.n || !bytes.Equal(rest, w.sum) {
 		t.Errorf("echo drained after SIGTERM: %d bytes, want %d byte-exact", len(first)+n, w.n)
 	}
-	if m, err := readToEnd(stuck, patience); !isClosed(err) {
+	if m, err := readToEnd(stuck, patience); !enginetest.IsClosed(err) {
 		t.Errorf("stuck connection after shutdown: %d bytes then %v, want it closed", m, err)
 	}
 	x.note(t, "exit %v after SIGTERM", took.Round(10*time.Millisecond))

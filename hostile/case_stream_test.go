@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/enginetest"
 	"github.com/rawnet/rawnet/frame"
 )
 
@@ -202,7 +203,7 @@ func fillUntilBlocked(c net.Conn, chunk []byte, limit int, wait time.Duration) (
 		c.SetWriteDeadline(time.Now().Add(wait))
 		n, err := c.Write(chunk)
 		sent += n
-		if isTimeout(err) {
+		if enginetest.IsTimeout(err) {
 			return sent, nil
 		}
 		if err != nil {

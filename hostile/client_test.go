@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -17,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/rawnet/rawnet/engine"
@@ -145,18 +142,6 @@ func readToEnd(c net.Conn, wait time.Duration) (int, error) {
 			return total, err
 		}
 	}
-}
-
-// isClosed reports whether err is how a reader sees a connection the
-// server closed: end of input, or a reset when the server closed with
-// input unread (tcp(7): close with unread data sends RST).
-func isClosed(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)
-}
-
-// isTimeout reports whether err is a passed deadline.
-func isTimeout(err error) bool {
-	return errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 // lengthFrame returns payload behind a 4-byte big-endian length header.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/all"
+	"github.com/rawnet/rawnet/engine/enginetest"
 	"github.com/rawnet/rawnet/frame"
 )
 
@@ -142,7 +143,7 @@ func (m *machine) readPending(t *rapid.T) {
 // expectEnd checks that the server ends the connection with nothing more.
 func (m *machine) expectEnd(t *rapid.T, when string) {
 	n, err := readToEnd(m.c, patience)
-	if n != 0 || !(errors.Is(err, io.EOF) || isClosed(err)) {
+	if n != 0 || !(errors.Is(err, io.EOF) || enginetest.IsClosed(err)) {
 		t.Fatalf("%s: %d more bytes, then %v; want the connection ended", when, n, err)
 	}
 }

@@ -34,3 +34,11 @@ func WaitFor(t testing.TB, what string, cond func() bool) bool {
 func PollUntil(wait time.Duration, cond func() bool) bool {
 	return pollUntil(wait, cond)
 }
+
+// IsClosed reports whether err is how a reader sees a connection the
+// server closed: end of input, or a reset when the server closed with
+// input unread (tcp(7)).
+func IsClosed(err error) bool { return isClosed(err) }
+
+// IsTimeout reports whether err is a passed read or write deadline.
+func IsTimeout(err error) bool { return isTimeout(err) }
