@@ -1,7 +1,6 @@
 package hostile
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/enginetest"
 )
 
 // ping is a small raw frame for checking that a connection is served.
@@ -108,26 +108,7 @@ func echo(c net.Conn, msg []byte) error {
 
 // expect reads len(want) bytes from c, each read waiting up to patience,
 // and compares them with want.
-func expect(c net.Conn, want []byte) error {
-	got := make([]byte, len(want))
-	n := 0
-	for n < len(got) {
-		c.SetReadDeadline(time.Now().Add(patience))
-		m, err := c.Read(got[n:])
-		n += m
-		if err != nil && n < len(got) {
-			return fmt.Errorf("read %d of %d echoed bytes, then: %w", n, len(want), err)
-		}
-	}
-	if !bytes.Equal(got, want) {
-		i := 0
-		for got[i] == want[i] {
-			i++
-		}
-		return fmt.Errorf("echo differs from input at byte %d of %d", i, len(want))
-	}
-	return nil
-}
+func expect(c net.Conn, want []byte) error { return enginetest.Expect(c, want, patience) }
 
 // readToEnd reads c until an error, each read waiting up to wait, and
 // returns how many bytes arrived and the error.

@@ -42,3 +42,9 @@ func IsClosed(err error) bool { return isClosed(err) }
 
 // IsTimeout reports whether err is a passed read or write deadline.
 func IsTimeout(err error) bool { return isTimeout(err) }
+
+// Expect reads len(want) bytes from c, each read waiting up to wait, and
+// reports the first difference from want, if any.
+func Expect(c net.Conn, want []byte, wait time.Duration) error {
+	return expectWithin(c, want, wait)
+}

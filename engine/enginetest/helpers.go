@@ -134,11 +134,14 @@ func echo(c net.Conn, msg []byte) error {
 // expect reads len(want) bytes from c and compares them with want. Each
 // read may wait up to patience, so a long stream that makes progress
 // never times out.
-func expect(c net.Conn, want []byte) error {
+func expect(c net.Conn, want []byte) error { return expectWithin(c, want, patience) }
+
+// expectWithin is expect with each read waiting up to wait.
+func expectWithin(c net.Conn, want []byte, wait time.Duration) error {
 	got := make([]byte, len(want))
 	n := 0
 	for n < len(got) {
-		if err := c.SetReadDeadline(time.Now().Add(patience)); err != nil {
+		if err := c.SetReadDeadline(time.Now().Add(wait)); err != nil {
 			return err
 		}
 		m, err := c.Read(got[n:])
