@@ -131,7 +131,7 @@ func (s *tcpServer) acceptLoop() {
 			// wait, doubling from 5 ms up to 1 s, as net/http does.
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 			s.cfg.Logger.Warn("accept failed; backing off", "err", err, "retry_in", backoff)
-			if !s.sleep(backoff) {
+			if !sleep(backoff, s.quit) {
 				return
 			}
 		default:
@@ -179,14 +179,15 @@ func resourceShortage(err error) bool {
 		errors.Is(err, unix.ENOBUFS) || errors.Is(err, unix.ENOMEM)
 }
 
-// sleep waits d, or returns false when quit closes first.
-func (s *tcpServer) sleep(d time.Duration) bool {
+// sleep waits d, or returns false when quit closes first (Shutdown
+// began).
+func sleep(d time.Duration, quit <-chan struct{}) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return true
-	case <-s.quit:
+	case <-quit:
 		return false
 	}
 }

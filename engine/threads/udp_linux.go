@@ -112,7 +112,7 @@ func (s *udpServer) receive(fd int) {
 			// A failing socket would otherwise spin this thread.
 			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
 			s.cfg.Logger.Warn("recvmsg failed", "err", os.NewSyscallError("recvmsg", err), "retry_in", delay)
-			if !s.pause(delay) {
+			if !sleep(delay, s.quit) {
 				return
 			}
 			continue
@@ -163,18 +163,6 @@ func sourceAddr(sa unix.Sockaddr) netip.Addr {
 		return netip.AddrFrom16(a.Addr)
 	}
 	return netip.Addr{}
-}
-
-// pause waits d, or returns false when Shutdown begins first.
-func (s *udpServer) pause(d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-s.quit:
-		return false
-	}
 }
 
 // Shutdown stops receiving: each thread echoes the datagrams already
