@@ -16,18 +16,9 @@
 #   perf/probe.sh cref  1 64 1 -- bin/echo-cref
 set -euo pipefail
 [ $# -ge 6 ] || { sed -n '2,17p' "$0" >&2; exit 2; }
-label=$1 conns=$2 size=$3 depth=$4
-shift 4
-envs=()
-while [ "$1" != "--" ]; do envs+=("$1"); shift; done
-shift
-BIN=${BIN:-bin}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-env GOMAXPROCS=1 "${envs[@]}" taskset -c 1 "$@" --addr 127.0.0.1:0 >"$out/server.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do grep -qs listening "$out/server.log" && break; sleep 0.1; done
-addr=$(awk '/listening/{print $4; exit}' "$out/server.log")
+. "$(dirname "$0")/server.sh"
 load() { "$BIN/echo-bench" run --net "${NET:-tcp}" --addr "$addr" --conns "$conns" --size "$size" --depth "$depth" -q --cpus 0 "$@"; }
 load --duration 1s --warmup 0.3s >/dev/null
 perf stat -x, -e raw_syscalls:sys_enter,context-switches,task-clock -p "$server" -o "$out/perf.txt" -- sleep 3600 2>/dev/null &

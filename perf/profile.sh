@@ -16,18 +16,9 @@
 #   perf/profile.sh epoll 1 64 1 -- bin/echo-tcp --engine epoll --loops 1
 set -euo pipefail
 [ $# -ge 6 ] || { sed -n '2,16p' "$0" >&2; exit 2; }
-label=$1 conns=$2 size=$3 depth=$4
-shift 4
-envs=()
-while [ "$1" != "--" ]; do envs+=("$1"); shift; done
-shift
-BIN=${BIN:-bin}
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-env GOMAXPROCS=1 "${envs[@]}" taskset -c 1 "$@" --addr 127.0.0.1:0 >"$log" 2>&1 &
-server=$!
-for _ in $(seq 100); do grep -qs listening "$log" && break; sleep 0.1; done
-addr=$(awk '/listening/{print $4; exit}' "$log")
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+. "$(dirname "$0")/server.sh"
 "$BIN/echo-bench" run --net "${NET:-tcp}" --addr "$addr" --conns "$conns" --size "$size" --depth "$depth" \
 	--duration 4s --warmup 0.5s -q --cpus 0 >/dev/null &
 client=$!
