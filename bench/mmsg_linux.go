@@ -1,11 +1,12 @@
 package bench
 
 import (
-	"sync"
 	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rawnet/rawnet/internal/udpgso"
 )
 
 // udpBatch holds the headers and buffers for moving several datagrams per
@@ -20,41 +21,14 @@ type udpBatch struct {
 	sbufs [][]byte
 	// With UDP segmentation offload (UDP_SEGMENT, udp(7)) a run of
 	// datagrams of one size goes out as one message, cut apart by the
-	// kernel after one pass down the stack: the load generator spends
-	// less per datagram than the servers it measures. counts[k] is how
+	// kernel after one pass down the stack, so the load generator spends
+	// no more per datagram than the fastest server it measures (see
+	// internal/udpgso for the limits). counts[k] is how
 	// many datagrams send message k carries; cmsgs holds its control
 	// message.
 	gso    bool
 	counts []int
 	cmsgs  []byte
-}
-
-// GSO limits: the most segments every kernel with UDP_SEGMENT takes
-// (UDP_MAX_SEGMENTS began at 64), a total well under the 64 KiB an IP
-// packet can carry, and a segment size that fits any IPv6 path (1280
-// bytes less 48 of headers, RFC 8200): the kernel refuses segments past
-// the route's MTU.
-const (
-	gsoMaxSegments = 64
-	gsoMaxBytes    = 60000
-	gsoMaxSegment  = 1232
-)
-
-// gsoSpace is the size of one UDP_SEGMENT control message.
-var gsoSpace = unix.CmsgSpace(2)
-
-// kernelGSO is kernelHasGSO, asked once per process.
-var kernelGSO = sync.OnceValue(kernelHasGSO)
-
-// kernelHasGSO reports whether UDP_SEGMENT is known: setting it to 0 on
-// a fresh socket fails on kernels without it.
-func kernelHasGSO() bool {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return false
-	}
-	defer unix.Close(fd)
-	return unix.SetsockoptInt(fd, unix.SOL_UDP, unix.UDP_SEGMENT, 0) == nil
 }
 
 // newUDPBatch prepares readBatch receive slots one byte larger than the
@@ -71,7 +45,7 @@ func newUDPBatch(largest int, gso bool) *udpBatch {
 		sbufs:  make([][]byte, readBatch),
 		gso:    gso,
 		counts: make([]int, readBatch),
-		cmsgs:  make([]byte, readBatch*gsoSpace),
+		cmsgs:  make([]byte, readBatch*udpgso.ControlSpace),
 	}
 	for i := range readBatch {
 		b.rbufs[i] = make([]byte, largest+1)
@@ -110,7 +84,7 @@ func (b *udpBatch) send(fd int, sizes []int) (int, syscall.Errno) {
 	for {
 		k := b.pack(sizes)
 		n, errno := rawMmsg(unix.SYS_SENDMMSG, fd, b.smsgs[:k])
-		if errno != 0 && b.counts[0] > 1 && gsoRefused(errno) {
+		if errno != 0 && b.counts[0] > 1 && udpgso.Refused(errno) {
 			b.gso = false
 			continue
 		}
@@ -128,8 +102,8 @@ func (b *udpBatch) pack(sizes []int) int {
 	k := 0
 	for i := 0; i < len(sizes); k++ {
 		count, total := 1, sizes[i]
-		for b.gso && sizes[i] <= gsoMaxSegment && i+count < len(sizes) && count < gsoMaxSegments &&
-			sizes[i+count] == sizes[i] && total+sizes[i] <= gsoMaxBytes {
+		for b.gso && sizes[i] <= udpgso.MaxSegment && i+count < len(sizes) && count < udpgso.MaxSegments &&
+			sizes[i+count] == sizes[i] && total+sizes[i] <= udpgso.MaxBytes {
 			total += sizes[i]
 			count++
 		}
@@ -142,11 +116,8 @@ func (b *udpBatch) pack(sizes []int) int {
 		h.Control = nil
 		h.SetControllen(0)
 		if count > 1 {
-			cm := b.cmsgs[k*gsoSpace : (k+1)*gsoSpace]
-			c := (*unix.Cmsghdr)(unsafe.Pointer(&cm[0]))
-			c.Level, c.Type = unix.SOL_UDP, unix.UDP_SEGMENT
-			c.SetLen(unix.CmsgLen(2))
-			*(*uint16)(unsafe.Pointer(&cm[unix.CmsgLen(0)])) = uint16(sizes[i])
+			cm := b.cmsgs[k*udpgso.ControlSpace : (k+1)*udpgso.ControlSpace]
+			udpgso.PutSegmentSize(cm, sizes[i])
 			h.Control = &cm[0]
 			h.SetControllen(len(cm))
 		}
@@ -154,18 +125,6 @@ func (b *udpBatch) pack(sizes []int) int {
 		i += count
 	}
 	return k
-}
-
-// gsoRefused reports whether errno is the kernel turning down a
-// UDP_SEGMENT message (no offload: EIO; a size or count it does not take:
-// EINVAL or EMSGSIZE; no GSO at all: EOPNOTSUPP, ENOPROTOOPT) rather than
-// the socket's own state.
-func gsoRefused(errno syscall.Errno) bool {
-	switch errno {
-	case unix.EIO, unix.EINVAL, unix.EMSGSIZE, unix.EOPNOTSUPP, unix.ENOPROTOOPT:
-		return true
-	}
-	return false
 }
 
 // rawMmsg runs recvmmsg or sendmmsg (trap) over msgs on a non-blocking

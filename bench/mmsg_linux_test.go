@@ -3,6 +3,8 @@ package bench
 import (
 	"slices"
 	"testing"
+
+	"github.com/rawnet/rawnet/internal/udpgso"
 )
 
 func TestUDPBatchPacksRuns(t *testing.T) {
@@ -18,7 +20,7 @@ func TestUDPBatchPacksRuns(t *testing.T) {
 	}{
 		{name: "runs of equal sizes", gso: true, sizes: []int{64, 64, 64, 100, 100, 64}, want: []int{3, 2, 1}},
 		{name: "without gso", gso: false, sizes: []int{64, 64, 64}, want: []int{1, 1, 1}},
-		{name: "segments past the size bound go alone", gso: true, sizes: []int{gsoMaxSegment + 1, gsoMaxSegment + 1}, want: []int{1, 1}},
+		{name: "segments past the size bound go alone", gso: true, sizes: []int{udpgso.MaxSegment + 1, udpgso.MaxSegment + 1}, want: []int{1, 1}},
 		{name: "a full batch", gso: true, sizes: many, want: []int{readBatch}},
 	}
 	for _, tt := range tests {

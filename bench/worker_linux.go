@@ -10,6 +10,8 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/rawnet/rawnet/internal/udpgso"
 )
 
 // Histogram bounds: latencies are recorded in nanoseconds from 1ns to a
@@ -111,7 +113,7 @@ func newWorker(cfg *Config, lay layout, ctl *control, ids []uint32, lv *live, se
 		live:   lv,
 	}
 	if cfg.Network == "udp" {
-		w.udp = newUDPBatch(cfg.Sizes.Max(), kernelGSO())
+		w.udp = newUDPBatch(cfg.Sizes.Max(), udpgso.Supported())
 		w.sizes = make([]int, readBatch)
 	}
 	for i, id := range ids {

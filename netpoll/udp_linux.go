@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rawnet/rawnet/internal/udpgso"
 )
 
 // UDP moves datagrams in batches with recvmmsg(2) and sendmmsg(2): one
@@ -69,8 +71,8 @@ func newUDPSocket(fd int, cfg *Config) *udpSocket {
 		siovs:   make([]unix.Iovec, batch),
 		smsgs:   make([]unix.Mmsghdr, batch),
 		counts:  make([]int, batch),
-		cmsgs:   make([]byte, batch*gsoControlSpace),
-		gso:     !cfg.NoUDPGSO && probeGSO(fd),
+		cmsgs:   make([]byte, batch*udpgso.ControlSpace),
+		gso:     !cfg.NoUDPGSO && udpgso.Supported(),
 		reading: true,
 		events:  EventRead,
 	}
@@ -221,7 +223,7 @@ func (l *Loop) flushReplies() bool {
 			if err == unix.EAGAIN {
 				return false
 			}
-			if u.counts[0] > 1 && gsoRefused(err) {
+			if u.counts[0] > 1 && udpgso.Refused(err) {
 				// A device without checksum offload, for one, makes the
 				// kernel refuse segmentation (EIO, udp(7)).
 				u.gso = false

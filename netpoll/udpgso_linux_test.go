@@ -13,6 +13,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rawnet/rawnet/internal/udpgso"
 )
 
 // gsoSocket is a udpSocket with senders set by hand: slot i's sender is
@@ -26,7 +28,7 @@ func gsoSocket(gso bool, senders []byte, batch int) *udpSocket {
 		siovs:  make([]unix.Iovec, batch),
 		smsgs:  make([]unix.Mmsghdr, batch),
 		counts: make([]int, batch),
-		cmsgs:  make([]byte, batch*gsoControlSpace),
+		cmsgs:  make([]byte, batch*udpgso.ControlSpace),
 		gso:    gso,
 	}
 	for i, s := range senders {
@@ -79,7 +81,7 @@ func TestPackRepliesGroupsRuns(t *testing.T) {
 				}
 				if u.counts[j] > 1 {
 					cm := unsafe.Slice(h.Control, h.Controllen)
-					if got := *(*uint16)(unsafe.Pointer(&cm[unix.CmsgLen(0)])); int(got) != tt.sizes[iov] {
+					if got := udpgso.SegmentSize(cm); got != tt.sizes[iov] {
 						t.Fatalf("header %d: segment size %d, want %d", j, got, tt.sizes[iov])
 					}
 				}
@@ -97,9 +99,9 @@ func TestPackRepliesBounds(t *testing.T) {
 		size int
 		want int // replies in the first header
 	}{
-		{name: "segment count", size: 8, want: udpMaxSegments},
-		{name: "bytes", size: 1200, want: udpMaxGSOBytes / 1200},
-		{name: "segment size", size: udpMaxGSOSegment + 1, want: 1},
+		{name: "segment count", size: 8, want: udpgso.MaxSegments},
+		{name: "bytes", size: 1200, want: udpgso.MaxBytes / 1200},
+		{name: "segment size", size: udpgso.MaxSegment + 1, want: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,7 +170,7 @@ func TestUDPGSOKeepsDatagrams(t *testing.T) {
 			if off && u.gsoRuns != 0 {
 				t.Fatalf("%d runs sent with segmentation offload turned off", u.gsoRuns)
 			}
-			if !off && probeGSO(mustUDPSocket(t)) && u.gsoRuns == 0 {
+			if !off && udpgso.Supported() && u.gsoRuns == 0 {
 				t.Fatal("no reply went out in a run although the kernel takes UDP_SEGMENT")
 			}
 		})
@@ -197,30 +199,4 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// mustUDPSocket returns a UDP socket closed when the test ends.
-func mustUDPSocket(t *testing.T) int {
-	t.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = unix.Close(fd) })
-	return fd
-}
-
-func TestGSORefused(t *testing.T) {
-	tests := []struct {
-		err  error
-		want bool
-	}{
-		{unix.EIO, true}, {unix.EINVAL, true}, {unix.EMSGSIZE, true}, {unix.EOPNOTSUPP, true}, {unix.ENOPROTOOPT, true},
-		{unix.EAGAIN, false}, {unix.EPERM, false}, {unix.ECONNREFUSED, false}, {unix.EACCES, false},
-	}
-	for _, tt := range tests {
-		if got := gsoRefused(tt.err); got != tt.want {
-			t.Errorf("gsoRefused(%v) = %v, want %v", tt.err, got, tt.want)
-		}
-	}
 }
