@@ -1,26 +1,19 @@
 package sockopt
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rawnet/rawnet/internal/sysfd"
 )
 
-// ignoringEINTR retries fn while it fails with EINTR. setsockopt and
-// getsockopt do not normally sleep, but signal(7) lists socket calls among
-// those a handler may interrupt, so every call goes through here.
-func ignoringEINTR(fn func() error) error {
-	for {
-		err := fn()
-		if !errors.Is(err, unix.EINTR) {
-			return err
-		}
-	}
-}
+// setsockopt and getsockopt do not normally sleep, but signal(7) lists
+// socket calls among those a handler may interrupt, so every call goes
+// through sysfd.Retry.
 
 // setInt sets an integer option and names the option in the error. Socket
 // options take a C int, so a value outside int32 is refused with EINVAL
@@ -30,7 +23,7 @@ func setInt(fd, level, opt int, value int, name string) error {
 		return os.NewSyscallError("setsockopt "+name,
 			fmt.Errorf("value %d does not fit in a C int: %w", value, unix.EINVAL))
 	}
-	err := ignoringEINTR(func() error { return unix.SetsockoptInt(fd, level, opt, value) })
+	err := sysfd.Retry(func() error { return unix.SetsockoptInt(fd, level, opt, value) })
 	if err != nil {
 		return os.NewSyscallError("setsockopt "+name, err)
 	}
@@ -40,7 +33,7 @@ func setInt(fd, level, opt int, value int, name string) error {
 // getInt reads an integer option and names the option in the error.
 func getInt(fd, level, opt int, name string) (int, error) {
 	var v int
-	err := ignoringEINTR(func() error {
+	err := sysfd.Retry(func() error {
 		var err error
 		v, err = unix.GetsockoptInt(fd, level, opt)
 		return err

@@ -341,32 +341,3 @@ func TestSeconds(t *testing.T) {
 		}
 	}
 }
-
-func TestIgnoringEINTRRetries(t *testing.T) {
-	tests := []struct {
-		name      string
-		errs      []error
-		wantCalls int
-		want      error
-	}{
-		{name: "success", errs: []error{nil}, wantCalls: 1, want: nil},
-		{name: "interrupted twice", errs: []error{unix.EINTR, unix.EINTR, nil}, wantCalls: 3, want: nil},
-		{name: "interrupted then failed", errs: []error{unix.EINTR, unix.EBADF}, wantCalls: 2, want: unix.EBADF},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			calls := 0
-			err := ignoringEINTR(func() error {
-				e := tt.errs[calls]
-				calls++
-				return e
-			})
-			if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
-				t.Errorf("got %v, want %v", err, tt.want)
-			}
-			if calls != tt.wantCalls {
-				t.Errorf("%d calls, want %d", calls, tt.wantCalls)
-			}
-		})
-	}
-}
