@@ -20,10 +20,12 @@ build: ## build echo-tcp, echo-udp and echo-bench into bin/
 
 test: vet race fuzz ## vet, race-detector tests over everything, short fuzzing
 
-vet:
+vet: ## go vet for Linux, and for macOS and FreeBSD so the non-Linux twins cannot drift
 	$(GO) vet ./...
+	GOOS=darwin $(GO) vet ./...
+	GOOS=freebsd $(GO) vet ./...
 
-race:
+race: ## race-detector tests over every package
 	$(GO) test -race -count=1 -timeout 8m ./...
 
 fuzz: ## run every fuzz target for FUZZTIME (default 5s)

@@ -4,7 +4,9 @@
 // bounded memory, no busy loops, clean shutdown, nothing leaked) are
 // asserted case by case.
 //
-// The suite lives in the package's tests. `go test ./hostile` runs the
+// The suite lives in the package's tests, which build on Linux only: they
+// read /proc, lower descriptor limits with prlimit(2) and create network
+// namespaces. `go test ./hostile` runs the
 // quick cases against every engine; RAWNET_HOSTILE=full, or selecting
 // cases with -run, runs the long ones too. With RAWNET_HOSTILE_RESULTS
 // set to a file name, the run writes a Markdown table of cases by
@@ -12,8 +14,8 @@
 // file. RAWNET_SOAK=duration runs a bounded soak per engine and asserts
 // that memory, goroutines and descriptors stay flat.
 //
-// Cases that measure the heap start servers in the test process with
-// engine.Start. Cases that observe a process from outside (RSS, CPU time,
+// Cases that measure the heap start servers in the test process through
+// each engine's Engine.Start (engines looked up in engine/all). Cases that observe a process from outside (RSS, CPU time,
 // descriptors, SIGTERM, a lowered descriptor limit) build cmd/echo-tcp and
 // cmd/echo-udp once per run and start them with --addr 127.0.0.1:0. Cases
 // that need a network namespace create one with a veth pair on
@@ -27,6 +29,10 @@
 // and its name is shown in the results table, and the suite fails once
 // the case passes, so the declaration is removed. A reason that starts
 // with "BUG:" marks a defect awaiting a fix, not a design limit.
+//
+// Cases that draw random data (segment sizes, payloads) seed their
+// generator from the clock and log the seed when they fail;
+// RAWNET_HOSTILE_SEED=N replays that run with seed N.
 //
 // TestStateMachine (and FuzzStateMachine, the same property as a fuzz
 // target) drives every engine with random sequences of client actions
