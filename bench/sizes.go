@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+
+	"github.com/rawnet/rawnet/internal/bytesize"
 )
 
 // Sizes is a distribution of message sizes in bytes, each size counted as
@@ -28,7 +30,8 @@ type Sizes struct {
 //	64:9,1024:1   weighted: 90% 64 bytes, 10% 1024 bytes
 //	64-1024       uniform over the range, inclusive
 //
-// Sizes accept the suffixes K, KB, KiB (1024) and M, MB, MiB.
+// Sizes take the binary unit suffixes of bytesize.Parse: K, KB and KiB
+// all mean 1024, and M and G work the same way.
 func ParseSizes(s string) (Sizes, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -73,23 +76,11 @@ func ParseSizes(s string) (Sizes, error) {
 
 // parseSize reads one size such as "64", "1K" or "1KiB".
 func parseSize(s string) (int, error) {
-	s = strings.TrimSpace(s)
-	mult := 1
-	upper := strings.ToUpper(s)
-	for _, suf := range []struct {
-		text string
-		mult int
-	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"K", 1 << 10}, {"M", 1 << 20}, {"B", 1}} {
-		if strings.HasSuffix(upper, suf.text) {
-			s, mult = strings.TrimSpace(s[:len(s)-len(suf.text)]), suf.mult
-			break
-		}
-	}
-	n, err := strconv.Atoi(s)
+	n, err := bytesize.Parse(s)
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("bench: size %q is not a positive number of bytes", s)
+		return 0, fmt.Errorf("bench: size %q is not a positive number of bytes", strings.TrimSpace(s))
 	}
-	return n * mult, nil
+	return n, nil
 }
 
 // String formats the distribution the way ParseSizes reads it.

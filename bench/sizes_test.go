@@ -24,6 +24,8 @@ func TestParseSizes(t *testing.T) {
 		{in: "128-64", wantErr: true},
 		{in: "64:0", wantErr: true},
 		{in: "abc", wantErr: true},
+		{in: "1GiB", want: Sizes{Values: []int{1 << 30}}, str: "1073741824", mean: 1 << 30},
+		{in: "-5", wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

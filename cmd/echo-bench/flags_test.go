@@ -18,7 +18,7 @@ func TestLoadFlags(t *testing.T) {
 	}{
 		{name: "defaults", args: nil, check: func(t *testing.T, f *loadFlags) {
 			cfg, err := f.config()
-			if err != nil || cfg.Conns != 1 || cfg.Depth != 1 || cfg.Sizes.String() != "64" || cfg.Frame.Kind != frame.KindRaw || !cfg.HoldCPU {
+			if err != nil || cfg.Conns != 1 || cfg.Depth != 1 || cfg.Sizes.String() != "64" || cfg.Frame.Kind != frame.KindRaw || cfg.Frame.Max != 64<<10 || !cfg.HoldCPU {
 				t.Fatalf("defaults: %+v, %v", cfg, err)
 			}
 		}},
@@ -40,6 +40,12 @@ func TestLoadFlags(t *testing.T) {
 				t.Fatalf("%+v, %v", cfg.Sources, err)
 			}
 		}},
+		{name: "max frame with a unit", args: []string{"--max-frame", "1MiB"}, check: func(t *testing.T, f *loadFlags) {
+			cfg, err := f.config()
+			if err != nil || cfg.Frame.Max != 1<<20 {
+				t.Fatalf("max frame %d, %v; want 1MiB", cfg.Frame.Max, err)
+			}
+		}},
 		{name: "bad size", args: []string{"-s", "tiny"}, wantErr: true},
 		{name: "bad max frame", args: []string{"--max-frame", "lots"}, wantErr: true},
 	}
@@ -48,11 +54,12 @@ func TestLoadFlags(t *testing.T) {
 			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 			var f loadFlags
 			f.define(fs)
-			if err := fs.Parse(tt.args); err != nil {
+			err := fs.Parse(tt.args)
+			if err != nil && !tt.wantErr {
 				t.Fatal(err)
 			}
 			if tt.wantErr {
-				if _, err := f.config(); err == nil {
+				if _, cerr := f.config(); err == nil && cerr == nil {
 					t.Fatal("config accepted bad flags")
 				}
 				return

@@ -17,7 +17,7 @@ import (
 	"github.com/rawnet/rawnet/bench/matrix"
 	"github.com/rawnet/rawnet/bench/proc"
 	"github.com/rawnet/rawnet/bench/report"
-	"github.com/rawnet/rawnet/internal/cli"
+	"github.com/rawnet/rawnet/internal/bytesize"
 )
 
 const matrixUsage = `echo-bench matrix: compare rawnet's concurrency models side by side.
@@ -76,7 +76,7 @@ func runMatrix(ctx context.Context, args []string) error {
 	udpConns := fs.String("udp-conns", joinInts(def.UDPConns), "UDP socket counts, comma separated; 0 or none for no UDP cell")
 	fs.IntVar(&cfg.UDPSize, "udp-size", def.UDPSize, "UDP datagram size")
 	fs.IntVar(&cfg.UDPDepth, "udp-depth", def.UDPDepth, "UDP datagrams in flight per socket (16 keeps the server, not the client, the limit)")
-	fs.Var((*cli.Size)(&cfg.UDPRecvBuf), "udp-rcvbuf", "SO_RCVBUF every UDP server asks for (its --rcvbuf), so the datagrams in flight fit; 0 keeps the kernel's default")
+	fs.Var((*bytesize.Size)(&cfg.UDPRecvBuf), "udp-rcvbuf", "SO_RCVBUF every UDP server asks for (its --rcvbuf), so the datagrams in flight fit; 0 keeps the kernel's default")
 	fs.DurationVar(&cfg.Duration, "duration", def.Duration, "measured time per run")
 	fs.DurationVar(&cfg.Warmup, "warmup", def.Warmup, "discarded traffic before each run")
 	fs.IntVar(&cfg.Repeats, "repeats", def.Repeats, "runs per cell and engine; the report shows medians")

@@ -15,6 +15,7 @@ import (
 	"github.com/rawnet/rawnet/bench"
 	"github.com/rawnet/rawnet/bench/proc"
 	"github.com/rawnet/rawnet/frame"
+	"github.com/rawnet/rawnet/internal/bytesize"
 )
 
 const runUsage = `echo-bench: drive one echo server and verify every echo.
@@ -51,7 +52,7 @@ type loadFlags struct {
 	framing     string
 	lengthBytes int
 	fixedSize   int
-	maxFrame    string
+	maxFrame    bytesize.Size
 	size        string
 	sources     []string
 	cpus        string
@@ -67,7 +68,8 @@ func (f *loadFlags) define(fs *pflag.FlagSet) {
 	fs.StringVar(&f.framing, "framing", "raw", "framing the server speaks: raw, line, length or fixed")
 	fs.IntVar(&f.lengthBytes, "length-bytes", 4, "length header size for --framing length: 1, 2, 4 or 8")
 	fs.IntVar(&f.fixedSize, "fixed-size", 64, "frame size for --framing fixed (every message is this size)")
-	fs.StringVar(&f.maxFrame, "max-frame", "64KiB", "the server's --max-frame; larger messages are refused before sending")
+	f.maxFrame = bytesize.Size(frame.DefaultMax)
+	fs.Var(&f.maxFrame, "max-frame", "the server's --max-frame; larger messages are refused before sending")
 	fs.IntVarP(&f.cfg.Conns, "conns", "c", 1, "TCP connections or UDP sockets")
 	fs.StringVarP(&f.size, "size", "s", "64", "message size in bytes, header and delimiter included: 64, 1KiB, a choice 64,1024, weighted 64:9,1024:1, or a range 64-1024")
 	fs.IntVarP(&f.cfg.Depth, "depth", "d", 1, "messages in flight per connection in closed loop (1 = ping-pong)")
@@ -89,12 +91,9 @@ func (f *loadFlags) define(fs *pflag.FlagSet) {
 // config turns the flags into a bench.Config.
 func (f *loadFlags) config() (bench.Config, error) {
 	cfg := f.cfg
-	maxFrame, err := parseBytes(f.maxFrame)
-	if err != nil {
-		return cfg, fmt.Errorf("--max-frame: %w", err)
-	}
-	cfg.Frame = frame.Spec{Kind: frame.Kind(f.framing), LengthBytes: f.lengthBytes, FixedSize: f.fixedSize, Max: maxFrame}
+	cfg.Frame = frame.Spec{Kind: frame.Kind(f.framing), LengthBytes: f.lengthBytes, FixedSize: f.fixedSize, Max: int(f.maxFrame)}
 	if f.framing != string(frame.KindFixed) || f.size != "64" {
+		var err error
 		if cfg.Sizes, err = bench.ParseSizes(f.size); err != nil {
 			return cfg, fmt.Errorf("--size: %w", err)
 		}
@@ -107,15 +106,6 @@ func (f *loadFlags) config() (bench.Config, error) {
 		cfg.Sources = append(cfg.Sources, a)
 	}
 	return cfg, nil
-}
-
-// parseBytes reads a byte size such as 65536 or 64KiB.
-func parseBytes(s string) (int, error) {
-	z, err := bench.ParseSizes(s)
-	if err != nil || len(z.Values) != 1 || z.Range {
-		return 0, fmt.Errorf("%q is not a size in bytes", s)
-	}
-	return z.Values[0], nil
 }
 
 // runLoad is echo-bench [run].

@@ -14,6 +14,7 @@ import (
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/all"
 	"github.com/rawnet/rawnet/frame"
+	"github.com/rawnet/rawnet/internal/bytesize"
 )
 
 // Command describes one of the echo binaries.
@@ -31,11 +32,11 @@ type options struct {
 	cfg             engine.Config
 	engine          string
 	framing         string
-	maxFrame        Size
-	rcvbuf, sndbuf  Size
-	writeLimit      Size
-	inputBudget     Size
-	udpBuffer       Size
+	maxFrame        bytesize.Size
+	rcvbuf, sndbuf  bytesize.Size
+	writeLimit      bytesize.Size
+	inputBudget     bytesize.Size
+	udpBuffer       bytesize.Size
 	nodelay         bool
 	reuseaddr       bool
 	statsInterval   time.Duration
@@ -66,7 +67,7 @@ func newFlagSet(cmd Command, o *options) *pflag.FlagSet {
 	fs.StringVar(&o.framing, "framing", string(frame.KindRaw), "frame format: raw (bytes as they come), line (ends with \\n), length (big-endian header + payload), fixed (N bytes)")
 	fs.IntVar(&c.Frame.LengthBytes, "length-bytes", 4, "header size of --framing length: 1, 2, 4 or 8")
 	fs.IntVar(&c.Frame.FixedSize, "fixed-size", 64, "frame size of --framing fixed, in bytes")
-	o.maxFrame = Size(frame.DefaultMax)
+	o.maxFrame = bytesize.Size(frame.DefaultMax)
 	fs.Var(&o.maxFrame, "max-frame", "largest frame, header and delimiter included; a bigger one closes the connection")
 
 	fs.Var(&o.rcvbuf, "rcvbuf", "SO_RCVBUF request (the kernel doubles it and clamps it to net.core.rmem_max); 0 keeps the default")
@@ -126,7 +127,7 @@ func (o *options) config(cmd Command) (engine.Config, error) {
 		return c, fmt.Errorf("--framing/--length-bytes/--fixed-size/--max-frame: %w", err)
 	}
 	if c.InputBudget > 0 && c.InputBudget < codec.Max() {
-		return c, fmt.Errorf("--input-budget: %s is under the largest frame (%s), which could then never be read", FormatSize(c.InputBudget), FormatSize(codec.Max()))
+		return c, fmt.Errorf("--input-budget: %s is under the largest frame (%s), which could then never be read", bytesize.Format(c.InputBudget), bytesize.Format(codec.Max()))
 	}
 	if c.Loops < 0 {
 		return c, fmt.Errorf("--loops: %d is negative", c.Loops)

@@ -1,4 +1,9 @@
-package cli
+// Package bytesize reads and writes byte counts with binary unit suffixes,
+// as "64KiB" or "4m", and gives the flag value type every rawnet command
+// uses for them. It imports nothing of rawnet, so a tool that measures the
+// servers (echo-bench) can share the servers' flag syntax without linking
+// them.
+package bytesize
 
 import (
 	"fmt"
@@ -12,7 +17,7 @@ import (
 // 512K, 512KB and 512KiB all mean 524288 bytes; m, g work the same way.
 type Size int
 
-var sizeUnits = []struct {
+var units = []struct {
 	suffix string
 	shift  uint
 }{
@@ -22,11 +27,11 @@ var sizeUnits = []struct {
 	{"b", 0},
 }
 
-// ParseSize parses a byte count such as "65536", "64KiB", "4MiB" or "512k".
-func ParseSize(s string) (int, error) {
+// Parse parses a byte count such as "65536", "64KiB", "4MiB" or "512k".
+func Parse(s string) (int, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
 	shift := uint(0)
-	for _, u := range sizeUnits {
+	for _, u := range units {
 		if strings.HasSuffix(t, u.suffix) {
 			t, shift = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.shift
 			break
@@ -42,8 +47,8 @@ func ParseSize(s string) (int, error) {
 	return int(n << shift), nil
 }
 
-// FormatSize renders n with the largest binary unit that divides it evenly.
-func FormatSize(n int) string {
+// Format renders n with the largest binary unit that divides it evenly.
+func Format(n int) string {
 	switch {
 	case n != 0 && n%(1<<30) == 0:
 		return strconv.Itoa(n>>30) + "GiB"
@@ -57,7 +62,7 @@ func FormatSize(n int) string {
 
 // Set implements pflag.Value.
 func (s *Size) Set(v string) error {
-	n, err := ParseSize(v)
+	n, err := Parse(v)
 	if err != nil {
 		return err
 	}
@@ -66,7 +71,7 @@ func (s *Size) Set(v string) error {
 }
 
 // String implements pflag.Value.
-func (s *Size) String() string { return FormatSize(int(*s)) }
+func (s *Size) String() string { return Format(int(*s)) }
 
 // Type implements pflag.Value; help text shows it as the value's name.
 func (s *Size) Type() string { return "size" }
