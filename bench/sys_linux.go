@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rawnet/rawnet/internal/sysfd"
 )
 
 // The hot path calls read and write through RawSyscall, which skips the
@@ -69,20 +71,11 @@ func pollWait(epfd int, events []unix.EpollEvent, ns int64, raw bool, noPwait2 *
 	return int(n), e
 }
 
-// retryEINTR calls f until it fails with something other than EINTR.
-func retryEINTR(f func() error) error {
-	for {
-		err := f()
-		if err != syscall.EINTR {
-			return err
-		}
-	}
-}
-
 // dialSocket opens a non-blocking socket to server, bound to source when
 // source is valid, and starts connecting. For TCP the connect usually
 // returns EINPROGRESS; the caller waits for EPOLLOUT and reads SO_ERROR.
-func dialSocket(network string, server netip.AddrPort, source netip.Addr) (fd int, err error) {
+// On any error the socket is closed again (sysfd.Socket) and fd is -1.
+func dialSocket(network string, server netip.AddrPort, source netip.Addr) (int, error) {
 	family := unix.AF_INET
 	if server.Addr().Is6() {
 		family = unix.AF_INET6
@@ -91,38 +84,33 @@ func dialSocket(network string, server netip.AddrPort, source netip.Addr) (fd in
 	if network == "udp" {
 		typ = unix.SOCK_DGRAM
 	}
-	fd, err = unix.Socket(family, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return -1, os.NewSyscallError("socket", err)
-	}
-	defer func() {
-		if err != nil {
-			unix.Close(fd)
-			fd = -1
+	return sysfd.Socket(family, typ|unix.SOCK_NONBLOCK, func(fd int) error {
+		if typ == unix.SOCK_STREAM {
+			if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
+				return os.NewSyscallError("setsockopt TCP_NODELAY", err)
+			}
 		}
-	}()
-	if typ == unix.SOCK_STREAM {
-		if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
-			return -1, os.NewSyscallError("setsockopt TCP_NODELAY", err)
+		if source.IsValid() {
+			// IP_BIND_ADDRESS_NO_PORT defers the choice of local port to
+			// connect, which can then reuse a port already bound to
+			// another destination; a bind with port 0 alone would
+			// reserve a port for every destination (ip(7)).
+			if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1); err != nil {
+				return os.NewSyscallError("setsockopt IP_BIND_ADDRESS_NO_PORT", err)
+			}
+			if err := unix.Bind(fd, sockaddr(netip.AddrPortFrom(source, 0))); err != nil {
+				return os.NewSyscallError("bind", err)
+			}
 		}
-	}
-	if source.IsValid() {
-		// IP_BIND_ADDRESS_NO_PORT defers the choice of local port to
-		// connect, which can then reuse a port already bound to another
-		// destination; a bind with port 0 alone would reserve a port
-		// for every destination (ip(7)).
-		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1); err != nil {
-			return -1, os.NewSyscallError("setsockopt IP_BIND_ADDRESS_NO_PORT", err)
+		// A non-blocking connect to a TCP server returns EINPROGRESS
+		// and completes in the background (connect(2)); a UDP one
+		// only sets the peer and returns at once.
+		err := sysfd.Retry(func() error { return unix.Connect(fd, sockaddr(server)) })
+		if err != nil && err != unix.EINPROGRESS {
+			return os.NewSyscallError("connect", err)
 		}
-		if err := unix.Bind(fd, sockaddr(netip.AddrPortFrom(source, 0))); err != nil {
-			return -1, os.NewSyscallError("bind", err)
-		}
-	}
-	err = retryEINTR(func() error { return unix.Connect(fd, sockaddr(server)) })
-	if err != nil && err != unix.EINPROGRESS {
-		return -1, os.NewSyscallError("connect", err)
-	}
-	return fd, nil
+		return nil
+	})
 }
 
 // sockaddr converts an address to the unix form.
