@@ -3,6 +3,7 @@
 package netpoll
 
 import (
+	"encoding/binary"
 	"errors"
 	"net/netip"
 	"time"
@@ -134,7 +135,7 @@ var shedAfter = time.Second
 
 // pauseAccept stops watching the listener for acceptPause.
 func (l *Loop) pauseAccept() {
-	if err := l.poller.Mod(l.ln.fd, 0, 0); err != nil {
+	if err := l.poller.mod(l.ln.fd, 0, 0); err != nil {
 		l.cfg.Logger.Error("netpoll: pause listener", "loop", l.idx, "err", err)
 	}
 	l.ln.pausedUntil = l.now + int64(acceptPause)
@@ -146,7 +147,7 @@ func (l *Loop) resumeAccept() {
 	if l.ln.spare < 0 {
 		l.ln.spare = openSpare()
 	}
-	if err := l.poller.Mod(l.ln.fd, 0, EventRead); err != nil {
+	if err := l.poller.mod(l.ln.fd, 0, eventRead); err != nil {
 		l.cfg.Logger.Error("netpoll: resume listener", "loop", l.idx, "err", err)
 	}
 }
@@ -156,7 +157,7 @@ func (l *Loop) stopAccepting() {
 	if l.ln == nil {
 		return
 	}
-	_ = l.poller.Del(l.ln.fd)
+	_ = l.poller.del(l.ln.fd)
 	if err := l.ln.close(); err != nil {
 		l.cfg.Logger.Warn("netpoll: close listener", "loop", l.idx, "err", err)
 	}
@@ -178,8 +179,10 @@ func addrPort(rsa *unix.RawSockaddrAny) netip.AddrPort {
 	return netip.AddrPort{}
 }
 
-// ntohs reads a port stored in network byte order.
+// ntohs reads a port the kernel stored in network byte order: it lays
+// the field's bytes out as they sit in memory and reads them big-endian.
 func ntohs(port uint16) uint16 {
-	b := (*[2]byte)(unsafe.Pointer(&port))
-	return uint16(b[0])<<8 | uint16(b[1])
+	var b [2]byte
+	binary.NativeEndian.PutUint16(b[:], port)
+	return binary.BigEndian.Uint16(b[:])
 }

@@ -5,6 +5,7 @@ package netpoll
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/netip"
 	"testing"
 
@@ -56,23 +57,21 @@ func roundTrip(b *testing.B, fd int, msg, buf []byte) {
 // operation is one message written by a blocking client and echoed back.
 // allocs/op covers the whole process, server loop included; the steady
 // state allocates nothing. The poll variants compare when the loop polls
-// before blocking (see Loop.wait): after busy rounds only (the default),
-// after every round that had events, or never.
+// before blocking (Config.spinEvents, see Loop.wait): after busy rounds
+// only (the default), after every round that had events, or never.
 func BenchmarkEcho(b *testing.B) {
 	modes := []struct {
-		name string
-		poll func(n int) bool
+		name       string
+		spinEvents int
 	}{
-		{name: "adaptive", poll: pollFirst},
-		{name: "always", poll: func(n int) bool { return n > 0 }},
-		{name: "never", poll: func(int) bool { return false }},
+		{name: "adaptive", spinEvents: 0},
+		{name: "always", spinEvents: 1},
+		{name: "never", spinEvents: math.MaxInt},
 	}
 	for _, mode := range modes {
 		for _, size := range []int{64, 1024, 16 << 10} {
 			b.Run(fmt.Sprintf("poll=%s/size=%d", mode.name, size), func(b *testing.B) {
-				defer func(old func(int) bool) { pollFirst = old }(pollFirst)
-				pollFirst = mode.poll
-				s, err := Listen("tcp", "127.0.0.1:0", benchEcho{}, Config{Loops: 1})
+				s, err := Listen("tcp", "127.0.0.1:0", benchEcho{}, Config{Loops: 1, spinEvents: mode.spinEvents})
 				if err != nil {
 					b.Fatal(err)
 				}

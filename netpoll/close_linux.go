@@ -94,7 +94,7 @@ func (l *Loop) release(c *Conn) {
 	}
 	fd := int(c.fd)
 	l.timers.remove(c)
-	_ = l.poller.Del(fd)
+	_ = l.poller.del(fd)
 	if c.flags&flagAbort != 0 {
 		// SO_LINGER with a zero timeout makes close send an RST and free
 		// the socket's buffers at once (socket(7)), instead of leaving the

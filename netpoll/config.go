@@ -38,37 +38,43 @@ func (b Balance) String() string {
 	}
 }
 
-// Defaults applied to zero Config fields.
+// Defaults applied to zero Config fields; each field's doc states its
+// own.
 const (
-	// DefaultReadBuffer is the size of the read buffer each loop shares
-	// among its connections.
-	DefaultReadBuffer = 64 << 10
-	// DefaultWriteLimit is the per-connection output, in bytes, past which
-	// a loop stops reading that connection.
-	DefaultWriteLimit = 1 << 20
-	// DefaultInputLimit bounds the unconsumed input a connection may hold.
-	DefaultInputLimit = 1 << 20
-	// DefaultCloseTimeout bounds how long a closed connection may spend
-	// flushing its output and waiting for the peer's FIN.
-	DefaultCloseTimeout = 5 * time.Second
-	// DefaultDrainQuiet is how long a connection may stay silent during
-	// Shutdown before it counts as drained.
-	DefaultDrainQuiet = 200 * time.Millisecond
-	// DefaultUDPBuffer is the per-datagram receive buffer: the largest UDP
-	// payload over IPv4 is 65507 bytes.
-	DefaultUDPBuffer = 64 << 10
-	// DefaultUDPBatch is the number of datagrams one recvmmsg or sendmmsg
-	// call moves.
-	DefaultUDPBatch = 32
+	defaultReadBuffer   = 64 << 10
+	defaultWriteLimit   = 1 << 20
+	defaultInputLimit   = 1 << 20
+	defaultCloseTimeout = 5 * time.Second
+	defaultDrainQuiet   = 200 * time.Millisecond
+	// The largest UDP payload over IPv4 is 65507 bytes.
+	defaultUDPBuffer = 64 << 10
+	defaultUDPBatch  = 32
+	// defaultSpinEvents is the number of events that makes a round busy
+	// enough for the next wait to poll before blocking (see Loop.wait).
+	defaultSpinEvents = 2
 )
 
 // Config tunes a Server. Its zero value is ready to use: one loop per CPU,
-// round-robin balance, no connection limit, no timeouts, 1 MiB output and
-// input limits per connection.
+// each on a locked OS thread, round-robin balance, no connection limit,
+// no timeouts, 1 MiB output and input limits per connection.
 type Config struct {
-	// Loops is the number of event loops, each on its own locked OS
-	// thread; 0 means runtime.NumCPU().
+	// Loops is the number of event loops; 0 means runtime.NumCPU().
 	Loops int
+	// UnlockThreads runs the loops without runtime.LockOSThread. By
+	// default each loop goroutine is locked to its OS thread for its
+	// whole life: the thread runs nothing else, so thread-level settings
+	// made from a callback or a submitted function (CPU affinity with
+	// sched_setaffinity(2), scheduling policy, priority) stay with the
+	// loop, and a per-thread profile shows one loop per thread. Unlocked,
+	// the runtime may resume a loop on another OS thread whenever it
+	// deschedules it (a yield, or a P retaken while the loop sleeps in
+	// epoll_wait), so such settings do not stick; in exchange each of the
+	// loop's periodic yields to the scheduler, which a locked goroutine
+	// can only make by handing its thread off and back (stoplockedm and
+	// startlockedm in runtime/proc.go), costs slightly less. Neither
+	// choice was measured to use less CPU per message; docs/perf/README.md
+	// has the figures.
+	UnlockThreads bool
 	// Balance spreads TCP connections over loops. UDP servers always open
 	// one SO_REUSEPORT socket per loop.
 	Balance Balance
@@ -92,34 +98,34 @@ type Config struct {
 	WriteTimeout time.Duration
 	// CloseTimeout bounds how long a connection closed by its handler may
 	// spend flushing output and then waiting for the peer to close; 0
-	// means DefaultCloseTimeout.
+	// means 5 seconds.
 	CloseTimeout time.Duration
 	// DrainQuiet is how long, once Shutdown has begun, a connection may
 	// receive nothing before it is closed as drained; until then it is
 	// served as usual, so input its peer had already sent is echoed even
-	// if it was still in flight. 0 means DefaultDrainQuiet.
+	// if it was still in flight. 0 means 200 milliseconds.
 	DrainQuiet time.Duration
 	// WriteLimit is the output, in bytes, a connection may queue before
 	// its loop stops reading from it; reading resumes once the queue
-	// drains below half. 0 means DefaultWriteLimit.
+	// drains below half. 0 means 1 MiB.
 	WriteLimit int
 	// InputLimit bounds the bytes a connection holds because its handler
 	// left them unconsumed; reaching it closes the connection with
-	// ErrInputLimit. 0 means DefaultInputLimit.
+	// ErrInputLimit. 0 means 1 MiB.
 	InputLimit int
-	// ReadBuffer is the size of each loop's shared read buffer; 0 means
-	// DefaultReadBuffer.
+	// ReadBuffer is the size of the read buffer each loop shares among
+	// its connections; 0 means 64 KiB.
 	ReadBuffer int
 	// ReadBudget bounds the bytes a loop reads from one connection per
 	// readiness event, so that one flooding peer cannot starve the others;
 	// 0 means four read buffers.
 	ReadBudget int
 	// UDPBuffer is the receive buffer per datagram; a longer datagram is
-	// truncated by the kernel, then dropped and counted. 0 means
-	// DefaultUDPBuffer.
+	// truncated by the kernel, then dropped and counted. 0 means 64 KiB,
+	// enough for the largest UDP payload over IPv4.
 	UDPBuffer int
 	// UDPBatch is the number of datagrams moved per recvmmsg or sendmmsg
-	// call; 0 means DefaultUDPBatch.
+	// call, at most 1024; 0 means 32.
 	UDPBatch int
 	// NoUDPGSO turns off UDP segmentation offload: replies to one sender
 	// then go out one datagram per message even where the kernel could
@@ -135,6 +141,12 @@ type Config struct {
 	// Logger receives accept errors, handler panics and fatal loop
 	// errors; nil discards them.
 	Logger *slog.Logger
+
+	// spinEvents is the number of events in a round that makes the next
+	// wait poll before blocking (see Loop.wait); 0 means
+	// defaultSpinEvents. Only benchmarks set it, to compare strategies:
+	// 1 polls after every round with events, math.MaxInt never polls.
+	spinEvents int
 }
 
 // normalize returns cfg with defaults in every zero field and negative
@@ -153,31 +165,34 @@ func (cfg Config) normalize() Config {
 		cfg.WriteTimeout = 0
 	}
 	if cfg.CloseTimeout <= 0 {
-		cfg.CloseTimeout = DefaultCloseTimeout
+		cfg.CloseTimeout = defaultCloseTimeout
 	}
 	if cfg.DrainQuiet <= 0 {
-		cfg.DrainQuiet = DefaultDrainQuiet
+		cfg.DrainQuiet = defaultDrainQuiet
 	}
 	if cfg.WriteLimit <= 0 {
-		cfg.WriteLimit = DefaultWriteLimit
+		cfg.WriteLimit = defaultWriteLimit
 	}
 	if cfg.InputLimit <= 0 {
-		cfg.InputLimit = DefaultInputLimit
+		cfg.InputLimit = defaultInputLimit
 	}
 	if cfg.ReadBuffer <= 0 {
-		cfg.ReadBuffer = DefaultReadBuffer
+		cfg.ReadBuffer = defaultReadBuffer
 	}
 	if cfg.ReadBudget <= 0 {
 		cfg.ReadBudget = 4 * cfg.ReadBuffer
 	}
 	if cfg.UDPBuffer <= 0 {
-		cfg.UDPBuffer = DefaultUDPBuffer
+		cfg.UDPBuffer = defaultUDPBuffer
 	}
 	if cfg.UDPBatch <= 0 {
-		cfg.UDPBatch = DefaultUDPBatch
+		cfg.UDPBatch = defaultUDPBatch
 	}
 	// recvmmsg and sendmmsg take at most UIO_MAXIOV (1024) messages.
 	cfg.UDPBatch = min(cfg.UDPBatch, 1024)
+	if cfg.spinEvents <= 0 {
+		cfg.spinEvents = defaultSpinEvents
+	}
 	if cfg.Backlog <= 0 {
 		cfg.Backlog = 1<<16 - 1
 	}

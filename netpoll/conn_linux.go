@@ -57,9 +57,9 @@ type Conn struct {
 	// while open, and the time the close began once closing.
 	lastActive int64
 	fd         int32
-	gen        uint32 // tells this connection's events from a reused fd's
-	hidx       int32  // index in the loop's timer heap, -1 if absent
-	events     Events // interest registered with epoll
+	gen        uint32     // tells this connection's events from a reused fd's
+	hidx       int32      // index in the loop's timer heap, -1 if absent
+	events     eventFlags // interest registered with epoll
 	addr       [16]byte
 	port       uint16
 	state      connState

@@ -8,7 +8,7 @@
 // A Server runs Config.Loops loops. Each loop is one goroutine, locked to
 // its OS thread, that owns:
 //
-//   - a Poller: an epoll instance, level-triggered, plus an eventfd that
+//   - a poller: an epoll instance, level-triggered, plus an eventfd that
 //     other goroutines use to wake it;
 //   - the connections registered with it, in a slice indexed by fd, each
 //     tagged with a generation so that an event for a closed connection is

@@ -74,6 +74,6 @@ func (l *Loop) shutdown() error {
 	if l.udp != nil {
 		errs = append(errs, l.udp.close())
 	}
-	errs = append(errs, l.poller.Close())
+	errs = append(errs, l.poller.close())
 	return errors.Join(errs...)
 }

@@ -107,7 +107,7 @@ func TestInputGrowth(t *testing.T) {
 	defer mu.Unlock()
 	// The loop's shared read buffer is one of the capacities seen.
 	for c := range caps {
-		if c > limit && c != DefaultReadBuffer {
+		if c > limit && c != defaultReadBuffer {
 			t.Errorf("input buffer of %d bytes, over the %d-byte input limit", c, limit)
 		}
 	}

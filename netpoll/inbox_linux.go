@@ -6,7 +6,7 @@ import "net/netip"
 
 // The inbox is how other goroutines hand work to a loop: functions from
 // Submit and accepted sockets from the accepting loop. Both queues are
-// guarded by Loop.mu and announced with one coalesced Poller.Wake.
+// guarded by Loop.mu and announced with one coalesced poller.wake.
 
 // Submit runs fn on the loop's goroutine, after the events being handled
 // now; it is how other goroutines reach a Conn (see Conn.Loop). It may be
@@ -20,10 +20,10 @@ func (l *Loop) Submit(fn func()) error {
 		return ErrClosed
 	}
 	l.tasks = append(l.tasks, fn)
-	// Wake under the lock: shutdown closes the inbox before the poller,
+	// Wake it under the lock: shutdown closes the inbox before the poller,
 	// so the eventfd cannot be closed, and its number reused, under a
-	// Wake in flight.
-	err := l.poller.Wake()
+	// wake in flight.
+	err := l.poller.wake()
 	l.mu.Unlock()
 	return err
 }
@@ -38,7 +38,7 @@ func (l *Loop) handoff(fd int, addr netip.AddrPort) bool {
 		return false
 	}
 	l.incoming = append(l.incoming, pendingConn{fd, addr})
-	err := l.poller.Wake()
+	err := l.poller.wake()
 	l.mu.Unlock()
 	if err != nil {
 		l.cfg.Logger.Error("netpoll: wake loop", "loop", l.idx, "err", err)

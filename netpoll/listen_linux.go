@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rawnet/rawnet/internal/sysfd"
 )
 
 // endpoint is a resolved local address.
@@ -78,52 +80,52 @@ func (ep endpoint) withPort(port int) endpoint {
 	return ep
 }
 
-// socket opens, configures and binds a non-blocking socket of typ
-// (SOCK_STREAM or SOCK_DGRAM), and listens on a stream socket. The
-// descriptor is closed on every error path.
-func socket(ep endpoint, typ int, reusePort bool, cfg *Config) (_ int, err error) {
-	fd, err := unix.Socket(ep.family, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return -1, wrapSyscall("socket", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = closeFD(fd)
-		}
-	}()
+// socket opens, configures and binds a non-blocking, close-on-exec socket
+// of typ (SOCK_STREAM or SOCK_DGRAM), and listens on a stream socket.
+// sysfd.Socket closes the descriptor if any step fails; every failed
+// system call comes back as an *os.SyscallError.
+func socket(ep endpoint, typ int, reusePort bool, cfg *Config) (int, error) {
+	return sysfd.Socket(ep.family, typ|unix.SOCK_NONBLOCK, func(fd int) error {
+		return setupSocket(fd, ep, typ, reusePort, cfg)
+	})
+}
+
+// setupSocket sets the options netpoll needs on a new socket, runs
+// Config.Control, binds it and, for a stream socket, listens.
+func setupSocket(fd int, ep endpoint, typ int, reusePort bool, cfg *Config) error {
 	if ep.family == unix.AF_INET6 {
 		// Say it explicitly: the default follows the
 		// net.ipv6.bindv6only sysctl (ipv6(7)).
-		if err = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, btoi(!ep.dual)); err != nil {
-			return -1, wrapSyscall("setsockopt IPV6_V6ONLY", err)
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, btoi(!ep.dual)); err != nil {
+			return wrapSyscall("setsockopt IPV6_V6ONLY", err)
 		}
 	}
 	if typ == unix.SOCK_STREAM {
 		// As Go's net package does: a restarted server can bind a port
 		// whose old connections are still in TIME_WAIT (socket(7)).
-		if err = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
-			return -1, wrapSyscall("setsockopt SO_REUSEADDR", err)
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+			return wrapSyscall("setsockopt SO_REUSEADDR", err)
 		}
 	}
 	if reusePort {
-		if err = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
-			return -1, wrapSyscall("setsockopt SO_REUSEPORT", err)
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+			return wrapSyscall("setsockopt SO_REUSEPORT", err)
 		}
 	}
 	if cfg.Control != nil {
-		if err = cfg.Control(fd); err != nil {
-			return -1, err
+		if err := cfg.Control(fd); err != nil {
+			return err
 		}
 	}
-	if err = unix.Bind(fd, ep.sa); err != nil {
-		return -1, wrapSyscall("bind", err)
+	if err := unix.Bind(fd, ep.sa); err != nil {
+		return wrapSyscall("bind", err)
 	}
 	if typ == unix.SOCK_STREAM {
-		if err = unix.Listen(fd, cfg.Backlog); err != nil {
-			return -1, wrapSyscall("listen", err)
+		if err := unix.Listen(fd, cfg.Backlog); err != nil {
+			return wrapSyscall("listen", err)
 		}
 	}
-	return fd, nil
+	return nil
 }
 
 // localAddr returns the address fd is bound to, as a *net.TCPAddr or

@@ -13,16 +13,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Loop is one event loop: a Poller, the connections registered with it and
-// the buffers they share, all driven by one goroutine locked to its OS
-// thread. Only Submit and Index may be called from other goroutines.
+// Loop is one event loop: a poller, the connections registered with it and
+// the buffers they share, all driven by one goroutine (locked to its OS
+// thread unless Config.UnlockThreads). Submit and Index may be called from
+// any goroutine; everything a loop owns, its Conns included, only from
+// the loop's own goroutine (see the package documentation).
 type Loop struct {
 	srv     *Server
 	idx     int
 	cfg     *Config
 	handler Handler       // TCP servers
 	packets PacketHandler // UDP servers
-	poller  *Poller
+	poller  *poller
 
 	conns  []*Conn // by fd; a slice, not a map: fds are small and dense
 	nconns int
@@ -51,7 +53,7 @@ type Loop struct {
 	exiting        bool
 
 	// The inbox: work handed in by other goroutines, guarded by mu and
-	// announced with Poller.Wake.
+	// announced with poller.wake.
 	mu                    sync.Mutex
 	closed                bool
 	tasks, spareTasks     []func()
@@ -70,7 +72,7 @@ type pendingConn struct {
 }
 
 func newLoop(s *Server, idx int) (*Loop, error) {
-	p, err := NewPoller()
+	p, err := newPoller()
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +101,7 @@ func (l *Loop) run() error {
 		}
 		l.now = l.clock()
 		for i := 0; i < n; i++ {
-			l.dispatch(l.poller.Event(i))
+			l.dispatch(l.poller.event(i))
 			if len(l.later) > 0 {
 				l.settle()
 			}
@@ -123,28 +125,27 @@ func (l *Loop) run() error {
 // polls without blocking and blocks only if that poll comes back empty:
 // with other connections active, events have usually arrived while the
 // round ran, and the zero-timeout poll is a RawSyscall6 that skips the
-// runtime's entersyscall/exitsyscall (see Poller.Wait). After a quiet
+// runtime's entersyscall/exitsyscall (see poller.wait). After a quiet
 // round it blocks at once, because a poll that finds nothing is a wasted
 // system call.
 //
-// Measured with BenchmarkEcho on a shared 2-core VM (one connection,
-// ping-pong, so every round has one event): polling first after every
-// round made a round trip slower, 64 B: 27.6-40.0 µs against 26.9-34.8 µs
-// blocking at once; 1 KiB: 26.7-36.8 µs against 23.1-25.4 µs. The machine
-// was busy and the spread is wide, but the poll never found anything.
-// Hence "busy" means at least spinEvents events, so a lone ping-pong
-// connection never pays for the poll.
+// "Busy" means at least Config.spinEvents events, two by default, so a
+// lone ping-pong connection, which has one event per round, never pays
+// for the poll: BenchmarkEcho's poll=always case, which polls after every
+// round with events, made such a round trip slower than blocking at once,
+// and its poll never found anything (docs/perf/README.md has the
+// figures).
 func (l *Loop) wait() (int, bool, error) {
 	if l.spin {
-		n, woken, err := l.poller.Wait(0)
+		n, woken, err := l.poller.wait(0)
 		if err != nil || n > 0 || woken {
-			l.spin = pollFirst(n)
+			l.spin = n >= l.cfg.spinEvents
 			return n, woken, err
 		}
 	}
 	l.now = l.clock()
-	n, woken, err := l.poller.Wait(l.timeout())
-	l.spin = pollFirst(n)
+	n, woken, err := l.poller.wait(l.timeout())
+	l.spin = n >= l.cfg.spinEvents
 	return n, woken, err
 }
 
@@ -157,28 +158,19 @@ func (l *Loop) wait() (int, bool, error) {
 // also resets sysmon to polling every 20 µs, and at that pace it catches
 // the loop in ordinary sub-millisecond waits too and retakes the P again
 // and again: a futex wake-up of another thread and a context switch per
-// wait, which keeps sysmon at 20 µs for good (runtime/proc.go, sysmon and
-// retake; golang.org/issue/29734). Yielding well within 10 ms keeps the
-// tick moving, so sysmon backs off to its 10 ms naps. On a locked thread
-// a yield costs two thread hand-offs (stoplockedm, startlockedm), about
-// as much as one retake, so it happens no more often than this.
+// wait, which keeps sysmon at its fastest pace for good (runtime/proc.go,
+// sysmon and retake; golang.org/issue/29734). Yielding well within
+// forcePreemptNS keeps the tick moving, so sysmon backs off to its
+// longest naps. On a locked thread a yield costs two thread hand-offs
+// (stoplockedm, startlockedm), about as much as one retake, so it happens
+// no more often than this; with Config.UnlockThreads it is a little
+// cheaper.
 //
-// Measured with perf stat on a 2-core VM, server and client pinned to one
-// core each, one connection, 64 B ping-pong: without the yield 3.4
-// system calls and 1.4 context switches per message and 25.0 µs of server
-// CPU; with it 3.05, 1.03 and 18.9 µs (the C reference server: 3.00, 1.00,
-// 17.7 µs). Yielding every 1 ms instead cost 0.15 system calls per
-// message more.
+// perf stat shows the effect on a ping-pong connection: without the yield
+// the server makes more system calls and context switches per message
+// and spends more CPU on each, and yielding much more often than this
+// costs system calls again (docs/perf/README.md has the figures).
 const yieldEvery = 5 * time.Millisecond
-
-// spinEvents is the number of events that makes a round busy enough for
-// the next wait to poll first.
-const spinEvents = 2
-
-// pollFirst decides from a round's event count whether the next wait
-// polls before blocking. It is a variable so that benchmarks can compare
-// the strategies.
-var pollFirst = func(n int) bool { return n >= spinEvents }
 
 // timeout returns the epoll_wait timeout in milliseconds until the next
 // deadline, rounded up so that the loop never wakes just before it, or -1.
@@ -206,23 +198,23 @@ func (l *Loop) clock() int64 { return int64(time.Since(l.epoch)) }
 // connection. Events for a connection closed earlier in the same round,
 // whose fd may already belong to a newer connection, are recognised by
 // their generation tag and dropped.
-func (l *Loop) dispatch(ev Event) {
-	if l.ln != nil && ev.FD == l.ln.fd {
+func (l *Loop) dispatch(ev event) {
+	if l.ln != nil && ev.fd == l.ln.fd {
 		l.accept()
 		return
 	}
-	if l.udp != nil && ev.FD == l.udp.fd {
-		l.udpEvent(ev.Flags)
+	if l.udp != nil && ev.fd == l.udp.fd {
+		l.udpEvent(ev.flags)
 		return
 	}
-	if ev.FD >= len(l.conns) {
+	if ev.fd >= len(l.conns) {
 		return
 	}
-	c := l.conns[ev.FD]
-	if c == nil || c.gen != ev.Tag {
+	c := l.conns[ev.fd]
+	if c == nil || c.gen != ev.tag {
 		return
 	}
-	l.connEvent(c, ev.Flags)
+	l.connEvent(c, ev.flags)
 }
 
 // expire acts on due deadlines: connection timeouts, and resuming a

@@ -11,52 +11,6 @@ import (
 // This file lets programs that import netpoll build on systems without
 // epoll: every entry point returns ErrUnsupported.
 
-// Events is a set of readiness flags.
-type Events uint32
-
-// Readiness flags, with their Linux values.
-const (
-	EventRead    Events = 0x1
-	EventWrite   Events = 0x4
-	EventReadHup Events = 0x2000
-	EventHup     Events = 0x10
-	EventErr     Events = 0x8
-)
-
-// Event is one readiness report.
-type Event struct {
-	FD    int
-	Tag   uint32
-	Flags Events
-}
-
-// Poller is unavailable without epoll.
-type Poller struct{}
-
-// NewPoller returns ErrUnsupported.
-func NewPoller() (*Poller, error) { return nil, ErrUnsupported }
-
-// Add returns ErrUnsupported.
-func (p *Poller) Add(fd int, tag uint32, ev Events) error { return ErrUnsupported }
-
-// Mod returns ErrUnsupported.
-func (p *Poller) Mod(fd int, tag uint32, ev Events) error { return ErrUnsupported }
-
-// Del returns ErrUnsupported.
-func (p *Poller) Del(fd int) error { return ErrUnsupported }
-
-// Wait returns ErrUnsupported.
-func (p *Poller) Wait(msec int) (int, bool, error) { return 0, false, ErrUnsupported }
-
-// Event returns the zero Event.
-func (p *Poller) Event(i int) Event { return Event{} }
-
-// Wake returns ErrUnsupported.
-func (p *Poller) Wake() error { return ErrUnsupported }
-
-// Close returns nil.
-func (p *Poller) Close() error { return nil }
-
 // Server is unavailable without epoll.
 type Server struct{}
 

@@ -3,6 +3,7 @@
 package netpoll
 
 import (
+	"encoding/binary"
 	"errors"
 	"os"
 	"sync/atomic"
@@ -11,25 +12,26 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Events is a set of epoll readiness flags.
-type Events uint32
+// eventFlags is a set of epoll readiness flags: the interest given to
+// add and mod, and what event reports.
+type eventFlags uint32
 
 // Readiness flags, as epoll_ctl(2) names them.
 const (
-	// EventRead is EPOLLIN: data, a FIN or a pending connection to read.
-	EventRead Events = unix.EPOLLIN
-	// EventWrite is EPOLLOUT: room in the socket's send buffer.
-	EventWrite Events = unix.EPOLLOUT
-	// EventReadHup is EPOLLRDHUP: the peer shut down its writing half.
-	EventReadHup Events = unix.EPOLLRDHUP
-	// EventHup is EPOLLHUP: both halves are shut down; always reported.
-	EventHup Events = unix.EPOLLHUP
-	// EventErr is EPOLLERR: the socket has a pending error; always
+	// eventRead is EPOLLIN: data, a FIN or a pending connection to read.
+	eventRead eventFlags = unix.EPOLLIN
+	// eventWrite is EPOLLOUT: room in the socket's send buffer.
+	eventWrite eventFlags = unix.EPOLLOUT
+	// eventReadHup is EPOLLRDHUP: the peer shut down its writing half.
+	eventReadHup eventFlags = unix.EPOLLRDHUP
+	// eventHup is EPOLLHUP: both halves are shut down; always reported.
+	eventHup eventFlags = unix.EPOLLHUP
+	// eventErr is EPOLLERR: the socket has a pending error; always
 	// reported.
-	EventErr Events = unix.EPOLLERR
+	eventErr eventFlags = unix.EPOLLERR
 )
 
-// Event list sizes: Wait starts with initEvents slots, doubles the list
+// Event list sizes: wait starts with initEvents slots, doubles the list
 // when a call fills it and halves it after shrinkAfter calls in a row that
 // used under a quarter of it, within [minEvents, maxEvents]. Shrinking
 // only after a run of sparse calls keeps a loop whose load comes in bursts
@@ -41,23 +43,23 @@ const (
 	shrinkAfter = 64
 )
 
-// Event is one readiness report from Poller.Wait.
-type Event struct {
-	// FD is the descriptor that is ready.
-	FD int
-	// Tag is the value given to Add or Mod for FD, such as a generation
+// event is one readiness report from poller.wait.
+type event struct {
+	// fd is the descriptor that is ready.
+	fd int
+	// tag is the value given to add or mod for fd, such as a generation
 	// counter that tells a report for a closed descriptor from one for a
 	// new descriptor that reused its number.
-	Tag uint32
-	// Flags says what FD is ready for.
-	Flags Events
+	tag uint32
+	// flags says what fd is ready for.
+	flags eventFlags
 }
 
-// Poller is one epoll instance plus an eventfd that lets other goroutines
+// poller is one epoll instance plus an eventfd that lets other goroutines
 // wake it. It is level-triggered: a descriptor that stays readable is
-// reported by every Wait until it is drained, so a loop may stop reading a
+// reported by every wait until it is drained, so a loop may stop reading a
 // connection at any point (a read budget, backpressure) and be told again
-// on the next Wait. Edge-triggered mode (EPOLLET) would report a
+// on the next wait. Edge-triggered mode (EPOLLET) would report a
 // descriptor only when it becomes ready, saving the kernel a re-check of
 // the ready list, but then every reader must drain to EAGAIN (or remember
 // to come back by itself) or it is never told again (epoll(7), "Level
@@ -66,28 +68,28 @@ type Event struct {
 // the simpler contract; the cost is one extra epoll_ctl to drop EPOLLOUT
 // once output has drained.
 //
-// Add, Mod, Del and Wait must be called from one goroutine, the owner;
-// Wake may be called from any goroutine.
-type Poller struct {
+// add, mod, del, wait and event must be called from one goroutine, the
+// owner; wake may be called from any goroutine.
+type poller struct {
 	epfd   int
 	wakefd int
-	// wakePending is set by the Wake that writes the eventfd and cleared
-	// by the Wait that reads it, so that many Wakes between two Waits cost
+	// wakePending is set by the wake that writes the eventfd and cleared
+	// by the wait that reads it, so that many wakes between two waits cost
 	// one write.
 	wakePending atomic.Bool
 	events      []unix.EpollEvent
-	used        int // events the last Wait returned, wake-up included
-	sparse      int // consecutive Waits that used under a quarter of the list
+	used        int // events the last wait returned, wake-up included
+	sparse      int // consecutive waits that used under a quarter of the list
 	wakeBuf     [8]byte
 }
 
-// NewPoller creates an epoll instance and its wake-up eventfd, both
+// newPoller creates an epoll instance and its wake-up eventfd, both
 // close-on-exec.
-func NewPoller() (p *Poller, err error) {
-	p = &Poller{epfd: -1, wakefd: -1, events: make([]unix.EpollEvent, initEvents)}
+func newPoller() (p *poller, err error) {
+	p = &poller{epfd: -1, wakefd: -1, events: make([]unix.EpollEvent, initEvents)}
 	defer func() {
 		if err != nil {
-			_ = p.Close()
+			_ = p.close()
 			p = nil
 		}
 	}()
@@ -104,35 +106,35 @@ func NewPoller() (p *Poller, err error) {
 	return p, nil
 }
 
-// Add registers fd for the events in ev, tagged with tag.
-func (p *Poller) Add(fd int, tag uint32, ev Events) error {
+// add registers fd for the events in ev, tagged with tag.
+func (p *poller) add(fd int, tag uint32, ev eventFlags) error {
 	return p.ctl(unix.EPOLL_CTL_ADD, fd, tag, ev)
 }
 
-// Mod replaces the events and tag registered for fd.
-func (p *Poller) Mod(fd int, tag uint32, ev Events) error {
+// mod replaces the events and tag registered for fd.
+func (p *poller) mod(fd int, tag uint32, ev eventFlags) error {
 	return p.ctl(unix.EPOLL_CTL_MOD, fd, tag, ev)
 }
 
-// Del removes fd. Closing a descriptor removes it from epoll only once
+// del removes fd. Closing a descriptor removes it from epoll only once
 // every descriptor referring to the same open file is closed (epoll(7),
 // Q6), so a descriptor that may have been duplicated must be deleted
 // before it is closed, or events for the closed number keep coming.
-func (p *Poller) Del(fd int) error {
+func (p *poller) del(fd int) error {
 	// A non-nil event pointer keeps kernels before 2.6.9 happy
 	// (epoll_ctl(2), BUGS); it costs nothing.
 	var ev unix.EpollEvent
 	return wrapSyscall("epoll_ctl", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, &ev))
 }
 
-func (p *Poller) ctl(op, fd int, tag uint32, ev Events) error {
+func (p *poller) ctl(op, fd int, tag uint32, ev eventFlags) error {
 	e := unix.EpollEvent{Events: uint32(ev), Fd: int32(fd), Pad: int32(tag)}
 	return wrapSyscall("epoll_ctl", unix.EpollCtl(p.epfd, op, fd, &e))
 }
 
-// Wait waits up to msec milliseconds (-1: forever, 0: not at all) for
-// events and returns how many Event can report. woken says Wake was called
-// since the previous Wait; the wake-up itself is not counted in n. EINTR
+// wait waits up to msec milliseconds (-1: forever, 0: not at all) for
+// events and returns how many event can report. woken says wake was called
+// since the previous wait; the wake-up itself is not counted in n. EINTR
 // is reported as zero events rather than retried, because the caller
 // recomputes its timeout on every call anyway.
 //
@@ -141,12 +143,11 @@ func (p *Poller) ctl(op, fd int, tag uint32, ev Events) error {
 // so there is no thread to hand the P over from. A blocking wait must use
 // the ordinary Syscall path, or the runtime would believe the thread is
 // running Go code for as long as it sleeps in the kernel.
-// BenchmarkPollerWaitZero measures the difference: on a 2-core AMD EPYC
-// VM three quiet runs gave 232-238 ns for the raw call against 247-260 ns
-// through Syscall6, about 20 ns saved per poll; on the same machine under
-// load from other processes the two swapped places run to run. The saving
-// is small either way; the loop polls only after busy rounds (Loop.wait).
-func (p *Poller) Wait(msec int) (n int, woken bool, err error) {
+// BenchmarkPollerWaitZero compares the two; the raw call saves little,
+// and on a loaded machine the difference is lost in the noise
+// (docs/perf/README.md has the figures). It is worth having because it
+// costs nothing, and the loop polls only after busy rounds (Loop.wait).
+func (p *poller) wait(msec int) (n int, woken bool, err error) {
 	p.resize()
 	n, err = p.epollWait(msec)
 	if err != nil {
@@ -179,7 +180,7 @@ func btoi(b bool) int {
 // epollWait calls epoll_pwait with a NULL signal mask, which is
 // epoll_wait on every architecture (arm64 and riscv64 lack the older
 // call).
-func (p *Poller) epollWait(msec int) (int, error) {
+func (p *poller) epollWait(msec int) (int, error) {
 	ptr := unsafe.Pointer(unsafe.SliceData(p.events))
 	var r uintptr
 	var errno unix.Errno
@@ -194,10 +195,10 @@ func (p *Poller) epollWait(msec int) (int, error) {
 	return int(r), nil
 }
 
-// resize grows or shrinks the event list as the last Wait's use of it
-// calls for (see initEvents). It runs at the start of the next Wait: the
+// resize grows or shrinks the event list as the last wait's use of it
+// calls for (see initEvents). It runs at the start of the next wait: the
 // caller reads the events of the last one from the list until then.
-func (p *Poller) resize() {
+func (p *poller) resize() {
 	l := len(p.events)
 	switch {
 	case p.used == l && l < maxEvents:
@@ -213,34 +214,34 @@ func (p *Poller) resize() {
 	}
 }
 
-// Event returns the i-th event of the last Wait, 0 <= i < n.
-func (p *Poller) Event(i int) Event {
+// event returns the i-th event of the last wait, 0 <= i < n.
+func (p *poller) event(i int) event {
 	e := &p.events[i]
-	return Event{FD: int(e.Fd), Tag: uint32(e.Pad), Flags: Events(e.Events)}
+	return event{fd: int(e.Fd), tag: uint32(e.Pad), flags: eventFlags(e.Events)}
 }
 
-// drainWake resets the eventfd counter and re-arms Wake. Clearing
-// wakePending after the read means a Wake racing with it either sees the
+// drainWake resets the eventfd counter and re-arms wake. Clearing
+// wakePending after the read means a wake racing with it either sees the
 // flag still set, in which case its work is picked up by the caller that
 // is about to run the queued work, or sees it clear and writes again.
-func (p *Poller) drainWake() {
+func (p *poller) drainWake() {
 	// A failed read can only be EAGAIN (a spurious report); either way
 	// the counter is zero afterwards.
 	_, _ = readFD(p.wakefd, p.wakeBuf[:])
 	p.wakePending.Store(false)
 }
 
-// Wake makes the current or next Wait return with woken set. It may be
-// called from any goroutine; calls between two Waits cost one eventfd
+// wake makes the current or next wait return with woken set. It may be
+// called from any goroutine; calls between two waits cost one eventfd
 // write.
-func (p *Poller) Wake() error {
+func (p *poller) wake() error {
 	if !p.wakePending.CompareAndSwap(false, true) {
 		return nil
 	}
-	one := [8]byte{1}
-	if isBigEndian {
-		one = [8]byte{7: 1}
-	}
+	// The eventfd counter is "an 8-byte integer" in host byte order
+	// (eventfd(2)).
+	var one [8]byte
+	binary.NativeEndian.PutUint64(one[:], 1)
 	_, err := unix.Write(p.wakefd, one[:])
 	// EAGAIN means the counter is about to overflow, so the eventfd is
 	// readable already: the wake-up is pending either way.
@@ -251,19 +252,12 @@ func (p *Poller) Wake() error {
 	return nil
 }
 
-// Close releases the epoll instance and the eventfd. The owner must make
-// sure no Wake is running or will run: Loop calls Wake only under the
+// close releases the epoll instance and the eventfd. The owner must make
+// sure no wake is running or will run: Loop calls wake only under the
 // inbox lock it closes first.
-func (p *Poller) Close() error {
+func (p *poller) close() error {
 	return errors.Join(closeFD(p.epfd), closeFD(p.wakefd))
 }
-
-// isBigEndian says how to spell the eventfd's 8-byte counter (eventfd(2):
-// "an 8-byte integer", host byte order).
-var isBigEndian = func() bool {
-	x := uint16(1)
-	return *(*byte)(unsafe.Pointer(&x)) == 0
-}()
 
 // wrapSyscall is os.NewSyscallError: nil stays nil.
 func wrapSyscall(name string, err error) error {

@@ -10,14 +10,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func newTestPoller(t *testing.T) *Poller {
+func newTestPoller(t *testing.T) *poller {
 	t.Helper()
-	p, err := NewPoller()
+	p, err := newPoller()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := p.Close(); err != nil {
+		if err := p.close(); err != nil {
 			t.Error(err)
 		}
 	})
@@ -39,15 +39,15 @@ func socketpair(t *testing.T) (a, b int) {
 }
 
 // waitEvents polls p once without blocking and returns the events.
-func waitEvents(t *testing.T, p *Poller) ([]Event, bool) {
+func waitEvents(t *testing.T, p *poller) ([]event, bool) {
 	t.Helper()
-	n, woken, err := p.Wait(0)
+	n, woken, err := p.wait(0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs := make([]Event, n)
+	evs := make([]event, n)
 	for i := range evs {
-		evs[i] = p.Event(i)
+		evs[i] = p.event(i)
 	}
 	return evs, woken
 }
@@ -55,7 +55,7 @@ func waitEvents(t *testing.T, p *Poller) ([]Event, bool) {
 func TestPollerAddModDel(t *testing.T) {
 	p := newTestPoller(t)
 	a, b := socketpair(t)
-	if err := p.Add(a, 7, EventRead); err != nil {
+	if err := p.add(a, 7, eventRead); err != nil {
 		t.Fatal(err)
 	}
 	if evs, _ := waitEvents(t, p); len(evs) != 0 {
@@ -65,7 +65,7 @@ func TestPollerAddModDel(t *testing.T) {
 		t.Fatal(err)
 	}
 	evs, _ := waitEvents(t, p)
-	if len(evs) != 1 || evs[0].FD != a || evs[0].Tag != 7 || evs[0].Flags&EventRead == 0 {
+	if len(evs) != 1 || evs[0].fd != a || evs[0].tag != 7 || evs[0].flags&eventRead == 0 {
 		t.Fatalf("after write got %+v, want read event for fd %d tag 7", evs, a)
 	}
 	// Level-triggered: still readable, still reported.
@@ -73,21 +73,21 @@ func TestPollerAddModDel(t *testing.T) {
 		t.Fatalf("undrained socket reported %d events, want 1", len(evs))
 	}
 
-	if err := p.Mod(a, 8, EventWrite); err != nil {
+	if err := p.mod(a, 8, eventWrite); err != nil {
 		t.Fatal(err)
 	}
 	evs, _ = waitEvents(t, p)
-	if len(evs) != 1 || evs[0].Tag != 8 || evs[0].Flags&EventWrite == 0 || evs[0].Flags&EventRead != 0 {
-		t.Fatalf("after Mod(write) got %+v, want write-only event with tag 8", evs)
+	if len(evs) != 1 || evs[0].tag != 8 || evs[0].flags&eventWrite == 0 || evs[0].flags&eventRead != 0 {
+		t.Fatalf("after mod(write) got %+v, want write-only event with tag 8", evs)
 	}
 
-	if err := p.Del(a); err != nil {
+	if err := p.del(a); err != nil {
 		t.Fatal(err)
 	}
 	if evs, _ := waitEvents(t, p); len(evs) != 0 {
 		t.Fatalf("deleted fd reported %+v", evs)
 	}
-	if err := p.Del(a); err == nil {
+	if err := p.del(a); err == nil {
 		t.Fatal("second Del succeeded, want ENOENT")
 	}
 }
@@ -95,17 +95,17 @@ func TestPollerAddModDel(t *testing.T) {
 func TestPollerReadHup(t *testing.T) {
 	p := newTestPoller(t)
 	a, b := socketpair(t)
-	if err := p.Add(a, 1, EventRead|EventReadHup); err != nil {
+	if err := p.add(a, 1, eventRead|eventReadHup); err != nil {
 		t.Fatal(err)
 	}
 	if err := unix.Shutdown(b, unix.SHUT_WR); err != nil {
 		t.Fatal(err)
 	}
 	evs, _ := waitEvents(t, p)
-	if len(evs) != 1 || evs[0].Flags&EventReadHup == 0 {
+	if len(evs) != 1 || evs[0].flags&eventReadHup == 0 {
 		t.Fatalf("after peer SHUT_WR got %+v, want EPOLLRDHUP", evs)
 	}
-	if evs[0].Flags&EventHup != 0 {
+	if evs[0].flags&eventHup != 0 {
 		t.Fatalf("half close reported EPOLLHUP: %+v", evs)
 	}
 	if err := unix.Close(b); err != nil {
@@ -115,7 +115,7 @@ func TestPollerReadHup(t *testing.T) {
 		t.Fatal(err)
 	}
 	evs, _ = waitEvents(t, p)
-	if len(evs) != 1 || evs[0].Flags&EventHup == 0 {
+	if len(evs) != 1 || evs[0].flags&eventHup == 0 {
 		t.Fatalf("after both sides shut down got %+v, want EPOLLHUP", evs)
 	}
 }
@@ -128,37 +128,37 @@ func TestPollerWakeCoalesces(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 100 {
-				if err := p.Wake(); err != nil {
+				if err := p.wake(); err != nil {
 					t.Error(err)
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	// 800 Wakes, one write: the eventfd counter is 1.
+	// 800 wakes, one write: the eventfd counter is 1.
 	var buf [8]byte
 	if _, err := unix.Read(p.wakefd, buf[:]); err != nil {
 		t.Fatal(err)
 	}
 	if n := binary.NativeEndian.Uint64(buf[:]); n != 1 {
-		t.Fatalf("eventfd counter %d after 800 Wakes, want 1", n)
+		t.Fatalf("eventfd counter %d after 800 wakes, want 1", n)
 	}
-	// Put the wake-up back and let Wait consume it.
+	// Put the wake-up back and let wait consume it.
 	if _, err := unix.Write(p.wakefd, buf[:]); err != nil {
 		t.Fatal(err)
 	}
 	if evs, woken := waitEvents(t, p); !woken || len(evs) != 0 {
-		t.Fatalf("Wait after Wake: woken=%v events=%+v, want woken and no events", woken, evs)
+		t.Fatalf("wait after wake: woken=%v events=%+v, want woken and no events", woken, evs)
 	}
 	if _, woken := waitEvents(t, p); woken {
-		t.Fatal("second Wait still woken")
+		t.Fatal("second wait still woken")
 	}
-	// Re-armed: the next Wake writes again.
-	if err := p.Wake(); err != nil {
+	// Re-armed: the next wake writes again.
+	if err := p.wake(); err != nil {
 		t.Fatal(err)
 	}
 	if _, woken := waitEvents(t, p); !woken {
-		t.Fatal("Wake after a drained wake-up was lost")
+		t.Fatal("wake after a drained wake-up was lost")
 	}
 }
 
@@ -169,7 +169,7 @@ func TestPollerWakeCoalesces(t *testing.T) {
 func TestPollerStaleEventAfterReuse(t *testing.T) {
 	p := newTestPoller(t)
 	old, oldPeer := socketpair(t)
-	if err := p.Add(old, 1, EventRead); err != nil {
+	if err := p.add(old, 1, eventRead); err != nil {
 		t.Fatal(err)
 	}
 	// Keep the old file open through a duplicate, then free the number.
@@ -193,14 +193,14 @@ func TestPollerStaleEventAfterReuse(t *testing.T) {
 	if reused != old {
 		t.Skipf("kernel gave fd %d, not the freed %d", reused, old)
 	}
-	if err := p.Add(reused, 2, EventRead); err != nil {
+	if err := p.add(reused, 2, eventRead); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := unix.Write(oldPeer, []byte("stale")); err != nil {
 		t.Fatal(err)
 	}
 	evs, _ := waitEvents(t, p)
-	if len(evs) != 1 || evs[0].FD != reused || evs[0].Tag != 1 {
+	if len(evs) != 1 || evs[0].fd != reused || evs[0].tag != 1 {
 		t.Fatalf("got %+v, want one event for fd %d with the old tag 1", evs, reused)
 	}
 }
@@ -212,19 +212,19 @@ func TestPollerEventListGrowsAndShrinks(t *testing.T) {
 	for i := range n {
 		a, b := socketpair(t)
 		tags[a] = uint32(i)
-		if err := p.Add(a, uint32(i), EventRead); err != nil {
+		if err := p.add(a, uint32(i), eventRead); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := unix.Write(b, []byte("x")); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// Each full Wait doubles the list for the next; the events of the
+	// Each full wait doubles the list for the next; the events of the
 	// full one stay readable until then.
-	check := func(evs []Event) {
+	check := func(evs []event) {
 		t.Helper()
 		for _, ev := range evs {
-			if tag, ok := tags[ev.FD]; !ok || tag != ev.Tag || ev.Flags&EventRead == 0 {
+			if tag, ok := tags[ev.fd]; !ok || tag != ev.tag || ev.flags&eventRead == 0 {
 				t.Fatalf("event %+v is not one of the registered descriptors", ev)
 			}
 		}
@@ -232,7 +232,7 @@ func TestPollerEventListGrowsAndShrinks(t *testing.T) {
 	for want := initEvents; want < n; want *= 2 {
 		evs, _ := waitEvents(t, p)
 		if len(evs) != want {
-			t.Fatalf("Wait with %d slots returned %d events", want, len(evs))
+			t.Fatalf("wait with %d slots returned %d events", want, len(evs))
 		}
 		check(evs)
 	}
@@ -243,7 +243,7 @@ func TestPollerEventListGrowsAndShrinks(t *testing.T) {
 	check(evs)
 	grown := len(p.events)
 	for fd := range tags {
-		_ = p.Del(fd)
+		_ = p.del(fd)
 	}
 	for range 4 * shrinkAfter {
 		waitEvents(t, p)
@@ -254,18 +254,18 @@ func TestPollerEventListGrowsAndShrinks(t *testing.T) {
 }
 
 // BenchmarkPollerWaitZero compares a zero-timeout epoll_wait through
-// RawSyscall6 (what Wait does) with the same call through Syscall6, which
+// RawSyscall6 (what wait does) with the same call through Syscall6, which
 // brackets it with the runtime's entersyscall/exitsyscall.
 func BenchmarkPollerWaitZero(b *testing.B) {
-	p, err := NewPoller()
+	p, err := newPoller()
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer p.Close()
+	defer p.close()
 	b.Run("raw", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, _, err := p.Wait(0); err != nil {
+			if _, _, err := p.wait(0); err != nil {
 				b.Fatal(err)
 			}
 		}

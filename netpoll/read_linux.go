@@ -16,14 +16,14 @@ func (l *Loop) open(fd int, addr netip.AddrPort) {
 	}
 	c := &Conn{loop: l, fd: int32(fd), gen: l.gen, hidx: -1, lastActive: l.now,
 		addr: addr.Addr().As16(), port: addr.Port()}
-	if err := l.poller.Add(fd, c.gen, EventRead); err != nil {
+	if err := l.poller.add(fd, c.gen, eventRead); err != nil {
 		l.cfg.Logger.Error("netpoll: register connection", "loop", l.idx, "err", err)
 		_ = closeFD(fd)
 		l.load.Add(-1)
 		l.srv.active.Add(-1)
 		return
 	}
-	c.events = EventRead
+	c.events = eventRead
 	for fd >= len(l.conns) {
 		l.conns = append(l.conns[:cap(l.conns)], nil)
 	}
@@ -47,11 +47,11 @@ func (l *Loop) open(fd int, addr netip.AddrPort) {
 // is about to produce go straight out instead of being queued; and a
 // connection paused by backpressure may be resumed by the flush and read
 // in the same round.
-func (l *Loop) connEvent(c *Conn, ev Events) {
-	if ev&(EventWrite|EventErr|EventHup) != 0 && c.pending() {
+func (l *Loop) connEvent(c *Conn, ev eventFlags) {
+	if ev&(eventWrite|eventErr|eventHup) != 0 && c.pending() {
 		l.flush(c)
 	}
-	if ev&(EventRead|EventErr|EventHup) == 0 {
+	if ev&(eventRead|eventErr|eventHup) == 0 {
 		return
 	}
 	switch c.state {

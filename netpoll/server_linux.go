@@ -124,7 +124,7 @@ func (s *Server) bindLoops(loops []*Loop, ep endpoint, sotype int, reuse bool, a
 			}
 			ep = ep.withPort(port)
 		}
-		if err := l.poller.Add(fd, 0, EventRead); err != nil {
+		if err := l.poller.add(fd, 0, eventRead); err != nil {
 			return s.abort(err)
 		}
 	}
@@ -157,7 +157,7 @@ func (s *Server) abort(err error) error {
 		if l.udp != nil {
 			_ = l.udp.close()
 		}
-		_ = l.poller.Close()
+		_ = l.poller.close()
 	}
 	return err
 }
@@ -169,12 +169,13 @@ func (s *Server) start() {
 	}
 }
 
-// serve runs one loop on a locked OS thread: the loop blocks in
-// epoll_wait, and a thread of its own keeps it from being descheduled
-// between wake-up and dispatch behind unrelated goroutines.
+// serve runs one loop, on an OS thread of its own unless
+// Config.UnlockThreads says otherwise (see there for what that changes).
 func (s *Server) serve(l *Loop) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	if !s.cfg.UnlockThreads {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
 	if err := l.run(); err != nil {
 		s.fail(fmt.Errorf("netpoll: loop %d: %w", l.idx, err))
 	}

@@ -96,7 +96,7 @@ func TestPartialFramesAreKept(t *testing.T) {
 		t.Fatalf("echo %q, want %q", got, want)
 	}
 	// A frame far larger than the shared read buffer arrives in pieces.
-	big := append(bytes.Repeat([]byte("x"), 5*DefaultReadBuffer/2), '\n')
+	big := append(bytes.Repeat([]byte("x"), 5*defaultReadBuffer/2), '\n')
 	go func() { _, _ = c.Write(big) }()
 	if got := readFull(t, c, len(big)); !bytes.Equal(got, big) {
 		t.Fatal("large frame came back changed")
@@ -271,7 +271,7 @@ func TestStaleEventIsIgnored(t *testing.T) {
 		defer close(done)
 		// An event carrying an older generation for c's fd must not
 		// reach c.
-		c.loop.dispatch(Event{FD: int(c.fd), Tag: c.gen - 1, Flags: EventRead})
+		c.loop.dispatch(event{fd: int(c.fd), tag: c.gen - 1, flags: eventRead})
 	}); err != nil {
 		t.Fatal(err)
 	}

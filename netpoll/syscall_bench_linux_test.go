@@ -50,3 +50,25 @@ func BenchmarkSocketCalls(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSendRecvFD runs the hot path's own wrappers, sendFD and recvFD,
+// over a socketpair: the sendto-recvfrom/RawSyscall case of
+// BenchmarkSocketCalls plus the EINTR retry around each call, which must
+// not allocate.
+func BenchmarkSendRecvFD(b *testing.B) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = unix.Close(fds[0]); _ = unix.Close(fds[1]) })
+	buf := make([]byte, 64)
+	b.ReportAllocs()
+	for b.Loop() {
+		if n, err := sendFD(fds[0], buf); err != nil || n != len(buf) {
+			b.Fatalf("sendFD: %d, %v", n, err)
+		}
+		if n, err := recvFD(fds[1], buf); err != nil || n != len(buf) {
+			b.Fatalf("recvFD: %d, %v", n, err)
+		}
+	}
+}

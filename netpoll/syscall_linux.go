@@ -6,6 +6,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rawnet/rawnet/internal/sysfd"
 )
 
 // This file holds the raw system calls of the hot path. They bypass the
@@ -20,40 +22,26 @@ import (
 // RawSyscall: they cannot block, so the runtime's entersyscall and
 // exitsyscall bookkeeping, which lets another thread run the P while a
 // call blocks, buys nothing. Only epoll_wait with a timeout blocks (see
-// Poller.Wait). Sockets are read with recvfrom and written with sendto
+// poller.wait). Sockets are read with recvfrom and written with sendto
 // rather than read and write, which pass through the VFS layer first
 // (rw_verify_area, fsnotify) before reaching the same socket code.
-// BenchmarkSocketCalls measures both choices: on a 2-core AMD EPYC VM a
-// 64-byte write and read over a socketpair took 1910 ns through
-// write/read and 1750 ns through sendto/recvfrom, and each call through
-// Syscall cost 43 ns more than through RawSyscall (getppid: 220 ns
-// against 177 ns).
-
-// ignoringEINTR runs call until it fails with something other than EINTR
-// and returns its result as (n, nil) or (-1, errno). It is the one place
-// the package retries EINTR: a signal handler running while the thread
-// is in a system call makes the call fail with EINTR (signal(7)), and the
-// Go runtime sends signals to its threads (SIGURG for preemption, see
-// golang.org/issue/24543). close(2) is deliberately not retried: Linux
-// releases the descriptor even when close fails with EINTR.
-func ignoringEINTR(call func() (uintptr, unix.Errno)) (int, error) {
-	for {
-		r, errno := call()
-		if errno == unix.EINTR {
-			continue
-		}
-		if errno != 0 {
-			return -1, errno
-		}
-		return int(r), nil
-	}
-}
+// BenchmarkSocketCalls measures both choices, and BenchmarkSendRecvFD the
+// wrappers below; docs/perf/README.md has the figures.
+//
+// Every wrapper retries EINTR through sysfd.RetryRaw, the one EINTR
+// helper rawnet has: a signal handler running while the thread is in a
+// system call makes the call fail with EINTR (signal(7)), and the Go
+// runtime sends signals to its threads (SIGURG for preemption, see
+// golang.org/issue/24543). RetryRaw takes the raw Errno, not an error, so
+// the retry allocates nothing, and the closures, which do not escape,
+// live on the stack. close(2) is deliberately not retried: Linux releases
+// the descriptor even when close fails with EINTR.
 
 // readFD reads into b; it is for descriptors that are not sockets, such
 // as the eventfd.
 func readFD(fd int, b []byte) (int, error) {
 	p := unsafe.Pointer(unsafe.SliceData(b))
-	return ignoringEINTR(func() (uintptr, unix.Errno) {
+	return sysfd.RetryRaw(func() (uintptr, unix.Errno) {
 		r, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(p), uintptr(len(b)))
 		return r, e
 	})
@@ -63,7 +51,7 @@ func readFD(fd int, b []byte) (int, error) {
 // and no address, which is read(2) without the VFS layer.
 func recvFD(fd int, b []byte) (int, error) {
 	p := unsafe.Pointer(unsafe.SliceData(b))
-	return ignoringEINTR(func() (uintptr, unix.Errno) {
+	return sysfd.RetryRaw(func() (uintptr, unix.Errno) {
 		r, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(p), uintptr(len(b)), 0, 0, 0)
 		return r, e
 	})
@@ -77,7 +65,7 @@ func recvFD(fd int, b []byte) (int, error) {
 // the flag also spares the kernel the signal delivery.
 func sendFD(fd int, b []byte) (int, error) {
 	p := unsafe.Pointer(unsafe.SliceData(b))
-	return ignoringEINTR(func() (uintptr, unix.Errno) {
+	return sysfd.RetryRaw(func() (uintptr, unix.Errno) {
 		r, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(p), uintptr(len(b)), unix.MSG_NOSIGNAL, 0, 0)
 		return r, e
 	})
@@ -87,7 +75,7 @@ func sendFD(fd int, b []byte) (int, error) {
 // with the flag send(2) has and writev lacks.
 func sendmsgFD(fd int, msg *unix.Msghdr) (int, error) {
 	p := unsafe.Pointer(msg)
-	return ignoringEINTR(func() (uintptr, unix.Errno) {
+	return sysfd.RetryRaw(func() (uintptr, unix.Errno) {
 		r, _, e := unix.RawSyscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(p), unix.MSG_NOSIGNAL)
 		return r, e
 	})
@@ -97,7 +85,7 @@ func sendmsgFD(fd int, msg *unix.Msghdr) (int, error) {
 // stores the peer address in *rsa.
 func accept4FD(fd int, rsa *unix.RawSockaddrAny) (int, error) {
 	p := unsafe.Pointer(rsa)
-	return ignoringEINTR(func() (uintptr, unix.Errno) {
+	return sysfd.RetryRaw(func() (uintptr, unix.Errno) {
 		l := uint32(unix.SizeofSockaddrAny)
 		lp := unsafe.Pointer(&l)
 		r, _, e := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(fd), uintptr(p), uintptr(lp),
@@ -109,7 +97,7 @@ func accept4FD(fd int, rsa *unix.RawSockaddrAny) (int, error) {
 // mmsgFD runs recvmmsg or sendmmsg (trap) over msgs.
 func mmsgFD(trap uintptr, fd int, msgs []unix.Mmsghdr) (int, error) {
 	p := unsafe.Pointer(unsafe.SliceData(msgs))
-	return ignoringEINTR(func() (uintptr, unix.Errno) {
+	return sysfd.RetryRaw(func() (uintptr, unix.Errno) {
 		// The fifth recvmmsg argument is the timeout: NULL, because its
 		// semantics are broken (recvmmsg(2), BUGS) and the socket is
 		// non-blocking anyway. sendmmsg ignores it.
@@ -118,7 +106,7 @@ func mmsgFD(trap uintptr, fd int, msgs []unix.Mmsghdr) (int, error) {
 	})
 }
 
-// closeFD closes fd without retrying EINTR (see ignoringEINTR).
+// closeFD closes fd without retrying EINTR (see the top of this file).
 func closeFD(fd int) error {
 	if fd < 0 {
 		return nil

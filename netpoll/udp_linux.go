@@ -48,7 +48,7 @@ type udpSocket struct {
 	gsoRuns uint64
 
 	reading bool // false once the server drains
-	events  Events
+	events  eventFlags
 	pkt     Packet
 }
 
@@ -74,7 +74,7 @@ func newUDPSocket(fd int, cfg *Config) *udpSocket {
 		cmsgs:   make([]byte, batch*udpgso.ControlSpace),
 		gso:     !cfg.NoUDPGSO && udpgso.Supported(),
 		reading: true,
-		events:  EventRead,
+		events:  eventRead,
 	}
 	for i := range u.msgs {
 		u.iovs[i].Base = &u.arena[i*size]
@@ -144,9 +144,9 @@ func (u *udpSocket) arenaOffset(b []byte) (int, bool) {
 }
 
 // udpEvent handles readiness of the loop's UDP socket.
-func (l *Loop) udpEvent(ev Events) {
+func (l *Loop) udpEvent(ev eventFlags) {
 	u := l.udp
-	if ev&EventErr != 0 {
+	if ev&eventErr != 0 {
 		// Reading SO_ERROR clears it, or a level-triggered EPOLLERR
 		// would be reported forever.
 		_, _ = unix.GetsockoptInt(u.fd, unix.SOL_SOCKET, unix.SO_ERROR)
@@ -154,7 +154,7 @@ func (l *Loop) udpEvent(ev Events) {
 	if u.pending() > 0 && l.flushReplies() {
 		l.udpInterest()
 	}
-	if ev&EventRead != 0 && u.reading && u.pending() == 0 {
+	if ev&eventRead != 0 && u.reading && u.pending() == 0 {
 		l.readPackets()
 	}
 }
@@ -254,17 +254,17 @@ func (l *Loop) flushReplies() bool {
 // replies are pending, else datagrams while reading.
 func (l *Loop) udpInterest() {
 	u := l.udp
-	var want Events
+	var want eventFlags
 	switch {
 	case u.pending() > 0:
-		want = EventWrite
+		want = eventWrite
 	case u.reading:
-		want = EventRead
+		want = eventRead
 	}
 	if want == u.events {
 		return
 	}
-	if err := l.poller.Mod(u.fd, 0, want); err != nil {
+	if err := l.poller.mod(u.fd, 0, want); err != nil {
 		l.cfg.Logger.Error("netpoll: udp interest", "loop", l.idx, "err", err)
 		return
 	}

@@ -96,18 +96,18 @@ func (l *Loop) send(c *Conn, q *outQueue) (n, tried int, err error) {
 // that is not being read (paused, or flushing before close) a peer's
 // half-close would be reported on every wait; EPOLLIN already reports the
 // FIN as a zero-byte read.
-func wantEvents(c *Conn) Events {
-	var ev Events
+func wantEvents(c *Conn) eventFlags {
+	var ev eventFlags
 	switch c.state {
 	case stateOpen:
 		if c.flags&flagNoRead == 0 {
-			ev |= EventRead
+			ev |= eventRead
 		}
 	case stateLinger:
-		ev |= EventRead
+		ev |= eventRead
 	}
 	if c.pending() {
-		ev |= EventWrite
+		ev |= eventWrite
 	}
 	return ev
 }
@@ -118,7 +118,7 @@ func (l *Loop) updateInterest(c *Conn) {
 	if want == c.events || c.state >= stateDead {
 		return
 	}
-	if err := l.poller.Mod(int(c.fd), c.gen, want); err != nil {
+	if err := l.poller.mod(int(c.fd), c.gen, want); err != nil {
 		l.fail(c, "epoll_ctl", err)
 		return
 	}
