@@ -7,32 +7,36 @@ import (
 	"github.com/rawnet/rawnet/frame"
 )
 
-// An engine keeps the bytes a connection has buffered and calls Next until
-// it reports that no complete frame is left.
-func ExampleNew() {
-	codec, err := frame.New(frame.Spec{Kind: frame.KindLine, Max: 16})
+// An engine keeps the bytes a connection has buffered, cuts the complete
+// frames off the front with Scan after every read, echoes them in one
+// write and keeps the rest for the next read.
+func ExampleScan() {
+	codec, err := frame.New(frame.Spec{Kind: frame.KindLine, Max: 8})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	buf := []byte("hello\nworld\npart")
-	for {
-		n, err := codec.Next(buf)
-		if err != nil {
-			fmt.Println("close:", err)
-			return
-		}
-		if n == 0 {
-			break
-		}
-		fmt.Printf("frame %q\n", buf[:n])
-		buf = buf[n:]
-	}
-	fmt.Printf("waiting with %q buffered\n", buf)
+	n, frames, err := frame.Scan(codec, buf)
+	fmt.Printf("%d frames %q, waiting with %q buffered, %v\n", frames, buf[:n], buf[n:], err)
+
+	// A bad frame ends the stream; the frames before it are still good.
+	buf = []byte("ok\nthis line is too long\n")
+	n, frames, err = frame.Scan(codec, buf)
+	fmt.Printf("%d frame %q, then %v\n", frames, buf[:n], err)
 	// Output:
-	// frame "hello\n"
-	// frame "world\n"
-	// waiting with "part" buffered
+	// 2 frames "hello\nworld\n", waiting with "part" buffered, <nil>
+	// 1 frame "ok\n", then frame: frame exceeds limit: no newline in 8 bytes
+}
+
+// A datagram is echoed only if it is exactly one frame.
+func ExampleOne() {
+	codec := frame.Length{HeaderBytes: 1, Limit: 16}
+	fmt.Println(frame.One(codec, []byte("\x02hi")))
+	fmt.Println(frame.One(codec, []byte("\x02hi!")))
+	// Output:
+	// 3 <nil>
+	// 3 frame: not exactly one frame
 }
 
 // New names the field that is out of range.

@@ -6,6 +6,12 @@
 // and never allocates a size that a peer declared, so an engine may call it
 // on every read without trusting the peer.
 //
+// Scan is the loop every engine runs over a connection's buffered bytes:
+// it cuts the complete frames at the front and says what the rest is.
+// One checks that a datagram is exactly one frame. Both also hold the
+// codec to its contract, so a faulty Codec ends a stream with ErrCodec
+// instead of an index out of range or a wait that never ends.
+//
 // Echo servers write each complete frame back unchanged, so frame lengths
 // always include headers and delimiters.
 package frame
