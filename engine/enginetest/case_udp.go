@@ -147,7 +147,8 @@ func udpTruncatedCase(t tb, e engine.Engine) {
 }
 
 // udpLengthCase checks that with length framing a datagram must hold
-// exactly one frame: trailing bytes or a cut frame get it dropped.
+// exactly one frame: trailing bytes, a cut frame or no bytes at all get it
+// dropped.
 func udpLengthCase(t tb, e engine.Engine) {
 	spec := frame.Spec{Kind: frame.KindLength, LengthBytes: 4}
 	srv := start(t, e, engine.Config{Network: "udp", Frame: spec})
@@ -163,6 +164,8 @@ func udpLengthCase(t tb, e engine.Engine) {
 		func(s engine.Stats) bool { return s.Errors.Frame >= 1 })
 	udpDropped(t, srv, c, g.frame(100)[:60], "datagram of part of a frame",
 		func(s engine.Stats) bool { return s.Errors.Frame >= 2 })
+	udpDropped(t, srv, c, nil, "empty datagram",
+		func(s engine.Stats) bool { return s.Errors.Frame >= 3 })
 	if err := udpEcho(c, g.frame(10), nil); err != nil {
 		t.Errorf("datagram of one frame after the dropped ones: %v", err)
 	}

@@ -3,7 +3,6 @@
 package epoll
 
 import (
-	"fmt"
 	"log/slog"
 
 	"github.com/rawnet/rawnet/engine"
@@ -42,24 +41,7 @@ func (h *tcpHandler) OnOpen(c *netpoll.Conn) {
 // bad frame gets the frames before it echoed, then closes the connection.
 // A partial frame past engine.UnbudgetedInput needs the input budget.
 func (h *tcpHandler) OnData(c *netpoll.Conn, data []byte) int {
-	end, frames := 0, 0
-	var ferr error
-	for end < len(data) {
-		n, err := h.codec.Next(data[end:])
-		if err == nil && n > len(data)-end {
-			err = fmt.Errorf("%w: %s codec reported a %d-byte frame in %d bytes",
-				frame.ErrBadHeader, h.codec, n, len(data)-end)
-		}
-		if err != nil {
-			ferr = err
-			break
-		}
-		if n == 0 {
-			break
-		}
-		end += n
-		frames++
-	}
+	end, frames, ferr := frame.Scan(h.codec, data)
 	if end > 0 {
 		if _, err := c.Write(data[:end]); err == nil {
 			h.s.counters(c.Loop()).Frames.Add(uint64(frames))

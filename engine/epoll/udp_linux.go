@@ -42,8 +42,8 @@ func (h *udpHandler) OnPacket(p *netpoll.Packet) {
 		return
 	}
 	data := p.Data()
-	n, err := h.codec.Next(data)
-	if err != nil || n != len(data) {
+	n, err := frame.One(h.codec, data)
+	if err != nil {
 		h.s.counters(p.Loop()).FrameErrors.Add(1)
 		h.log.Debug("datagram is not exactly one frame, dropped", "remote", p.From(),
 			"bytes", len(data), "frame", n, "err", err)

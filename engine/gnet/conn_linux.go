@@ -7,6 +7,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
+	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/sockopt"
 )
 
@@ -160,20 +161,7 @@ func (s *server) serve(st *conn) gnet.Action {
 func (s *server) echo(st *conn) error {
 	c := st.c
 	buf, _ := c.Peek(-1)
-	p, frames := 0, 0
-	var ferr error
-	for p < len(buf) {
-		k, err := s.codec.Next(buf[p:])
-		if err != nil {
-			ferr = err
-			break
-		}
-		if k == 0 {
-			break
-		}
-		p += k
-		frames++
-	}
+	p, frames, ferr := frame.Scan(s.codec, buf)
 	if p > 0 {
 		// gnet copies what the socket does not take into its
 		// outbound buffer; a write error closes c inside gnet.

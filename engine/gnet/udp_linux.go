@@ -5,6 +5,8 @@ import (
 	"net/netip"
 
 	"github.com/panjf2000/gnet/v2"
+
+	"github.com/rawnet/rawnet/frame"
 )
 
 // datagram echoes one UDP datagram if it holds exactly one frame and its
@@ -31,7 +33,7 @@ func (s *server) datagram(c gnet.Conn) gnet.Action {
 		s.stats.RateLimited.Add(1)
 		return gnet.None
 	}
-	if k, err := s.codec.Next(d); err != nil || k != n || n == 0 {
+	if k, err := frame.One(s.codec, d); err != nil {
 		s.stats.FrameErrors.Add(1)
 		s.cfg.Logger.Debug("datagram is not one frame; dropped", "len", n, "frame", k, "err", err)
 		return gnet.None

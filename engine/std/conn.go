@@ -3,7 +3,6 @@ package std
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -118,16 +117,8 @@ func (cn *conn) run(remote string) {
 				return
 			}
 			if err == nil {
-				ok, berr := cn.grow(n == free)
-				if berr != nil {
+				if berr := cn.grow(n == free); berr != nil {
 					cn.starved(remote, berr)
-					return
-				}
-				if !ok {
-					// The codec holds a partial frame of its own Max:
-					// it broke its contract; treat it as a bad frame.
-					cn.fail(remote, nil, fmt.Errorf("%w: %d bytes buffered without a complete %s frame",
-						frame.ErrTooLarge, cn.end, s.codec))
 					return
 				}
 			}
@@ -203,22 +194,7 @@ func (cn *conn) tryRead() (int, error) {
 // connection, or the codec's error once the frames before the bad one
 // have been written.
 func (cn *conn) echo() (werr, ferr error) {
-	off, frames := 0, 0
-	for off < cn.end {
-		n, err := cn.s.codec.Next(cn.buf[off:cn.end])
-		if err == nil && n > cn.end-off {
-			err = fmt.Errorf("%w: codec %s reported %d bytes of %d buffered", frame.ErrBadHeader, cn.s.codec, n, cn.end-off)
-		}
-		if err != nil {
-			ferr = err
-			break
-		}
-		if n <= 0 {
-			break
-		}
-		off += n
-		frames++
-	}
+	off, frames, ferr := frame.Scan(cn.s.codec, cn.buf[:cn.end])
 	if off > 0 {
 		if err := cn.write(cn.buf[:off]); err != nil {
 			return err, nil
@@ -239,18 +215,17 @@ func (cn *conn) echo() (werr, ferr error) {
 }
 
 // grow doubles the buffer when it is full, or when the last read filled
-// it and it is still under the read cap. It reports false when the buffer
-// is full and may not grow. The first growth past maxReadBuf reserves
-// room up to the limit from the server's budget and may wait for it,
-// without reading, until the idle timeout counted from the frame's start
-// or until Shutdown gives up; the error says which ended the wait.
-func (cn *conn) grow(filled bool) (bool, error) {
+// it and it is still under the read cap, never past the limit. A full
+// buffer can always grow: frame.Scan refuses a partial frame of the
+// codec's Max, and the limit is at least that. The first growth past
+// maxReadBuf reserves room up to the limit from the server's budget and
+// may wait for it, without reading, until the idle timeout counted from
+// the frame's start or until Shutdown gives up; the error says which
+// ended the wait.
+func (cn *conn) grow(filled bool) error {
 	full := cn.end == len(cn.buf)
-	if !full && !(filled && len(cn.buf) < maxReadBuf) {
-		return true, nil
-	}
-	if len(cn.buf) >= cn.limit {
-		return !full, nil
+	if (!full && !(filled && len(cn.buf) < maxReadBuf)) || len(cn.buf) >= cn.limit {
+		return nil
 	}
 	size := min(2*len(cn.buf), cn.limit)
 	if size > maxReadBuf && cn.held == 0 {
@@ -258,13 +233,13 @@ func (cn *conn) grow(filled bool) (bool, error) {
 		// connection that held part of it while waiting for more could
 		// deadlock with others doing the same.
 		if err := cn.reserve(engine.Reservation(cn.limit)); err != nil {
-			return false, err
+			return err
 		}
 	}
 	nb := make([]byte, size)
 	copy(nb, cn.buf[:cn.end])
 	cn.buf = nb
-	return true, nil
+	return nil
 }
 
 // reserve takes n bytes of the server's budget for this connection.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/sockopt"
 )
 
@@ -127,7 +128,7 @@ func (s *server) datagram(u *net.UDPConn, d []byte, from netip.AddrPort) (open b
 			open = true
 		}
 	}()
-	if k, err := s.codec.Next(d); err != nil || k != len(d) || len(d) == 0 {
+	if k, err := frame.One(s.codec, d); err != nil {
 		s.stats.FrameErrors.Add(1)
 		s.cfg.Logger.Debug("datagram is not exactly one frame, dropped", "remote", from.String(),
 			"bytes", len(d), "frame_bytes", k, "err", err)

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/frame"
 )
 
 const (
@@ -134,20 +135,8 @@ func (c *conn) run() end {
 		s.stats.BytesIn.Add(uint64(n))
 		stop += n
 
-		p, frames := start, 0
-		var ferr error
-		for p < stop {
-			k, err := codec.Next(c.buf[p:stop])
-			if err != nil {
-				ferr = err
-				break
-			}
-			if k == 0 {
-				break
-			}
-			p += k
-			frames++
-		}
+		k, frames, ferr := frame.Scan(codec, c.buf[start:stop])
+		p := start + k
 		if p > start {
 			err := c.write(c.buf[start:p])
 			s.stats.Frames.Add(uint64(frames))

@@ -134,7 +134,7 @@ func (s *udpServer) receive(fd int) {
 			continue
 		}
 		d := buf[:n]
-		if k, err := s.codec.Next(d); err != nil || k != n || n == 0 {
+		if k, err := frame.One(s.codec, d); err != nil {
 			s.stats.FrameErrors.Add(1)
 			s.cfg.Logger.Debug("datagram is not one frame; dropped", "len", n, "frame", k, "err", err)
 			continue
