@@ -102,6 +102,7 @@ func (l *Loop) release(c *Conn) {
 		_ = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
 	}
 	_ = closeFD(fd)
+	c.fd = -1 // see Conn.Fd
 	l.conns[fd] = nil
 	l.nconns--
 	err := c.closeErr()

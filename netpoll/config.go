@@ -68,7 +68,8 @@ type Config struct {
 	// loop, and a per-thread profile shows one loop per thread. Unlocked,
 	// the runtime may resume a loop on another OS thread whenever it
 	// deschedules it (a yield, or a P retaken while the loop sleeps in
-	// epoll_wait), so such settings do not stick; in exchange each of the
+	// epoll_wait), so such settings do not stick and may reach whatever
+	// goroutine runs on that thread next; in exchange each of the
 	// loop's periodic yields to the scheduler, which a locked goroutine
 	// can only make by handing its thread off and back (stoplockedm and
 	// startlockedm in runtime/proc.go), costs slightly less. Neither

@@ -41,15 +41,25 @@ const (
 	flagNoRead = flagPaused | flagHeld
 )
 
-// Conn is one TCP connection served by a Loop. It is kept small because an
-// idle server holds one per connection: 80 bytes on 64-bit systems, and no
-// buffer while it has neither a partial frame (input the handler left
-// unconsumed) nor output the socket did not take (see busy).
+// Conn is one TCP connection served by a Loop. An idle Conn holds no
+// buffer: its loop lends it one only while it has input its handler left
+// unconsumed or output the socket did not take.
 //
-// Conn methods other than Loop must only be called from the owning loop's
-// goroutine: inside Handler callbacks or functions passed to Loop.Submit.
-// A Conn must not be used after OnClose returns, except for Loop.
+// Its Loop method may be called from any goroutine; every other method
+// only on the owning loop's goroutine: inside Handler callbacks or
+// functions passed to Loop.Submit.
+//
+// A Conn stays valid after OnClose: the loop never reuses it for another
+// connection, so a goroutine that still holds one may keep submitting
+// work for it. From OnClose on, Write, Close and CloseWithError return
+// ErrClosed, PauseReading and ResumeReading do nothing, OutboundBuffered
+// returns 0 and Fd returns -1, while Context, RemoteAddr and Loop keep
+// returning what they did. (Write, Close and CloseWithError already
+// return ErrClosed from the moment c starts closing.)
 type Conn struct {
+	// A server holds one Conn per connection, so it is kept small: 80
+	// bytes on 64-bit systems (TestConnSize), with everything a busy
+	// connection needs moved out to busy.
 	loop *Loop
 	b    *busy // lent by the loop while needed, nil while idle
 	ctx  any
@@ -88,9 +98,9 @@ func (c *Conn) closeErr() error {
 }
 
 // Write sends b, or queues what the socket did not take at once; b may be
-// reused as soon as Write returns. It returns len(b) and nil unless the
-// connection is closed or the send failed, in which case the connection
-// is closing and OnClose will report the error. Once queued output passes
+// reused as soon as Write returns. It returns len(b) and nil, ErrClosed
+// if c is closing or closed, or the error of a failed send, in which case
+// c is closing and OnClose will report that error too. Once queued output passes
 // Config.WriteLimit the loop stops reading from c until the queue drains
 // below half; Write itself never refuses data, so a handler that produces
 // output without reading input should watch OutboundBuffered.
@@ -164,13 +174,15 @@ func (c *Conn) OutboundBuffered() int {
 	return c.b.out.n
 }
 
-// Fd returns c's socket descriptor, for setting socket options in OnOpen.
-// The loop owns it: reading, writing or closing it directly breaks the
-// loop's bookkeeping.
+// Fd returns c's socket descriptor, for setting socket options in OnOpen,
+// or -1 once the socket is closed (from OnClose on), so that a stale
+// number, which may already name another descriptor, is never handed
+// out. The loop owns the descriptor: reading, writing or closing it
+// directly breaks the loop's bookkeeping.
 func (c *Conn) Fd() int { return int(c.fd) }
 
 // Loop returns the loop that owns c. It may be called from any goroutine,
-// for example to hand work back to c's loop with Submit.
+// also after OnClose, for example to hand work to c's loop with Submit.
 func (c *Conn) Loop() *Loop { return c.loop }
 
 // lend gives c a busy struct if it has none.

@@ -1,15 +1,15 @@
 // Package netpoll is a small epoll reactor for building TCP and UDP servers:
-// event loops on locked OS threads, connections with write queues and
-// backpressure, per-loop timers and batched UDP. It knows nothing of
+// event loops, connections with write queues and backpressure, per-loop
+// timers and batched UDP. It knows nothing of
 // framing, flags or logging policy; a Handler decides what bytes mean.
 //
 // # The contract
 //
 // A Server runs Config.Loops loops. Each loop is one goroutine, locked to
-// its OS thread, that owns:
+// its OS thread unless Config.UnlockThreads, that owns:
 //
-//   - a poller: an epoll instance, level-triggered, plus an eventfd that
-//     other goroutines use to wake it;
+//   - an epoll instance, level-triggered, plus an eventfd that other
+//     goroutines use to wake it;
 //   - the connections registered with it, in a slice indexed by fd, each
 //     tagged with a generation so that an event for a closed connection is
 //     never delivered to the next one that reuses its fd;
@@ -24,11 +24,12 @@
 //   - Handler and PacketHandler callbacks run on the loop that owns the
 //     connection, one at a time per loop, and must not block. Different
 //     loops call the same Handler in parallel.
-//   - Conn and Packet methods may only be called on the owning loop: from
-//     its callbacks or from a function given to Loop.Submit. Conn.Loop and
-//     Loop.Submit are the only calls safe from any goroutine; Submit is how
-//     other goroutines reach a connection, as in
-//     c.Loop().Submit(func() { c.Write(msg) }).
+//   - Conn methods may only be called on the owning loop: from its
+//     callbacks or from a function given to Loop.Submit. Conn.Loop,
+//     Loop.Submit and Loop.Index are the only calls safe from any
+//     goroutine; Submit is how other goroutines reach a connection.
+//   - A Packet, and everything it returns, is valid only during the
+//     OnPacket call that received it.
 //   - Server methods are safe from any goroutine; Shutdown, which waits
 //     for the loops, must not be called from a callback.
 //
@@ -49,17 +50,30 @@
 //
 // Lifecycle of a TCP connection: OnOpen; OnData for each read; then, after
 // the peer's FIN, Close, an error or a timeout, exactly one OnClose once
-// the socket is closed. A graceful close flushes pending output, shuts
-// down the write side and waits (within Config.CloseTimeout) for the peer
-// to close, so unread input cannot turn the FIN into a reset. Past
-// Config.WriteLimit of queued output the loop stops reading the
-// connection until the queue drains below half; a handler may also stop
-// reading one itself, with Conn.PauseReading, until Conn.ResumeReading.
-// With Config.IdleBoundsPartial the idle timeout also bounds a message in
+// the socket is closed. The Conn stays valid after OnClose and is never
+// reused: its Write, Close and CloseWithError return ErrClosed (as they
+// do from the moment it starts closing), so a goroutine pushing to a
+// connection needs no news of its close beyond that error:
+//
+//	err := c.Loop().Submit(func() {
+//		if _, err := c.Write(msg); err != nil {
+//			// ErrClosed: c closed before this ran.
+//		}
+//	})
+//	if err != nil {
+//		// ErrClosed: the loop has stopped; the function will not run.
+//	}
+//
+// A graceful close flushes pending output, shuts down the write side and
+// waits (within Config.CloseTimeout) for the peer to close, so unread
+// input cannot turn the FIN into a reset. Past Config.WriteLimit of
+// queued output the loop stops reading the connection until the queue
+// drains below half; a handler may also stop reading one itself, with
+// Conn.PauseReading, until Conn.ResumeReading. With
+// Config.IdleBoundsPartial the idle timeout also bounds a message in
 // progress: input the handler leaves unconsumed does not count as
-// activity until it consumes some. A panicking callback
-// closes its connection with an error wrapping ErrPanic; the server keeps
-// running.
+// activity until it consumes some. A panicking callback closes its
+// connection with an error wrapping ErrPanic; the server keeps running.
 //
 // Shutdown stops accepting and serves every connection until its peer has
 // been quiet for Config.DrainQuiet, flushes its output and closes it, then
@@ -82,10 +96,10 @@
 // program's other goroutines (clients in the same process, timers, an
 // admin endpoint) wait for sysmon. A program that does latency-sensitive
 // work besides its loops should leave a P free: Loops below GOMAXPROCS,
-// or GOMAXPROCS raised. Measured on a 2-core VM (GOMAXPROCS 2) in one
-// process, 8 connections ping-ponging 64 bytes from goroutines on Go's
-// net package, 2,000 round trips each, two runs: with 2 loops p99 720 µs
-// and 789 µs, with 1 loop 106 µs and 177 µs (a goroutine-per-connection
-// server on net: 133 µs to 174 µs). A process that does nothing but run
-// its loops, such as cmd/echo-tcp, has nothing else to wait.
+// or GOMAXPROCS raised. In a process whose goroutines on Go's net package
+// ping-pong with its loops, tail latency with as many loops as Ps was
+// several times that with one loop fewer, and a goroutine-per-connection
+// server on net did as well as the latter (docs/perf/README.md has the
+// figures). A process that does nothing but run its loops, such as
+// cmd/echo-tcp, has nothing else to wait.
 package netpoll

@@ -5,8 +5,9 @@ import "errors"
 // Errors a Handler's OnClose may receive, besides nil and the
 // *os.SyscallError of a failed read or write (ECONNRESET, EPIPE...).
 var (
-	// ErrClosed is returned by Conn methods called after Close, and by
-	// Loop.Submit once the loop has stopped.
+	// ErrClosed is returned by Conn.Write, Conn.Close and
+	// Conn.CloseWithError once the connection is closing or closed, and
+	// by Loop.Submit once the loop has stopped.
 	ErrClosed = errors.New("netpoll: connection or loop closed")
 	// ErrIdleTimeout closes a connection that was idle for
 	// Config.IdleTimeout.
@@ -25,6 +26,7 @@ var (
 	// ErrPanic wraps the value a panicking handler callback raised; the
 	// connection it served is closed, the server keeps running.
 	ErrPanic = errors.New("netpoll: handler panicked")
-	// ErrUnsupported is returned on systems without epoll.
+	// ErrUnsupported is returned by Listen and ListenPacket on systems
+	// other than Linux, which have no epoll.
 	ErrUnsupported = errors.New("netpoll: epoll is only available on Linux")
 )

@@ -17,7 +17,8 @@ type Handler interface {
 	// returns: it may be the loop's shared read buffer. Writing it, or
 	// part of it, with c.Write before returning is fine.
 	OnData(c *Conn, data []byte) (consumed int)
-	// OnClose is called once, after c's socket was closed. err is nil
+	// OnClose is called once, after c's socket was closed; c stays valid
+	// afterwards, its Write returning ErrClosed (see Conn). err is nil
 	// after an orderly close by either side, or says why c was closed:
 	// ErrIdleTimeout, ErrWriteTimeout, ErrCloseTimeout, ErrInputLimit,
 	// ErrServerClosed, an error wrapping ErrPanic, the error given to

@@ -20,7 +20,7 @@ func (c *Conn) PauseReading() {
 
 // ResumeReading undoes PauseReading. Input that arrived meanwhile is read
 // on the loop's next round. From another goroutine, call it through
-// Loop.Submit, as every Conn method.
+// Loop.Submit, as every Conn method but Loop.
 func (c *Conn) ResumeReading() {
 	if c.state != stateOpen || c.flags&flagHeld == 0 {
 		return

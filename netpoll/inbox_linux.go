@@ -12,7 +12,10 @@ import "net/netip"
 // now; it is how other goroutines reach a Conn (see Conn.Loop). It may be
 // called from any goroutine, including the loop's own. Wake-ups coalesce:
 // many Submits between two iterations cost one eventfd write. It returns
-// ErrClosed if the loop has stopped, in which case fn will not run.
+// ErrClosed if the loop has stopped, in which case fn will not run. A
+// Conn may close between Submit and fn: fn then finds its Write
+// returning ErrClosed, so a goroutine that pushes to a connection stops
+// on ErrClosed from either call.
 func (l *Loop) Submit(fn func()) error {
 	l.mu.Lock()
 	if l.closed {

@@ -13,11 +13,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Loop is one event loop: a poller, the connections registered with it and
-// the buffers they share, all driven by one goroutine (locked to its OS
-// thread unless Config.UnlockThreads). Submit and Index may be called from
-// any goroutine; everything a loop owns, its Conns included, only from
-// the loop's own goroutine (see the package documentation).
+// Loop is one event loop: an epoll instance, the connections registered
+// with it and the buffers they share, all driven by one goroutine (locked
+// to its OS thread unless Config.UnlockThreads). Submit and Index may be
+// called from any goroutine, as may Conn.Loop, which finds a connection's
+// loop; everything a loop owns, its Conns included, only from the loop's
+// own goroutine (see the package documentation).
 type Loop struct {
 	srv     *Server
 	idx     int
@@ -87,7 +88,8 @@ func newLoop(s *Server, idx int) (*Loop, error) {
 	}, nil
 }
 
-// Index returns the loop's position among its server's loops, from 0.
+// Index returns the loop's position among its server's loops, from 0. It
+// may be called from any goroutine.
 func (l *Loop) Index() int { return l.idx }
 
 // run is the loop: wait, dispatch, run handed-in work, expire timers,

@@ -298,7 +298,8 @@ func (s *Server) pick(from *Loop) *Loop {
 // port 0: a *net.TCPAddr or a *net.UDPAddr.
 func (s *Server) Addr() net.Addr { return s.addr }
 
-// Loops returns the server's loops, for Submit.
+// Loops returns a copy of the server's list of loops, so that work can be
+// submitted to each of them, for example to reach every connection.
 func (s *Server) Loops() []*Loop { return append([]*Loop(nil), s.loops...) }
 
 // Stats sums the loops' counters. It may be called from any goroutine.
