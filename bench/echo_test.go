@@ -144,6 +144,19 @@ func (s *testServer) stop() {
 	s.wg.Wait()
 }
 
+// closeOne closes one of the server's connections, any one, and leaves the
+// others open. It reports whether there was one to close.
+func (s *testServer) closeOne() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.Close()
+		delete(s.conns, c)
+		return true
+	}
+	return false
+}
+
 // flipAt returns a tamper that changes byte off of frame n.
 func flipAt(n, off int) tamper {
 	return func(i int, f []byte) []byte {

@@ -2,9 +2,7 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/netip"
 	"runtime"
@@ -22,8 +20,10 @@ type workerOut struct {
 
 // Run drives the server at cfg.Addr as cfg describes and returns what it
 // measured. A verification failure (ErrMismatch), a lost TCP echo
-// (ErrLost) or any socket error ends the run early with an error; the
-// Result then holds what was measured before and the error text.
+// (ErrLost), any socket error or the end of ctx ends the run early with an
+// error; the Result then holds what was measured before and the error
+// text. The error is the first cause recorded, never the abort it made the
+// other workers take (control.fail).
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cfg, lay, err := cfg.normalize()
 	if err != nil {
@@ -34,20 +34,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	sources := cfg.sources(server)
-	ctl := &control{
-		clock:   clock{epoch: time.Now()},
-		goCh:    make(chan struct{}),
-		closeCh: make(chan struct{}),
-		abortCh: make(chan struct{}),
-		mEnd:    math.MaxInt64,
-	}
-	var once sync.Once
-	ctl.abortOnce = func() {
-		once.Do(func() {
-			ctl.abort.Store(true)
-			close(ctl.abortCh)
-		})
-	}
+	ctl := newControl(clock{epoch: time.Now()})
 
 	workers := make([]*worker, cfg.Workers)
 	lives := make([]live, cfg.Workers)
@@ -81,6 +68,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			defer runtime.UnlockOSThread()
 			defer w.close()
 			err := w.connect(server, sources, perWorkerRate, k)
+			ctl.fail(err)
 			readyCh <- err
 			if err != nil {
 				return
@@ -92,9 +80,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				return
 			}
 			err = w.loop()
-			if err != nil {
-				ctl.abortOnce()
-			}
+			// Record the cause before reporting, so that Run finds
+			// it however the reports are ordered.
+			ctl.fail(err)
 			doneCh <- workerOut{w, err}
 			select {
 			case <-ctl.closeCh:
@@ -107,7 +95,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	watchers.Go(func() {
 		select {
 		case <-ctx.Done():
-			ctl.abortOnce()
+			ctl.fail(ctx.Err())
 		case <-stopWatch:
 		}
 	})
@@ -119,16 +107,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		watchers.Wait()
 	}()
 
-	var firstErr error
+	connectErrs := make([]error, 0, len(workers))
 	for range workers {
-		if err := <-readyCh; err != nil && firstErr == nil {
-			firstErr = err
-			ctl.abortOnce()
-		}
+		connectErrs = append(connectErrs, <-readyCh)
 	}
-	if firstErr != nil {
+	if err := ctl.outcome(connectErrs); err != nil {
 		wg.Wait()
-		return nil, runError(ctx, firstErr)
+		return nil, err
 	}
 
 	ctl.start = ctl.clock.now()
@@ -148,14 +133,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		cpu.end(ctl, cfg.Window)
 	}
 	var outs []workerOut
+	var loopErrs []error
 	for range workers {
 		out := <-doneCh
 		outs = append(outs, out)
-		if out.err != nil && firstErr == nil {
-			firstErr = out.err
-			ctl.abortOnce()
-		}
+		loopErrs = append(loopErrs, out.err)
 	}
+	firstErr := ctl.outcome(loopErrs)
 	if cfg.Count > 0 {
 		cpu.end(ctl, cfg.Window)
 	}
@@ -167,18 +151,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	res := merge(&cfg, ctl, outs, cpu)
 	if firstErr != nil {
-		firstErr = runError(ctx, firstErr)
 		res.Error = firstErr.Error()
 	}
 	return res, firstErr
-}
-
-// runError prefers the context's error over the abort it caused.
-func runError(ctx context.Context, err error) error {
-	if errors.Is(err, errAborted) && ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return err
 }
 
 // resolve turns host:port into an address, looking names up if needed.

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -201,6 +202,27 @@ func TestRunServerClosesConnection(t *testing.T) {
 		}, ProgressInterval: 20 * time.Millisecond})
 	if !errors.Is(err, ErrLost) {
 		t.Fatalf("Run error = %v, want ErrLost", err)
+	}
+}
+
+// TestRunCauseWins closes one connection of many while every worker is
+// busy: the worker that owns it fails with ErrLost and the others stop
+// because it did, in whatever order they report. The run must end with the
+// cause, never with the abort that followed it.
+func TestRunCauseWins(t *testing.T) {
+	srv := startTCP(t, frame.Spec{}, nil)
+	var closed atomic.Bool
+	res, err := Run(context.Background(), Config{Addr: srv.addr, Conns: 8, Workers: 8, Duration: 5 * time.Second,
+		Progress: func(p Progress) {
+			if p.Messages > 100 && !closed.Load() {
+				closed.Store(srv.closeOne())
+			}
+		}, ProgressInterval: 10 * time.Millisecond})
+	if !errors.Is(err, ErrLost) {
+		t.Fatalf("Run error = %v, want ErrLost", err)
+	}
+	if res == nil || res.Error != err.Error() {
+		t.Fatalf("result error %q, want %q", res.Error, err)
 	}
 }
 

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -29,22 +28,6 @@ const (
 	// writeBuf is the most a worker writes to one connection at once.
 	writeBuf = 256 << 10
 )
-
-// control is what Run shares with its workers. The times are set before
-// the go channel is closed and never change afterwards.
-type control struct {
-	clock clock
-	// start is when traffic starts; measurement covers [mStart, mEnd).
-	start, mStart, mEnd int64
-	// goCh is closed when every worker is connected and the times are set.
-	goCh chan struct{}
-	// closeCh is closed when workers may close their connections.
-	closeCh chan struct{}
-	// abort tells every worker to stop at once; abortCh is closed with it.
-	abort     atomic.Bool
-	abortCh   chan struct{}
-	abortOnce func()
-}
 
 // counters are one worker's results.
 type counters struct {
@@ -136,9 +119,6 @@ func (w *worker) close() {
 	}
 	unix.Close(w.epfd)
 }
-
-// errAborted ends a worker that was told to stop because another failed.
-var errAborted = errors.New("bench: run aborted")
 
 // loop sends and verifies until the measurement is over and every echo is
 // in, or an error occurs.
