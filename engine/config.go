@@ -26,6 +26,32 @@ const (
 	DefaultUDPBuffer = 65536
 )
 
+// Input budget sizes; see Config.InputBudget.
+const (
+	// UnbudgetedInput is the input, in bytes, a connection may buffer for
+	// a frame in progress without touching the server's input budget.
+	// Only a frame longer than this needs a reservation, so frames of
+	// everyday sizes never take the budget's lock.
+	UnbudgetedInput = 64 << 10
+	// MinInputBudget is the least default input budget: Normalize makes
+	// a zero Config.InputBudget max(MinInputBudget, 2 x the frame limit).
+	MinInputBudget = 16 << 20
+)
+
+// Bounds of the per-source UDP rate limit, checked by Normalize. They keep
+// burst x interval, the furthest the limiter lets a source's schedule run
+// ahead of the clock, well inside an int64 of nanoseconds:
+// 1e12 ns x 2^20 < 2^63.
+const (
+	// MinUDPRateLimit is the lowest non-zero rate: one datagram per
+	// 1000 s.
+	MinUDPRateLimit = 0.001
+	// MaxUDPRateLimit is the highest rate: one datagram per nanosecond.
+	MaxUDPRateLimit = 1e9
+	// MaxUDPRateBurst is the largest burst.
+	MaxUDPRateBurst = 1 << 20
+)
+
 // Balance policies for spreading TCP connections over event loops.
 const (
 	BalanceReusePort  = "reuseport"  // one SO_REUSEPORT listener per loop
@@ -77,14 +103,14 @@ type Config struct {
 	// InputBudget bounds, across the whole server, the input buffered for
 	// frames in progress beyond the first UnbudgetedInput bytes of each
 	// connection. A connection whose frame outgrows UnbudgetedInput
-	// reserves Reservation(frame limit) bytes, room for a whole frame, at
-	// once; while that much is not free it stops reading, and waits
-	// until other connections give bytes back, until IdleTimeout ends
-	// its frame or until Shutdown gives up on it. So peers that each
-	// declare a frame near the limit and send it slowly cannot make the
-	// server hold connections x frame limit. 0 means max(MinInputBudget,
-	// 2 x the frame limit); a value under the frame limit, which no large
-	// frame could ever fit, is refused. TCP only.
+	// reserves the frame limit minus UnbudgetedInput bytes, room for a
+	// whole frame, at once; while that much is not free it stops
+	// reading, and waits until other connections give bytes back, until
+	// IdleTimeout ends its frame or until Shutdown gives up on it. So
+	// peers that each declare a frame near the limit and send it slowly
+	// cannot make the server hold connections x frame limit. 0 means
+	// max(MinInputBudget, 2 x the frame limit); a value under the frame
+	// limit, which no large frame could ever fit, is refused. TCP only.
 	InputBudget int
 	// UDPBuffer is the size of the buffer each datagram is read into; a
 	// datagram longer than this is truncated by the kernel, then dropped
@@ -191,4 +217,10 @@ func (cfg *Config) normalizeRateLimit() error {
 		cfg.UDPRateBurst = defaultBurst(rate)
 	}
 	return nil
+}
+
+// defaultBurst is the burst used when none is given: one second's worth
+// of datagrams, at least 1 and at most MaxUDPRateBurst.
+func defaultBurst(rate float64) int {
+	return int(min(max(math.Ceil(rate), 1), MaxUDPRateBurst))
 }

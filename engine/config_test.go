@@ -1,6 +1,8 @@
 package engine_test
 
 import (
+	"math"
+	"strings"
 	"testing"
 
 	"github.com/rawnet/rawnet/engine"
@@ -34,6 +36,46 @@ func TestNormalizeInputBudget(t *testing.T) {
 			}
 			if cfg.InputBudget != tt.want {
 				t.Errorf("InputBudget = %d, want %d", cfg.InputBudget, tt.want)
+			}
+		})
+	}
+}
+
+func TestNormalizeUDPRateLimit(t *testing.T) {
+	tests := []struct {
+		name      string
+		cfg       engine.Config
+		wantBurst int
+		wantErr   string
+	}{
+		{name: "off", cfg: engine.Config{Network: "udp"}},
+		{name: "default burst is the rate rounded up", cfg: engine.Config{Network: "udp", UDPRateLimit: 2.5}, wantBurst: 3},
+		{name: "default burst at least 1", cfg: engine.Config{Network: "udp", UDPRateLimit: 0.5}, wantBurst: 1},
+		{name: "default burst capped", cfg: engine.Config{Network: "udp", UDPRateLimit: engine.MaxUDPRateLimit}, wantBurst: engine.MaxUDPRateBurst},
+		{name: "explicit burst", cfg: engine.Config{Network: "udp4", UDPRateLimit: 100, UDPRateBurst: 7}, wantBurst: 7},
+		{name: "negative rate", cfg: engine.Config{Network: "udp", UDPRateLimit: -1}, wantErr: "out of range"},
+		{name: "rate under the minimum", cfg: engine.Config{Network: "udp", UDPRateLimit: engine.MinUDPRateLimit / 2}, wantErr: "out of range"},
+		{name: "NaN rate", cfg: engine.Config{Network: "udp", UDPRateLimit: math.NaN()}, wantErr: "out of range"},
+		{name: "infinite rate", cfg: engine.Config{Network: "udp", UDPRateLimit: math.Inf(1)}, wantErr: "out of range"},
+		{name: "negative burst", cfg: engine.Config{Network: "udp", UDPRateLimit: 1, UDPRateBurst: -1}, wantErr: "burst"},
+		{name: "burst over the maximum", cfg: engine.Config{Network: "udp", UDPRateLimit: 1, UDPRateBurst: engine.MaxUDPRateBurst + 1}, wantErr: "burst"},
+		{name: "burst without a rate", cfg: engine.Config{Network: "udp", UDPRateBurst: 5}, wantErr: "without a UDP rate limit"},
+		{name: "tcp", cfg: engine.Config{Network: "tcp", UDPRateLimit: 1}, wantErr: "UDP only"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, _, err := tt.cfg.Normalize()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Normalize: error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Normalize: %v", err)
+			}
+			if cfg.UDPRateBurst != tt.wantBurst {
+				t.Errorf("UDPRateBurst = %d, want %d", cfg.UDPRateBurst, tt.wantBurst)
 			}
 		})
 	}

@@ -1,7 +1,5 @@
 package engine
 
-import "sync/atomic"
-
 // Stats is a snapshot of a server's counters.
 type Stats struct {
 	// Accepted counts TCP connections accepted, including rejected ones.
@@ -44,38 +42,4 @@ type ErrorStats struct {
 	// Backpressure counts the times reading a connection was paused
 	// because its output passed the write limit.
 	Backpressure uint64 `json:"backpressure"`
-}
-
-// Counters are the live counters behind Stats, safe for concurrent use.
-// Engines embed or share one Counters and call Snapshot for Stats.
-type Counters struct {
-	// Each field feeds the Stats field of the same name; FrameErrors feeds
-	// Errors.Frame and the other error counters the ErrorStats fields.
-	Accepted, Frames, BytesIn, BytesOut atomic.Uint64
-	Active                              atomic.Int64
-	FrameErrors, Truncated, Rejected    atomic.Uint64
-	Idle, WriteTimeout, IO, Accept      atomic.Uint64
-	Backpressure, RateLimited           atomic.Uint64
-}
-
-// Snapshot returns the current values.
-func (c *Counters) Snapshot() Stats {
-	return Stats{
-		Accepted: c.Accepted.Load(),
-		Active:   c.Active.Load(),
-		Frames:   c.Frames.Load(),
-		BytesIn:  c.BytesIn.Load(),
-		BytesOut: c.BytesOut.Load(),
-		Errors: ErrorStats{
-			Frame:        c.FrameErrors.Load(),
-			Truncated:    c.Truncated.Load(),
-			RateLimited:  c.RateLimited.Load(),
-			Rejected:     c.Rejected.Load(),
-			Idle:         c.Idle.Load(),
-			WriteTimeout: c.WriteTimeout.Load(),
-			IO:           c.IO.Load(),
-			Accept:       c.Accept.Load(),
-			Backpressure: c.Backpressure.Load(),
-		},
-	}
 }

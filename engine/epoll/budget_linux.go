@@ -4,6 +4,7 @@ package epoll
 
 import (
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/budget"
 	"github.com/rawnet/rawnet/netpoll"
 )
 
@@ -12,9 +13,9 @@ import (
 // reservation from the server's input budget; other connections have no
 // context. It is touched only on the connection's loop.
 type bigFrame struct {
-	wait   *engine.BudgetWait // queued request; nil once granted
-	held   bool               // the reservation is this connection's
-	closed bool               // OnClose has run
+	wait   *budget.Wait // queued request; nil once granted
+	held   bool         // the reservation is this connection's
+	closed bool         // OnClose has run
 }
 
 // budget keeps the input the loop holds for c's frame in progress within
@@ -42,7 +43,7 @@ func (h *tcpHandler) budget(c *netpoll.Conn, rest int) {
 		case w == nil:
 			// Normalize keeps the budget at least one frame of the
 			// limit, so this is a request the budget can never grant.
-			_ = c.CloseWithError(engine.ErrOverBudget)
+			_ = c.CloseWithError(budget.ErrTooLarge)
 			return
 		default:
 			bf.wait = w

@@ -25,15 +25,15 @@
 // comparison, and counted in Errors.Idle.
 //
 // Input for frames longer than engine.UnbudgetedInput (64 KiB) comes
-// from the server-wide Config.InputBudget, shared by the loops through an
-// engine.Budget. Once a connection's partial frame outgrows 64 KiB, which
-// it may overshoot by one read, it reserves room for a whole frame of the
-// limit; when that much is not free, reading it pauses
-// (netpoll.Conn.PauseReading) and it waits in the budget's queue until
-// another connection, on any loop, gives bytes back and the grant is
-// handed to its loop with Loop.Submit, or until its frame times out; once
-// Shutdown has begun, a connection still waiting counts as quiet and is
-// closed with the drain. The reservation goes back once what the loop
+// from the server-wide Config.InputBudget, shared by the loops through
+// one budget (engine/internal/budget). Once a connection's partial frame
+// outgrows 64 KiB, which it may overshoot by one read, it reserves room
+// for a whole frame of the limit; when that much is not free, reading it
+// pauses (netpoll.Conn.PauseReading) and it waits in the budget's queue
+// until another connection, on any loop, gives bytes back and the grant
+// is handed to its loop with Loop.Submit, or until its frame times out;
+// once Shutdown has begun, a connection still waiting counts as quiet and
+// is closed with the drain. The reservation goes back once what the loop
 // holds for it fits in 64 KiB again, or at close. Frames of everyday
 // sizes never touch the budget.
 //

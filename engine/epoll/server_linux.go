@@ -9,6 +9,8 @@ import (
 	"net"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/budget"
+	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/netpoll"
 	"github.com/rawnet/rawnet/sockopt"
@@ -20,13 +22,13 @@ type server struct {
 	report  sockopt.Report
 	udp     bool
 	counter []loopCounters // one per loop, indexed by Loop.Index
-	budget  *engine.Budget // input for large frames in progress, server-wide
+	budget  *budget.Budget // input for large frames in progress, server-wide
 }
 
 // loopCounters are the counters one loop's callbacks update, padded so
 // that two loops never write the same cache line.
 type loopCounters struct {
-	engine.Counters
+	stat.Counters
 	_ [64]byte
 }
 
@@ -34,7 +36,7 @@ func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 	s := &server{
 		udp:     cfg.IsUDP(),
 		counter: make([]loopCounters, cfg.Loops),
-		budget:  engine.NewBudget(cfg.InputBudget),
+		budget:  budget.New(cfg.InputBudget),
 	}
 	balance, err := parseBalance(cfg.Balance)
 	if err != nil {
@@ -66,7 +68,7 @@ func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 		s.np, err = netpoll.ListenPacket(cfg.Network, cfg.Addr, h, npcfg)
 	} else {
 		h := &tcpHandler{s: s, codec: codec, log: cfg.Logger, quickAck: cfg.Sockopts.QuickAck,
-			reserve: engine.Reservation(codec.Max())}
+			reserve: budget.Reservation(codec.Max())}
 		s.np, err = netpoll.Listen(cfg.Network, cfg.Addr, h, npcfg)
 	}
 	if err != nil {
@@ -163,7 +165,7 @@ func (s *server) Done() <-chan struct{} { return s.np.Done() }
 func (s *server) Err() error { return s.np.Err() }
 
 // counters returns the counters of loop l.
-func (s *server) counters(l *netpoll.Loop) *engine.Counters {
+func (s *server) counters(l *netpoll.Loop) *stat.Counters {
 	return &s.counter[l.Index()].Counters
 }
 

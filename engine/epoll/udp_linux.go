@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/ratelimit"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/netpoll"
 )
@@ -17,14 +18,14 @@ type udpHandler struct {
 	log   *slog.Logger
 	// limit is shared by every loop's socket, nil when off. Each loop
 	// has its own SO_REUSEPORT socket, and the kernel spreads a source
-	// that varies its port over all of them (see engine.RateLimiter),
+	// that varies its port over all of them (see ratelimit.Limiter),
 	// so one lock-free limiter serves them all.
-	limit *engine.RateLimiter
+	limit *ratelimit.Limiter
 }
 
 // newUDPHandler returns the handler of a UDP server started with cfg.
 func newUDPHandler(s *server, codec frame.Codec, cfg engine.Config) (*udpHandler, error) {
-	limit, err := engine.NewUDPRateLimiter(cfg)
+	limit, err := ratelimit.ForConfig(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/ratelimit"
+	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/internal/rawaddr"
 	"github.com/rawnet/rawnet/sockopt"
@@ -43,7 +45,7 @@ func start(cfg engine.Config) (engine.Server, error) {
 		drained: make(chan struct{}),
 	}
 	s.clock.Store(time.Now().UnixNano())
-	if s.limit, err = engine.NewUDPRateLimiter(cfg); err != nil {
+	if s.limit, err = ratelimit.ForConfig(cfg); err != nil {
 		return nil, err
 	}
 	opts, err := gnetOptions(cfg, &slogLogger{l: cfg.Logger})
@@ -76,9 +78,9 @@ type server struct {
 
 	cfg      engine.Config
 	codec    frame.Codec
-	stats    engine.Counters
+	stats    stat.Counters
 	reserved *reservation
-	limit    *engine.RateLimiter // UDP only, shared by every loop; nil when off
+	limit    *ratelimit.Limiter // UDP only, shared by every loop; nil when off
 
 	// Set in OnBoot, before ready is closed.
 	eng       gnet.Engine

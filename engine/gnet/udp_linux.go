@@ -17,7 +17,7 @@ import (
 // The rate limiter is one for the whole server, not one per event loop:
 // gnet gives each loop its own SO_REUSEPORT socket, and the kernel
 // spreads a source that varies its port over all of them (see
-// engine.RateLimiter).
+// ratelimit.Limiter).
 func (s *server) datagram(c gnet.Conn) gnet.Action {
 	d, _ := c.Peek(-1)
 	n := len(d)

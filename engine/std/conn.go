@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/budget"
+	"github.com/rawnet/rawnet/engine/internal/partial"
 	"github.com/rawnet/rawnet/frame"
 )
 
@@ -33,10 +35,8 @@ type conn struct {
 	limit int // the size buf may grow to
 	held  int // bytes of s.budget reserved for buf to grow past maxReadBuf
 
-	// since is when the frame in progress began, or when the last
-	// complete frame ended while a partial one is buffered; zero with no
-	// partial frame. It is kept only with an idle timeout.
-	since time.Time
+	// clock times the frame in progress (IdleTimeout bounds it).
+	clock partial.Clock
 
 	// State of the write in progress, shared with writeFn, which runs
 	// inside rc.Write on this goroutine.
@@ -68,6 +68,7 @@ func (s *server) serve(c *net.TCPConn) {
 		c:     c,
 		rc:    rc,
 		limit: connLimit(s.cfg, s.codec),
+		clock: partial.NewClock(s.cfg.IdleTimeout),
 	}
 	cn.buf = make([]byte, min(minBuf, cn.limit))
 	cn.writeFn = cn.writeOnce
@@ -153,7 +154,7 @@ func (cn *conn) run(remote string) {
 func (cn *conn) armRead() {
 	if d := cn.s.cfg.IdleTimeout; d > 0 {
 		dl := time.Now().Add(d)
-		if f := cn.since.Add(d); !cn.since.IsZero() && f.Before(dl) {
+		if f := cn.clock.Deadline(); !f.IsZero() && f.Before(dl) {
 			dl = f
 		}
 		cn.c.SetReadDeadline(dl)
@@ -203,14 +204,7 @@ func (cn *conn) echo() (werr, ferr error) {
 		cn.end = copy(cn.buf, cn.buf[off:cn.end])
 		cn.shrink()
 	}
-	if cn.s.cfg.IdleTimeout > 0 {
-		switch {
-		case cn.end == 0:
-			cn.since = time.Time{}
-		case frames > 0 || cn.since.IsZero():
-			cn.since = time.Now()
-		}
-	}
+	cn.clock.Framed(frames, cn.end)
 	return nil, ferr
 }
 
@@ -232,7 +226,7 @@ func (cn *conn) grow(filled bool) error {
 		// Reserve room for a whole frame of the limit at once: a
 		// connection that held part of it while waiting for more could
 		// deadlock with others doing the same.
-		if err := cn.reserve(engine.Reservation(cn.limit)); err != nil {
+		if err := cn.reserve(budget.Reservation(cn.limit)); err != nil {
 			return err
 		}
 	}
@@ -244,13 +238,7 @@ func (cn *conn) grow(filled bool) error {
 
 // reserve takes n bytes of the server's budget for this connection.
 func (cn *conn) reserve(n int) error {
-	ctx := cn.s.forced
-	if d := cn.s.cfg.IdleTimeout; d > 0 && !cn.since.IsZero() {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, cn.since.Add(d))
-		defer cancel()
-	}
-	if err := cn.s.budget.Reserve(ctx, n); err != nil {
+	if err := cn.s.budget.ReserveUntil(cn.s.forced, n, cn.clock.Deadline()); err != nil {
 		return err
 	}
 	cn.held += n

@@ -13,7 +13,7 @@
 // Input beyond 64 KiB per connection (engine.UnbudgetedInput), which only
 // frames longer than that need, comes from the server-wide
 // Config.InputBudget, by default max(16 MiB, twice the frame limit),
-// shared through an engine.Budget: a connection whose frame needs more
+// shared through one budget (engine/internal/budget): a connection whose frame needs more
 // than is free stops reading and waits in the budget's queue until other
 // connections give bytes back, so peers that each declare a large frame
 // and send it slowly cannot pin connections x frame limit. A buffer grown

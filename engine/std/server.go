@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/budget"
+	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/sockopt"
 )
@@ -35,7 +37,7 @@ func (Engine) Start(cfg engine.Config) (engine.Server, error) {
 		conns:   make(map[*net.TCPConn]struct{}),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
-		budget:  engine.NewBudget(cfg.InputBudget),
+		budget:  budget.New(cfg.InputBudget),
 	}
 	s.forced, s.force = context.WithCancel(context.Background())
 	if cfg.IsUDP() {
@@ -58,8 +60,8 @@ type server struct {
 	report sockopt.Report
 	ln     *net.TCPListener
 	udp    []*net.UDPConn
-	stats  engine.Counters
-	budget *engine.Budget // input beyond maxReadBuf per connection, server-wide
+	stats  stat.Counters
+	budget *budget.Budget // input beyond maxReadBuf per connection, server-wide
 
 	// forced is cancelled when Shutdown gives up on draining, to end
 	// connections waiting for budget; force cancels it.

@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/ratelimit"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/sockopt"
 )
@@ -60,9 +60,9 @@ func (s *server) startUDP() (err error) {
 		return fmt.Errorf("engine/std: UDP socket options: %w", err)
 	}
 	s.report = sockopt.NewReport(opts, granted)
-	// One limiter for every socket: see engine.RateLimiter for why it is
+	// One limiter for every socket: see ratelimit.Limiter for why it is
 	// shared rather than one per socket.
-	limit, err := engine.NewUDPRateLimiter(s.cfg)
+	limit, err := ratelimit.ForConfig(s.cfg)
 	if err != nil {
 		return fmt.Errorf("engine/std: %w", err)
 	}
@@ -79,7 +79,7 @@ func (s *server) startUDP() (err error) {
 // short with MSG_TRUNC set (recvmsg(2)) and are dropped, never echoed in
 // part. When limit is not nil, datagrams from a source over its rate are
 // dropped as well.
-func (s *server) serveUDP(u *net.UDPConn, limit *engine.RateLimiter) {
+func (s *server) serveUDP(u *net.UDPConn, limit *ratelimit.Limiter) {
 	defer s.wg.Done()
 	buf := make([]byte, s.cfg.UDPBuffer)
 	log := s.cfg.Logger

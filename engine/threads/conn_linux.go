@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/partial"
 	"github.com/rawnet/rawnet/frame"
 )
 
@@ -56,17 +57,15 @@ type conn struct {
 	// held is the part of the server's input budget reserved for buf to
 	// grow past engine.UnbudgetedInput.
 	held int
-	// since is when the frame in progress began, or when the last
-	// complete frame ended while a partial one is buffered; zero with no
-	// partial frame. It is kept only with an idle timeout.
-	since time.Time
+	// clock times the frame in progress (IdleTimeout bounds it).
+	clock partial.Clock
 	// armed is the SO_RCVTIMEO set on fd.
 	armed time.Duration
 }
 
 // serve echoes fd until it ends, then closes it. It runs on a pool worker.
 func (s *tcpServer) serve(fd int) {
-	c := &conn{s: s, fd: fd}
+	c := &conn{s: s, fd: fd, clock: partial.NewClock(s.cfg.IdleTimeout)}
 	if why := c.setup(); why != nil {
 		s.cfg.Logger.Warn("socket options not applied", "err", why)
 	}
@@ -158,7 +157,7 @@ func (c *conn) run() end {
 		if start == stop {
 			start, stop = 0, 0
 		}
-		c.framed(frames, stop-start)
+		c.clock.Framed(frames, stop-start)
 		if c.held > 0 && stop-start <= engine.UnbudgetedInput {
 			start, stop = c.shrink(start, stop)
 		}

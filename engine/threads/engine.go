@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/sockopt"
 )
@@ -58,7 +59,7 @@ type base struct {
 	codec  frame.Codec
 	addr   net.Addr
 	report sockopt.Report
-	stats  engine.Counters
+	stats  stat.Counters
 
 	done     chan struct{}
 	stopOnce sync.Once

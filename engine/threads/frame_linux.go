@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/budget"
 )
 
 // A frame in progress and the two limits on it: the server's input budget
@@ -22,7 +23,7 @@ import (
 func (c *conn) grow(limit, stop int) error {
 	size := min(2*len(c.buf), limit)
 	if size > engine.UnbudgetedInput && c.held == 0 {
-		if err := c.reserve(engine.Reservation(limit)); err != nil {
+		if err := c.reserve(budget.Reservation(limit)); err != nil {
 			return err
 		}
 	}
@@ -35,13 +36,7 @@ func (c *conn) grow(limit, stop int) error {
 // reserve takes n bytes of the server's input budget for this connection,
 // waiting at most until the frame in progress times out.
 func (c *conn) reserve(n int) error {
-	ctx := c.s.forcedCtx
-	if d := c.s.cfg.IdleTimeout; d > 0 && !c.since.IsZero() {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, c.since.Add(d))
-		defer cancel()
-	}
-	if err := c.s.budget.Reserve(ctx, n); err != nil {
+	if err := c.s.budget.ReserveUntil(c.s.forcedCtx, n, c.clock.Deadline()); err != nil {
 		return err
 	}
 	c.held = n
@@ -74,21 +69,6 @@ func (c *conn) starved(err error, buffered int) end {
 	return endIO
 }
 
-// framed notes, after the frames of a read were echoed, when the frame
-// still in progress began: now if the read completed a frame or began the
-// partial one, unchanged if it only added to it.
-func (c *conn) framed(frames, partial int) {
-	if c.s.cfg.IdleTimeout <= 0 {
-		return
-	}
-	switch {
-	case partial == 0:
-		c.since = time.Time{}
-	case frames > 0 || c.since.IsZero():
-		c.since = time.Now()
-	}
-}
-
 // errFrameTimeout reports a frame in progress that outlived IdleTimeout.
 var errFrameTimeout = errors.New("threads: frame not completed within the idle timeout")
 
@@ -110,7 +90,7 @@ func (c *conn) armRead(partial bool) error {
 	}
 	want := idle
 	if partial {
-		want = time.Until(c.since.Add(idle))
+		want = time.Until(c.clock.Deadline())
 		if want <= 0 {
 			return errFrameTimeout
 		}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/budget"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/internal/rawaddr"
 	"github.com/rawnet/rawnet/sockopt"
@@ -43,7 +44,7 @@ type tcpServer struct {
 	// budget bounds the input buffered for large frames in progress;
 	// forcedCtx, cancelled by force when Shutdown forces connections
 	// shut, ends the waits for it.
-	budget    *engine.Budget
+	budget    *budget.Budget
 	forcedCtx context.Context
 	force     context.CancelFunc
 
@@ -67,7 +68,7 @@ func startTCP(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 		acceptDone: make(chan struct{}),
 		conns:      make(map[int]struct{}),
 		drained:    make(chan struct{}),
-		budget:     engine.NewBudget(cfg.InputBudget),
+		budget:     budget.New(cfg.InputBudget),
 	}
 	s.forcedCtx, s.force = context.WithCancel(context.Background())
 	if err := s.listen(); err != nil {

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/ratelimit"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/internal/rawaddr"
 	"github.com/rawnet/rawnet/sockopt"
@@ -22,7 +23,7 @@ import (
 // thread blocking in recvfrom(2).
 type udpServer struct {
 	base
-	limit   *engine.RateLimiter // shared by every socket; nil when off
+	limit   *ratelimit.Limiter // shared by every socket; nil when off
 	fds     []int
 	wg      sync.WaitGroup
 	stopped atomic.Bool   // set before the sockets are shut down
@@ -44,9 +45,9 @@ func startUDP(cfg engine.Config, codec frame.Codec) (_ engine.Server, err error)
 		// (socket(7)).
 		opts.ReusePort = true
 	}
-	// One limiter for every socket: see engine.RateLimiter for why it is
+	// One limiter for every socket: see ratelimit.Limiter for why it is
 	// shared rather than one per socket.
-	limit, err := engine.NewUDPRateLimiter(cfg)
+	limit, err := ratelimit.ForConfig(cfg)
 	if err != nil {
 		return nil, err
 	}

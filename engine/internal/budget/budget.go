@@ -1,33 +1,30 @@
-package engine
+// Package budget is the server-wide input budget of the TCP engines: the
+// bytes a connection reserves before it buffers a frame in progress
+// longer than engine.UnbudgetedInput (engine.Config.InputBudget says why).
+// It is internal to package engine and its engines.
+package budget
 
 import (
 	"context"
 	"errors"
 	"slices"
 	"sync"
+	"time"
+
+	"github.com/rawnet/rawnet/engine"
 )
 
-// UnbudgetedInput is the input, in bytes, a connection may buffer for a
-// frame in progress without touching the server's input budget. Only a
-// frame longer than this needs a reservation, so frames of everyday sizes
-// never take the budget's lock.
-const UnbudgetedInput = 64 << 10
-
-// MinInputBudget is the least default input budget: Normalize makes a
-// zero Config.InputBudget max(MinInputBudget, 2 x the frame limit).
-const MinInputBudget = 16 << 20
-
-// ErrOverBudget reports a request for more bytes than the whole budget
+// ErrTooLarge reports a request for more bytes than the whole budget
 // holds, which could never be granted.
-var ErrOverBudget = errors.New("engine: request exceeds the input budget")
+var ErrTooLarge = errors.New("budget: request exceeds the input budget")
 
 // Reservation returns the bytes a connection reserves from the input
-// budget once its frame in progress outgrows UnbudgetedInput: room for a
-// whole frame of the limit at once. A connection that reserved only part
-// of what its frame needs and waited for more could deadlock with others
-// doing the same.
+// budget once its frame in progress outgrows engine.UnbudgetedInput: room
+// for a whole frame of the limit at once. A connection that reserved only
+// part of what its frame needs and waited for more could deadlock with
+// others doing the same.
 func Reservation(frameMax int) int {
-	return max(frameMax-UnbudgetedInput, 0)
+	return max(frameMax-engine.UnbudgetedInput, 0)
 }
 
 // Budget is a server-wide allowance of bytes that connections reserve
@@ -44,19 +41,19 @@ type Budget struct {
 	mu    sync.Mutex
 	size  int
 	free  int
-	queue []*BudgetWait // oldest first
+	queue []*Wait // oldest first
 }
 
-// BudgetWait is a request queued by Budget.ReserveOrWait.
-type BudgetWait struct {
+// Wait is a request queued by Budget.ReserveOrWait.
+type Wait struct {
 	b       *Budget
 	n       int
 	granted func()
 	done    bool // granted or cancelled, under b.mu
 }
 
-// NewBudget returns a budget of size bytes, all free.
-func NewBudget(size int) *Budget {
+// New returns a budget of size bytes, all free.
+func New(size int) *Budget {
 	return &Budget{size: size, free: size}
 }
 
@@ -98,7 +95,7 @@ func (b *Budget) takeLocked(n int) bool {
 // them and without the budget's lock held, so it may call the budget
 // again but must not block. A request for more than Size is refused:
 // (nil, false), with nothing queued.
-func (b *Budget) ReserveOrWait(n int, granted func()) (*BudgetWait, bool) {
+func (b *Budget) ReserveOrWait(n int, granted func()) (*Wait, bool) {
 	if n <= 0 {
 		return nil, true
 	}
@@ -110,7 +107,7 @@ func (b *Budget) ReserveOrWait(n int, granted func()) (*BudgetWait, bool) {
 	if b.takeLocked(n) {
 		return nil, true
 	}
-	w := &BudgetWait{b: b, n: n, granted: granted}
+	w := &Wait{b: b, n: n, granted: granted}
 	b.queue = append(b.queue, w)
 	return w, false
 }
@@ -118,7 +115,7 @@ func (b *Budget) ReserveOrWait(n int, granted func()) (*BudgetWait, bool) {
 // Cancel withdraws w and reports true if it was still waiting. It reports
 // false once w's bytes have been reserved (its granted function has run
 // or is about to): the caller then holds them and must Release them.
-func (w *BudgetWait) Cancel() bool {
+func (w *Wait) Cancel() bool {
 	b := w.b
 	b.mu.Lock()
 	if w.done {
@@ -137,7 +134,7 @@ func (w *BudgetWait) Cancel() bool {
 }
 
 // Reserve reserves n bytes, waiting in the queue until they are free or
-// ctx is done. On error nothing is reserved: ctx.Err(), or ErrOverBudget
+// ctx is done. On error nothing is reserved: ctx.Err(), or ErrTooLarge
 // for a request larger than Size.
 func (b *Budget) Reserve(ctx context.Context, n int) error {
 	ch := make(chan struct{})
@@ -146,7 +143,7 @@ func (b *Budget) Reserve(ctx context.Context, n int) error {
 	case ok:
 		return nil
 	case w == nil:
-		return ErrOverBudget
+		return ErrTooLarge
 	}
 	select {
 	case <-ch:
@@ -158,6 +155,18 @@ func (b *Budget) Reserve(ctx context.Context, n int) error {
 		}
 		return ctx.Err()
 	}
+}
+
+// ReserveUntil is Reserve that also gives up at deadline, unless it is
+// zero, with context.DeadlineExceeded: a blocking engine waits at most
+// until its frame in progress times out.
+func (b *Budget) ReserveUntil(ctx context.Context, n int, deadline time.Time) error {
+	if !deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+	return b.Reserve(ctx, n)
 }
 
 // Release gives back n bytes reserved earlier and hands what is then free
@@ -176,7 +185,7 @@ func (b *Budget) Release(n int) {
 
 // grantLocked reserves bytes for the waiters at the head of the queue, in
 // order, while they fit, and returns them.
-func (b *Budget) grantLocked() []*BudgetWait {
+func (b *Budget) grantLocked() []*Wait {
 	k := 0
 	for k < len(b.queue) && b.queue[k].n <= b.free {
 		w := b.queue[k]
@@ -193,7 +202,7 @@ func (b *Budget) grantLocked() []*BudgetWait {
 }
 
 // notify calls the granted functions of ws in order.
-func notify(ws []*BudgetWait) {
+func notify(ws []*Wait) {
 	for _, w := range ws {
 		w.granted()
 	}

@@ -1,4 +1,4 @@
-package engine_test
+package budget_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/budget"
 )
 
 func TestBudgetTryReserve(t *testing.T) {
@@ -26,7 +27,7 @@ func TestBudgetTryReserve(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := engine.NewBudget(tt.size)
+			b := budget.New(tt.size)
 			for i, n := range tt.reserve {
 				if got := b.TryReserve(n); got != tt.want[i] {
 					t.Errorf("TryReserve(%d) #%d = %v, want %v", n, i, got, tt.want[i])
@@ -40,7 +41,7 @@ func TestBudgetTryReserve(t *testing.T) {
 }
 
 func TestBudgetGrantsWaitersInOrder(t *testing.T) {
-	b := engine.NewBudget(10)
+	b := budget.New(10)
 	if !b.TryReserve(10) {
 		t.Fatal("TryReserve of the whole budget failed")
 	}
@@ -68,7 +69,7 @@ func TestBudgetGrantsWaitersInOrder(t *testing.T) {
 }
 
 func TestBudgetCancel(t *testing.T) {
-	b := engine.NewBudget(10)
+	b := budget.New(10)
 	b.TryReserve(8)
 	granted := 0
 	big, _ := b.ReserveOrWait(9, func() { granted |= 1 })
@@ -94,7 +95,7 @@ func TestBudgetCancel(t *testing.T) {
 }
 
 func TestBudgetReserveWaitsForRelease(t *testing.T) {
-	b := engine.NewBudget(10)
+	b := budget.New(10)
 	if err := b.Reserve(context.Background(), 8); err != nil {
 		t.Fatalf("Reserve 8 of 10: %v", err)
 	}
@@ -130,19 +131,51 @@ func TestBudgetReserveWaitsForRelease(t *testing.T) {
 }
 
 func TestBudgetReserveGivesUpWithContext(t *testing.T) {
-	b := engine.NewBudget(4)
+	b := budget.New(4)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	b.TryReserve(1)
 	if err := b.Reserve(ctx, 4); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Reserve over what is free: got %v, want context.DeadlineExceeded", err)
 	}
-	if err := b.Reserve(context.Background(), 5); !errors.Is(err, engine.ErrOverBudget) {
-		t.Fatalf("Reserve over the size: got %v, want ErrOverBudget", err)
+	if err := b.Reserve(context.Background(), 5); !errors.Is(err, budget.ErrTooLarge) {
+		t.Fatalf("Reserve over the size: got %v, want ErrTooLarge", err)
 	}
 	b.Release(1)
 	if free := b.Free(); free != 4 {
 		t.Fatalf("a failed Reserve kept bytes: Free() = %d, want 4", free)
+	}
+}
+
+func TestBudgetReserveUntil(t *testing.T) {
+	tests := []struct {
+		name     string
+		held     int // reserved before the call, of 10
+		n        int
+		deadline time.Duration // from now; 0 means none
+		wantErr  error
+		wantFree int
+	}{
+		{name: "fits, no deadline", n: 4, wantFree: 6},
+		{name: "fits, deadline passed", n: 4, deadline: -time.Second, wantFree: 6},
+		{name: "no room until the deadline", held: 8, n: 4, deadline: 20 * time.Millisecond, wantErr: context.DeadlineExceeded, wantFree: 2},
+		{name: "over the size", n: 11, deadline: time.Hour, wantErr: budget.ErrTooLarge, wantFree: 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := budget.New(10)
+			b.TryReserve(tt.held)
+			var deadline time.Time
+			if tt.deadline != 0 {
+				deadline = time.Now().Add(tt.deadline)
+			}
+			if err := b.ReserveUntil(context.Background(), tt.n, deadline); !errors.Is(err, tt.wantErr) {
+				t.Fatalf("ReserveUntil(%d): %v, want %v", tt.n, err, tt.wantErr)
+			}
+			if free := b.Free(); free != tt.wantFree {
+				t.Errorf("Free() = %d, want %d", free, tt.wantFree)
+			}
+		})
 	}
 }
 
@@ -151,7 +184,7 @@ func TestBudgetReserveGivesUpWithContext(t *testing.T) {
 // whole.
 func TestBudgetConcurrent(t *testing.T) {
 	const size, workers, rounds = 100, 8, 200
-	b := engine.NewBudget(size)
+	b := budget.New(size)
 	var mu sync.Mutex
 	held := 0
 	take := func(n int) {
@@ -203,7 +236,7 @@ func TestReservation(t *testing.T) {
 		{name: "a large frame", frameMax: 4 << 20, want: 4<<20 - engine.UnbudgetedInput},
 	}
 	for _, tt := range tests {
-		if got := engine.Reservation(tt.frameMax); got != tt.want {
+		if got := budget.Reservation(tt.frameMax); got != tt.want {
 			t.Errorf("%s: Reservation(%d) = %d, want %d", tt.name, tt.frameMax, got, tt.want)
 		}
 	}

@@ -1,4 +1,7 @@
-package engine
+// Package ratelimit is the per-source UDP rate limit every engine applies
+// (engine.Config.UDPRateLimit): one lock-free Limiter per server. It is
+// internal to package engine and its engines.
+package ratelimit
 
 import (
 	"fmt"
@@ -8,26 +11,15 @@ import (
 	"net/netip"
 	"sync/atomic"
 	"time"
+
+	"github.com/rawnet/rawnet/engine"
 )
 
-// Bounds of the per-source UDP rate limit, checked by Config.Normalize
-// and NewRateLimiter. They keep burst x interval, the furthest a bucket's
-// schedule may run ahead of the clock, well inside an int64 of
-// nanoseconds: 1e12 ns x 2^20 < 2^63.
-const (
-	// MinUDPRateLimit is the lowest non-zero rate: one datagram per
-	// 1000 s.
-	MinUDPRateLimit = 0.001
-	// MaxUDPRateLimit is the highest rate: one datagram per nanosecond.
-	MaxUDPRateLimit = 1e9
-	// MaxUDPRateBurst is the largest burst.
-	MaxUDPRateBurst = 1 << 20
-	// RateLimitBuckets is the number of buckets of a server's limiter:
-	// 8 bytes each, 512 KiB in all, allocated once when the limit is on.
-	RateLimitBuckets = 1 << 16
-)
+// DefaultBuckets is the number of buckets of a server's limiter: 8 bytes
+// each, 512 KiB in all, allocated once when the limit is on.
+const DefaultBuckets = 1 << 16
 
-// RateLimiter admits datagrams per source address at a steady rate with
+// Limiter admits datagrams per source address at a steady rate with
 // a burst allowance, in memory fixed when it is made: however many
 // (spoofed) sources send, it neither grows nor allocates.
 //
@@ -51,13 +43,13 @@ const (
 // the limiter's own), so a sender cannot choose addresses that collide
 // with a victim's bucket. Two sources that do collide share one bucket:
 // together they get the rate of one, so a collision can only make the
-// limit stricter, never looser. With RateLimitBuckets buckets and k
+// limit stricter, never looser. With DefaultBuckets buckets and k
 // busy sources, a given source shares its bucket with probability about
 // k/65536.
 //
-// A RateLimiter is safe for concurrent use. The zero value is not
-// usable; make one with NewRateLimiter or NewUDPRateLimiter.
-type RateLimiter struct {
+// A Limiter is safe for concurrent use. The zero value is not usable;
+// make one with New or ForConfig.
+type Limiter struct {
 	seed      maphash.Seed
 	mask      uint64
 	interval  int64 // ns between datagrams at the steady rate, rounded up
@@ -70,31 +62,29 @@ type RateLimiter struct {
 	tat []atomic.Int64
 }
 
-// NewRateLimiter returns a limiter that admits, per source address,
-// burst datagrams at once and then rate datagrams per second, using
-// buckets buckets (rounded up to a power of two; 0 means
-// RateLimitBuckets). A burst of 0 means the rate rounded up, at least 1.
-func NewRateLimiter(rate float64, burst, buckets int) (*RateLimiter, error) {
-	if math.IsNaN(rate) || rate < MinUDPRateLimit || rate > MaxUDPRateLimit {
-		return nil, fmt.Errorf("engine: rate limit %g datagrams/s is out of range [%g, %g]", rate, float64(MinUDPRateLimit), float64(MaxUDPRateLimit))
+// New returns a limiter that admits, per source address, burst
+// datagrams at once and then rate datagrams per second, using buckets
+// buckets (rounded up to a power of two; 0 means DefaultBuckets). rate
+// and burst must lie within the bounds engine.Config.Normalize checks.
+func New(rate float64, burst, buckets int) (*Limiter, error) {
+	if math.IsNaN(rate) || rate < engine.MinUDPRateLimit || rate > engine.MaxUDPRateLimit {
+		return nil, fmt.Errorf("ratelimit: rate %g datagrams/s is out of range [%g, %g]",
+			rate, float64(engine.MinUDPRateLimit), float64(engine.MaxUDPRateLimit))
 	}
-	if burst == 0 {
-		burst = defaultBurst(rate)
-	}
-	if burst < 1 || burst > MaxUDPRateBurst {
-		return nil, fmt.Errorf("engine: rate burst %d is out of range [1, %d]", burst, MaxUDPRateBurst)
+	if burst < 1 || burst > engine.MaxUDPRateBurst {
+		return nil, fmt.Errorf("ratelimit: burst %d is out of range [1, %d]", burst, engine.MaxUDPRateBurst)
 	}
 	if buckets < 0 || buckets > 1<<30 {
-		return nil, fmt.Errorf("engine: %d rate limit buckets is out of range [0, %d]", buckets, 1<<30)
+		return nil, fmt.Errorf("ratelimit: %d buckets is out of range [0, %d]", buckets, 1<<30)
 	}
 	if buckets == 0 {
-		buckets = RateLimitBuckets
+		buckets = DefaultBuckets
 	}
 	buckets = 1 << bits.Len(uint(buckets-1))
 	// Rounding the interval up keeps the admitted rate at or under rate:
 	// a datagram per interval is never more than rate per second.
 	interval := max(int64(math.Ceil(1e9/rate)), 1)
-	return &RateLimiter{
+	return &Limiter{
 		seed:      maphash.MakeSeed(),
 		mask:      uint64(buckets - 1),
 		interval:  interval,
@@ -106,24 +96,18 @@ func NewRateLimiter(rate float64, burst, buckets int) (*RateLimiter, error) {
 	}, nil
 }
 
-// NewUDPRateLimiter returns the limiter cfg asks for, or nil when cfg
-// sets no UDP rate limit. cfg should be normalized.
-func NewUDPRateLimiter(cfg Config) (*RateLimiter, error) {
+// ForConfig returns the limiter cfg asks for, or nil when cfg sets no UDP
+// rate limit. cfg must be normalized, which fills in the default burst.
+func ForConfig(cfg engine.Config) (*Limiter, error) {
 	if cfg.UDPRateLimit == 0 {
 		return nil, nil
 	}
-	return NewRateLimiter(cfg.UDPRateLimit, cfg.UDPRateBurst, RateLimitBuckets)
-}
-
-// defaultBurst is the burst used when none is given: one second's worth
-// of datagrams, at least 1 and at most MaxUDPRateBurst.
-func defaultBurst(rate float64) int {
-	return int(min(max(math.Ceil(rate), 1), MaxUDPRateBurst))
+	return New(cfg.UDPRateLimit, cfg.UDPRateBurst, DefaultBuckets)
 }
 
 // Now returns the time on the limiter's clock: the monotonic time since
 // it was made. Pass it to Allow.
-func (l *RateLimiter) Now() time.Duration { return time.Since(l.epoch) }
+func (l *Limiter) Now() time.Duration { return time.Since(l.epoch) }
 
 // Allow reports whether a datagram from src, arriving at now, is within
 // its source's limit, and if so counts it. now is a reading of a
@@ -131,7 +115,7 @@ func (l *RateLimiter) Now() time.Duration { return time.Since(l.epoch) }
 // pass their own. An IPv4-mapped IPv6 address is the same source as the
 // IPv4 address it maps, and an IPv6 zone is ignored. Allow neither
 // allocates nor blocks.
-func (l *RateLimiter) Allow(src netip.Addr, now time.Duration) bool {
+func (l *Limiter) Allow(src netip.Addr, now time.Duration) bool {
 	// As16 writes an IPv4 address in its IPv4-mapped form and drops the
 	// zone, so both spellings of a source hash alike.
 	a := src.As16()
@@ -150,15 +134,15 @@ func (l *RateLimiter) Allow(src netip.Addr, now time.Duration) bool {
 }
 
 // Rate returns the steady rate, in datagrams per second.
-func (l *RateLimiter) Rate() float64 { return l.rate }
+func (l *Limiter) Rate() float64 { return l.rate }
 
 // Burst returns how many datagrams a source may send at once.
-func (l *RateLimiter) Burst() int { return l.burst }
+func (l *Limiter) Burst() int { return l.burst }
 
 // Buckets returns the number of buckets, fixed when l was made.
-func (l *RateLimiter) Buckets() int { return len(l.tat) }
+func (l *Limiter) Buckets() int { return len(l.tat) }
 
 // String describes the limit, as in "100/s burst 100".
-func (l *RateLimiter) String() string {
+func (l *Limiter) String() string {
 	return fmt.Sprintf("%g/s burst %d", l.rate, l.burst)
 }

@@ -1,4 +1,4 @@
-package engine_test
+package ratelimit_test
 
 import (
 	"net/netip"
@@ -8,18 +8,19 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/ratelimit"
 )
 
-// TestRateLimiterNeverExceedsBurstPlusRate checks the limiter's promise
+// TestLimiterNeverExceedsBurstPlusRate checks the limiter's promise
 // for any rate, burst and arrival pattern: over any span, one source gets
 // at most burst + rate x span datagrams through.
-func TestRateLimiterNeverExceedsBurstPlusRate(t *testing.T) {
+func TestLimiterNeverExceedsBurstPlusRate(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		rate := rapid.Float64Range(engine.MinUDPRateLimit, 1e6).Draw(t, "rate")
 		burst := rapid.IntRange(1, 1000).Draw(t, "burst")
-		l, err := engine.NewRateLimiter(rate, burst, 0)
+		l, err := ratelimit.New(rate, burst, 0)
 		if err != nil {
-			t.Fatalf("NewRateLimiter: %v", err)
+			t.Fatalf("New: %v", err)
 		}
 		src := netip.MustParseAddr("192.0.2.55")
 		now := time.Duration(rapid.Int64Range(0, int64(time.Hour)).Draw(t, "start"))
@@ -45,7 +46,7 @@ func TestRateLimiterNeverExceedsBurstPlusRate(t *testing.T) {
 	})
 }
 
-func BenchmarkRateLimiterAllow(b *testing.B) {
+func BenchmarkLimiterAllow(b *testing.B) {
 	benchmarks := []struct {
 		name    string
 		sources uint32 // a power of two
@@ -55,7 +56,7 @@ func BenchmarkRateLimiterAllow(b *testing.B) {
 	}
 	for _, bm := range benchmarks {
 		b.Run(bm.name, func(b *testing.B) {
-			l := mustLimiter(b, 1000, 0, 0)
+			l := mustLimiter(b, 1000, 1000, 0)
 			b.ReportAllocs()
 			var i uint32
 			for b.Loop() {

@@ -1,29 +1,29 @@
-package engine_test
+package ratelimit_test
 
 import (
 	"math"
 	"net/netip"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/ratelimit"
 )
 
 // mustLimiter makes a limiter or fails the test.
-func mustLimiter(t testing.TB, rate float64, burst, buckets int) *engine.RateLimiter {
+func mustLimiter(t testing.TB, rate float64, burst, buckets int) *ratelimit.Limiter {
 	t.Helper()
-	l, err := engine.NewRateLimiter(rate, burst, buckets)
+	l, err := ratelimit.New(rate, burst, buckets)
 	if err != nil {
-		t.Fatalf("NewRateLimiter(%g, %d, %d): %v", rate, burst, buckets, err)
+		t.Fatalf("New(%g, %d, %d): %v", rate, burst, buckets, err)
 	}
 	return l
 }
 
 // admitted counts how many of n datagrams from src at now are admitted.
-func admitted(l *engine.RateLimiter, src netip.Addr, now time.Duration, n int) int {
+func admitted(l *ratelimit.Limiter, src netip.Addr, now time.Duration, n int) int {
 	k := 0
 	for range n {
 		if l.Allow(src, now) {
@@ -33,7 +33,7 @@ func admitted(l *engine.RateLimiter, src netip.Addr, now time.Duration, n int) i
 	return k
 }
 
-func TestRateLimiterBurstThenSteadyRate(t *testing.T) {
+func TestLimiterBurstThenSteadyRate(t *testing.T) {
 	const rate, burst = 10, 5 // one datagram per 100 ms
 	l := mustLimiter(t, rate, burst, 0)
 	src := netip.MustParseAddr("192.0.2.1")
@@ -54,7 +54,7 @@ func TestRateLimiterBurstThenSteadyRate(t *testing.T) {
 	}
 }
 
-func TestRateLimiterRefillsToBurstAndNoMore(t *testing.T) {
+func TestLimiterRefillsToBurstAndNoMore(t *testing.T) {
 	const rate, burst = 100, 8
 	l := mustLimiter(t, rate, burst, 0)
 	src := netip.MustParseAddr("2001:db8::1")
@@ -71,7 +71,7 @@ func TestRateLimiterRefillsToBurstAndNoMore(t *testing.T) {
 	}
 }
 
-func TestRateLimiterSourcesAreIndependent(t *testing.T) {
+func TestLimiterSourcesAreIndependent(t *testing.T) {
 	const burst = 3
 	l := mustLimiter(t, 1, burst, 0)
 	a, b := netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2")
@@ -93,7 +93,7 @@ func TestRateLimiterSourcesAreIndependent(t *testing.T) {
 	}
 }
 
-func TestRateLimiterIPv4MappedIsIPv4(t *testing.T) {
+func TestLimiterIPv4MappedIsIPv4(t *testing.T) {
 	tests := []struct {
 		name   string
 		first  string
@@ -117,9 +117,9 @@ func TestRateLimiterIPv4MappedIsIPv4(t *testing.T) {
 	}
 }
 
-// TestRateLimiterCollisionIsStricter checks the documented effect of a
+// TestLimiterCollisionIsStricter checks the documented effect of a
 // shared bucket: with one bucket, every source shares one limit.
-func TestRateLimiterCollisionIsStricter(t *testing.T) {
+func TestLimiterCollisionIsStricter(t *testing.T) {
 	const burst = 5
 	l := mustLimiter(t, 1, burst, 1)
 	total := 0
@@ -131,13 +131,10 @@ func TestRateLimiterCollisionIsStricter(t *testing.T) {
 	}
 }
 
-func TestRateLimiterFixedFootprint(t *testing.T) {
-	l := mustLimiter(t, 1000, 0, 1024)
+func TestLimiterFixedFootprint(t *testing.T) {
+	l := mustLimiter(t, 1000, 1000, 1024)
 	if l.Buckets() != 1024 {
 		t.Fatalf("Buckets = %d, want 1024", l.Buckets())
-	}
-	if l.Burst() != 1000 {
-		t.Errorf("default burst = %d, want the rate rounded up, 1000", l.Burst())
 	}
 	var i uint32
 	now := time.Duration(0)
@@ -156,7 +153,7 @@ func TestRateLimiterFixedFootprint(t *testing.T) {
 	}
 }
 
-func TestRateLimiterConcurrentAdmitsOnlyTheBurst(t *testing.T) {
+func TestLimiterConcurrentAdmitsOnlyTheBurst(t *testing.T) {
 	const burst, workers = 64, 4
 	l := mustLimiter(t, engine.MinUDPRateLimit, burst, 0)
 	src := netip.MustParseAddr("127.0.0.1")
@@ -175,76 +172,64 @@ func TestRateLimiterConcurrentAdmitsOnlyTheBurst(t *testing.T) {
 	}
 }
 
-func TestNewRateLimiterRejects(t *testing.T) {
+func TestNewRejects(t *testing.T) {
 	tests := []struct {
 		name    string
 		rate    float64
 		burst   int
 		buckets int
 	}{
-		{name: "zero rate", rate: 0},
-		{name: "negative rate", rate: -1},
-		{name: "NaN rate", rate: math.NaN()},
-		{name: "infinite rate", rate: math.Inf(1)},
-		{name: "rate over the maximum", rate: 2e9},
+		{name: "zero rate", rate: 0, burst: 1},
+		{name: "negative rate", rate: -1, burst: 1},
+		{name: "NaN rate", rate: math.NaN(), burst: 1},
+		{name: "infinite rate", rate: math.Inf(1), burst: 1},
+		{name: "rate over the maximum", rate: 2e9, burst: 1},
+		{name: "zero burst", rate: 1, burst: 0},
 		{name: "negative burst", rate: 1, burst: -1},
 		{name: "burst over the maximum", rate: 1, burst: engine.MaxUDPRateBurst + 1},
-		{name: "negative buckets", rate: 1, buckets: -1},
+		{name: "negative buckets", rate: 1, burst: 1, buckets: -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := engine.NewRateLimiter(tt.rate, tt.burst, tt.buckets); err == nil {
-				t.Errorf("NewRateLimiter(%g, %d, %d) accepted", tt.rate, tt.burst, tt.buckets)
+			if _, err := ratelimit.New(tt.rate, tt.burst, tt.buckets); err == nil {
+				t.Errorf("New(%g, %d, %d) accepted", tt.rate, tt.burst, tt.buckets)
 			}
 		})
 	}
 }
 
-func TestNormalizeUDPRateLimit(t *testing.T) {
+// TestForConfig checks that every normalized config yields the limiter
+// it describes, or none when the limit is off.
+func TestForConfig(t *testing.T) {
 	tests := []struct {
-		name      string
-		cfg       engine.Config
-		wantBurst int
-		wantErr   string
+		name string
+		cfg  engine.Config
 	}{
 		{name: "off", cfg: engine.Config{Network: "udp"}},
-		{name: "default burst is the rate rounded up", cfg: engine.Config{Network: "udp", UDPRateLimit: 2.5}, wantBurst: 3},
-		{name: "default burst at least 1", cfg: engine.Config{Network: "udp", UDPRateLimit: 0.5}, wantBurst: 1},
-		{name: "default burst capped", cfg: engine.Config{Network: "udp", UDPRateLimit: engine.MaxUDPRateLimit}, wantBurst: engine.MaxUDPRateBurst},
-		{name: "explicit burst", cfg: engine.Config{Network: "udp4", UDPRateLimit: 100, UDPRateBurst: 7}, wantBurst: 7},
-		{name: "negative rate", cfg: engine.Config{Network: "udp", UDPRateLimit: -1}, wantErr: "out of range"},
-		{name: "rate under the minimum", cfg: engine.Config{Network: "udp", UDPRateLimit: engine.MinUDPRateLimit / 2}, wantErr: "out of range"},
-		{name: "NaN rate", cfg: engine.Config{Network: "udp", UDPRateLimit: math.NaN()}, wantErr: "out of range"},
-		{name: "infinite rate", cfg: engine.Config{Network: "udp", UDPRateLimit: math.Inf(1)}, wantErr: "out of range"},
-		{name: "negative burst", cfg: engine.Config{Network: "udp", UDPRateLimit: 1, UDPRateBurst: -1}, wantErr: "burst"},
-		{name: "burst over the maximum", cfg: engine.Config{Network: "udp", UDPRateLimit: 1, UDPRateBurst: engine.MaxUDPRateBurst + 1}, wantErr: "burst"},
-		{name: "burst without a rate", cfg: engine.Config{Network: "udp", UDPRateBurst: 5}, wantErr: "without a UDP rate limit"},
-		{name: "tcp", cfg: engine.Config{Network: "tcp", UDPRateLimit: 1}, wantErr: "UDP only"},
+		{name: "default burst", cfg: engine.Config{Network: "udp", UDPRateLimit: 2.5}},
+		{name: "explicit burst", cfg: engine.Config{Network: "udp4", UDPRateLimit: 100, UDPRateBurst: 7}},
+		{name: "lowest rate", cfg: engine.Config{Network: "udp", UDPRateLimit: engine.MinUDPRateLimit}},
+		{name: "highest rate and burst", cfg: engine.Config{Network: "udp", UDPRateLimit: engine.MaxUDPRateLimit, UDPRateBurst: engine.MaxUDPRateBurst}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, _, err := tt.cfg.Normalize()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("Normalize: error %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
 			if err != nil {
 				t.Fatalf("Normalize: %v", err)
 			}
-			if cfg.UDPRateBurst != tt.wantBurst {
-				t.Errorf("UDPRateBurst = %d, want %d", cfg.UDPRateBurst, tt.wantBurst)
-			}
-			l, err := engine.NewUDPRateLimiter(cfg)
+			l, err := ratelimit.ForConfig(cfg)
 			if err != nil {
-				t.Fatalf("NewUDPRateLimiter of a normalized config: %v", err)
+				t.Fatalf("ForConfig of a normalized config: %v", err)
 			}
-			if (l != nil) != (tt.cfg.UDPRateLimit != 0) {
-				t.Fatalf("NewUDPRateLimiter = %v for rate %g", l, tt.cfg.UDPRateLimit)
+			if (l != nil) != (cfg.UDPRateLimit != 0) {
+				t.Fatalf("ForConfig = %v for rate %g", l, cfg.UDPRateLimit)
 			}
-			if l != nil && (l.Rate() != cfg.UDPRateLimit || l.Burst() != cfg.UDPRateBurst) {
-				t.Errorf("limiter %v, want %g/s burst %d", l, cfg.UDPRateLimit, cfg.UDPRateBurst)
+			if l == nil {
+				return
+			}
+			if l.Rate() != cfg.UDPRateLimit || l.Burst() != cfg.UDPRateBurst || l.Buckets() != ratelimit.DefaultBuckets {
+				t.Errorf("limiter %v with %d buckets, want %g/s burst %d with %d", l, l.Buckets(),
+					cfg.UDPRateLimit, cfg.UDPRateBurst, ratelimit.DefaultBuckets)
 			}
 		})
 	}
