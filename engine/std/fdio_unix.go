@@ -4,6 +4,10 @@ package std
 
 import "syscall"
 
+// The EINTR loops here are not internal/sysfd's Retry because sysfd is
+// Linux-only and this engine, the portable one, serves every Unix: these
+// two functions carry every echo it writes.
+
 // readFD is read(2) on a non-blocking socket, retried on EINTR: a signal
 // may interrupt the call before any byte moved (signal(7)).
 func readFD(fd uintptr, p []byte) (int, error) {

@@ -10,6 +10,7 @@ import (
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/partial"
 	"github.com/rawnet/rawnet/frame"
+	"github.com/rawnet/rawnet/internal/sysfd"
 )
 
 const (
@@ -180,14 +181,18 @@ func (c *conn) ioError(err error) end {
 func (c *conn) write(p []byte) error {
 	flags := unix.MSG_NOSIGNAL | unix.MSG_DONTWAIT
 	for len(p) > 0 {
-		n, err := unix.SendmsgN(c.fd, p, nil, nil, flags)
+		var n int
+		err := sysfd.Retry(func() error {
+			var err error
+			n, err = unix.SendmsgN(c.fd, p, nil, nil, flags)
+			return err
+		})
 		if n > 0 {
 			p = p[n:]
 			c.s.stats.BytesOut.Add(uint64(n))
 		}
 		switch {
 		case err == nil:
-		case errors.Is(err, unix.EINTR):
 		case errors.Is(err, unix.EAGAIN) && flags&unix.MSG_DONTWAIT != 0:
 			c.s.stats.Backpressure.Add(1)
 			flags = unix.MSG_NOSIGNAL
@@ -249,10 +254,14 @@ func (c *conn) drainWait() bool {
 	}
 }
 
-// read is read(2) with EINTR retried. EAGAIN means SO_RCVTIMEO expired.
+// read is read(2) with EINTR retried, which every call on these sockets
+// may see: with SO_RCVTIMEO set the kernel never restarts it (see
+// sysfd.Retry). A retried read waits its whole timeout again, so a signal
+// can only lengthen a timeout, never cut it short. EAGAIN means
+// SO_RCVTIMEO expired.
 func read(fd int, p []byte) (int, error) {
 	var n int
-	err := ignoringEINTR(func() error {
+	err := sysfd.Retry(func() error {
 		var err error
 		n, err = unix.Read(fd, p)
 		return err

@@ -1,27 +1,15 @@
 package threads
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
-)
 
-// ignoringEINTR retries fn while it fails with EINTR. Go installs its
-// signal handlers with SA_RESTART, but socket calls with SO_RCVTIMEO or
-// SO_SNDTIMEO set are never restarted after a signal (signal(7)), so every
-// blocking call here may see EINTR. A retried call restarts its timeout.
-func ignoringEINTR(fn func() error) error {
-	for {
-		err := fn()
-		if !errors.Is(err, unix.EINTR) {
-			return err
-		}
-	}
-}
+	"github.com/rawnet/rawnet/internal/sysfd"
+)
 
 // sockaddr resolves a host:port for network into a socket address and its
 // family. A missing host on "tcp" or "udp" binds the IPv6 wildcard with
@@ -71,36 +59,25 @@ func hostPort(network, address string) (net.IP, int, error) {
 }
 
 // openSocket creates a blocking socket of typ, applies setup (socket
-// options that must precede bind) and binds it to sa. It closes the fd on
-// every error path.
-func openSocket(family, typ int, sa unix.Sockaddr, dualStack bool, setup func(fd int) error) (fd int, err error) {
+// options that must precede bind) and binds it to sa; sysfd.Socket closes
+// it again if any step fails.
+func openSocket(family, typ int, sa unix.Sockaddr, dualStack bool, setup func(fd int) error) (int, error) {
 	// No SOCK_NONBLOCK: every call on this socket blocks its thread.
-	fd, err = unix.Socket(family, typ|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return -1, os.NewSyscallError("socket", err)
-	}
-	defer func() {
-		if err != nil {
-			unix.Close(fd)
-			fd = -1
+	return sysfd.Socket(family, typ, func(fd int) error {
+		if family == unix.AF_INET6 {
+			v6only := 1
+			if dualStack {
+				v6only = 0
+			}
+			if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v6only); err != nil {
+				return os.NewSyscallError("setsockopt IPV6_V6ONLY", err)
+			}
 		}
-	}()
-	if family == unix.AF_INET6 {
-		v6only := 1
-		if dualStack {
-			v6only = 0
+		if err := setup(fd); err != nil {
+			return err
 		}
-		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v6only); err != nil {
-			return -1, os.NewSyscallError("setsockopt IPV6_V6ONLY", err)
-		}
-	}
-	if err := setup(fd); err != nil {
-		return -1, err
-	}
-	if err := unix.Bind(fd, sa); err != nil {
-		return -1, os.NewSyscallError("bind", err)
-	}
-	return fd, nil
+		return os.NewSyscallError("bind", unix.Bind(fd, sa))
+	})
 }
 
 // setTimeout sets SO_RCVTIMEO or SO_SNDTIMEO (opt) to d; 0 means none.

@@ -15,6 +15,7 @@ import (
 	"github.com/rawnet/rawnet/engine/internal/budget"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/internal/rawaddr"
+	"github.com/rawnet/rawnet/internal/sysfd"
 	"github.com/rawnet/rawnet/sockopt"
 )
 
@@ -146,7 +147,7 @@ func (s *tcpServer) acceptLoop() {
 // accept returns a blocking connected socket.
 func (s *tcpServer) accept() (int, error) {
 	var fd int
-	err := ignoringEINTR(func() error {
+	err := sysfd.Retry(func() error {
 		var err error
 		// No SOCK_NONBLOCK: the connection's thread blocks on it.
 		fd, _, err = unix.Accept4(s.lfd, unix.SOCK_CLOEXEC)

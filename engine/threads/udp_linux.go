@@ -16,6 +16,7 @@ import (
 	"github.com/rawnet/rawnet/engine/internal/ratelimit"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/internal/rawaddr"
+	"github.com/rawnet/rawnet/internal/sysfd"
 	"github.com/rawnet/rawnet/sockopt"
 )
 
@@ -98,7 +99,7 @@ func (s *udpServer) receive(fd int) {
 	for {
 		var n int
 		var from unix.Sockaddr
-		err := ignoringEINTR(func() error {
+		err := sysfd.Retry(func() error {
 			var err error
 			// MSG_TRUNC makes recvfrom return the datagram's real
 			// length even when it did not fit (udp(7)).
@@ -140,7 +141,7 @@ func (s *udpServer) receive(fd int) {
 			s.cfg.Logger.Debug("datagram is not one frame; dropped", "len", n, "frame", k, "err", err)
 			continue
 		}
-		err = ignoringEINTR(func() error { return unix.Sendto(fd, d, 0, from) })
+		err = sysfd.Retry(func() error { return unix.Sendto(fd, d, 0, from) })
 		if err != nil {
 			if !s.stopped.Load() || !errors.Is(err, unix.EPIPE) {
 				s.stats.IO.Add(1)
