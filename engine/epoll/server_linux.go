@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/budget"
@@ -29,7 +30,11 @@ type server struct {
 // that two loops never write the same cache line.
 type loopCounters struct {
 	stat.Counters
-	_ [64]byte
+	// conns counts the TCP connections open on this loop, which shows
+	// how the balance policy spread them (TestBalanceModes); the reactor
+	// keeps its own count for LeastConn but does not export it.
+	conns atomic.Int64
+	_     [64]byte
 }
 
 func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {

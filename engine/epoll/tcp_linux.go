@@ -25,10 +25,11 @@ type tcpHandler struct {
 	reserve int
 }
 
-// OnOpen sets the one option accepted sockets do not inherit from the
-// listener: TCP_QUICKACK is cleared by the kernel as it sees fit
-// (tcp(7)).
+// OnOpen counts c on its loop and sets the one option accepted sockets
+// do not inherit from the listener: TCP_QUICKACK is cleared by the kernel
+// as it sees fit (tcp(7)).
 func (h *tcpHandler) OnOpen(c *netpoll.Conn) {
+	h.s.counter[c.Loop().Index()].conns.Add(1)
 	if h.quickAck {
 		if err := sockopt.SetQuickAck(c.Fd(), true); err != nil {
 			h.log.Warn("socket options not applied", "remote", c.RemoteAddr(), "err", err)
@@ -63,6 +64,7 @@ func (h *tcpHandler) OnData(c *netpoll.Conn, data []byte) int {
 // I/O errors; the engine counts the bad frames it found itself, and a
 // codec that left more than its own limit unconsumed as one more.
 func (h *tcpHandler) OnClose(c *netpoll.Conn, err error) {
+	h.s.counter[c.Loop().Index()].conns.Add(-1)
 	h.closeBudget(c)
 	switch {
 	case err == nil:
