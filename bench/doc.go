@@ -17,10 +17,17 @@
 // file descriptors and its own epoll set, batching the messages one
 // connection may send into a single write. UDP sockets read with one
 // recvmmsg per readiness event and send with sendmmsg, a run of datagrams
-// of one size as one UDP_SEGMENT message. The package does not import
-// rawnet's own reactor, so the client stays independent of the servers it
-// measures. The client's CPU use is reported with every result, and a result
-// is flagged as client-bound when the client's cores were saturated.
+// of one size as one UDP_SEGMENT message. The package imports no engine and
+// not rawnet's own reactor (netpoll), only the frame formats and small
+// internal helpers, so the client stays independent of the servers it
+// measures; echo-bench's dependency test fails if that changes. The
+// client's CPU use is reported with every result, and a result is flagged
+// as client-bound when the client's cores were saturated.
 //
 // Latency is recorded in one HdrHistogram per worker, merged at the end.
+//
+// The harness that starts servers and compares engines (echo-bench matrix
+// and echo-bench scale) is not part of this package: it lives under
+// cmd/echo-bench/internal, so importing bench brings the load generator
+// alone.
 package bench

@@ -14,19 +14,19 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
-	"github.com/rawnet/rawnet/bench/matrix"
-	"github.com/rawnet/rawnet/bench/proc"
-	"github.com/rawnet/rawnet/bench/report"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/matrix"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/report"
 	"github.com/rawnet/rawnet/internal/bytesize"
 )
 
 const matrixUsage = `echo-bench matrix: compare rawnet's concurrency models side by side.
 
 It starts one server per engine (bin/echo-tcp --engine NAME, bin/echo-udp for
-the UDP cells) and the C epoll reference server (built from bench/cref with
-the system C compiler into bin/echo-cref; skipped with a note if there is no
-compiler), all at once, servers pinned to --server-cpus and this client to
---client-cpus. Then:
+the UDP cells) and the C epoll reference server (echo-bench carries its source,
+cmd/echo-bench/internal/cref/csrc/echo.c, and builds it with the system C
+compiler into bin/echo-cref; skipped with a note if there is no compiler), all
+at once, servers pinned to --server-cpus and this client to --client-cpus.
+Then:
 
   1. idle phase: per engine, --idle-conns connections, one echo each, and the
      server's RSS per connection;
@@ -103,7 +103,7 @@ func runMatrix(ctx context.Context, args []string) error {
 	if cfg.UDPConns, err = parseInts(*udpConns); err != nil {
 		return fmt.Errorf("--udp-conns: %w", err)
 	}
-	if err := pickCPUs(&cfg, serverCPUs, clientCPUs); err != nil {
+	if cfg.ServerCPUs, cfg.ClientCPUs, err = pickCPUs(serverCPUs, clientCPUs); err != nil {
 		return err
 	}
 	if out == "" {
@@ -152,41 +152,6 @@ func runMatrix(ctx context.Context, args []string) error {
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d runs failed; see the notes in the report", failed)
-	}
-	return nil
-}
-
-// pickCPUs fills the CPU sets: explicit lists, or the CPUs this process
-// may use split in two halves, servers on the last half. With one CPU
-// nothing is pinned.
-func pickCPUs(cfg *matrix.Config, server, client string) error {
-	var err error
-	if server != "" {
-		if cfg.ServerCPUs, err = proc.ParseCPUList(server); err != nil {
-			return err
-		}
-	}
-	if client != "" {
-		if cfg.ClientCPUs, err = proc.ParseCPUList(client); err != nil {
-			return err
-		}
-	}
-	if server != "" && client != "" {
-		return nil
-	}
-	allowed, err := proc.Allowed()
-	if err != nil || len(allowed) < 2 {
-		if len(allowed) < 2 {
-			fmt.Fprintln(os.Stderr, "echo-bench: one CPU: client and servers share it, so figures are not comparable with pinned runs")
-		}
-		return nil
-	}
-	half := len(allowed) / 2
-	if server == "" {
-		cfg.ServerCPUs = allowed[half:]
-	}
-	if client == "" {
-		cfg.ClientCPUs = allowed[:half]
 	}
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rawnet/rawnet/bench"
-	"github.com/rawnet/rawnet/bench/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/proc"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/internal/bytesize"
 )

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/rawnet/rawnet/bench/matrix"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/scale"
 )
 
 const scaleUsage = `echo-bench scale: hold many connections on one port and measure the server's memory.
@@ -44,11 +44,11 @@ Flags:
 
 // runScale is echo-bench scale.
 func runScale(ctx context.Context, args []string) error {
-	if slices.Equal(args, matrix.ScaleClientArgs[1:]) {
+	if slices.Equal(args, scale.ClientArgs[1:]) {
 		// Not in the help: a client process that Scale starts itself.
-		return matrix.ScaleClient(ctx, os.Stdin, os.Stdout)
+		return scale.Client(ctx, os.Stdin, os.Stdout)
 	}
-	def := matrix.DefaultScale()
+	def := scale.Default()
 	fs := pflag.NewFlagSet("echo-bench scale", pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.Usage = func() {
@@ -76,11 +76,10 @@ func runScale(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (see echo-bench scale --help)", fs.Arg(0))
 	}
-	var m matrix.Config
-	if err := pickCPUs(&m, serverCPUs, clientCPUs); err != nil {
+	var err error
+	if cfg.ServerCPUs, cfg.ClientCPUs, err = pickCPUs(serverCPUs, clientCPUs); err != nil {
 		return err
 	}
-	cfg.ServerCPUs, cfg.ClientCPUs = m.ServerCPUs, m.ClientCPUs
 	if out == "" {
 		out = filepath.Join("out", "scale-"+time.Now().Format("20060102-150405"))
 	}
@@ -92,7 +91,7 @@ func runScale(ctx context.Context, args []string) error {
 	failed := 0
 	for _, e := range *engines {
 		cfg.Engine = e
-		res, err := matrix.Scale(ctx, cfg)
+		res, err := scale.Run(ctx, cfg)
 		if err != nil {
 			return err
 		}

@@ -5,11 +5,11 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/rawnet/rawnet/bench/matrix"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/scale"
 )
 
 // printScale prints one engine's scale figures.
-func printScale(w io.Writer, r *matrix.ScaleResult) {
+func printScale(w io.Writer, r *scale.Result) {
 	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
 	fmt.Fprintf(w, "\n%s: %s connections (%s idle, %s active at %.0f msgs/s in all), open file limit %d per process\n",
 		r.Engine, commas(r.Conns), commas(r.Conns-r.Active), commas(r.Active), r.Rate, r.NoFile)

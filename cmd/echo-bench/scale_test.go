@@ -6,28 +6,28 @@ import (
 	"testing"
 
 	"github.com/rawnet/rawnet/bench"
-	"github.com/rawnet/rawnet/bench/matrix"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/scale"
 )
 
 func TestPrintScale(t *testing.T) {
 	tests := []struct {
 		name string
-		res  matrix.ScaleResult
+		res  scale.Result
 		want []string
 		not  []string
 	}{
 		{
 			name: "one process",
-			res: matrix.ScaleResult{Engine: "epoll", Conns: 19000, Active: 9500, Rate: 9500, Procs: 1, NoFile: 20000,
-				RSS: 16 << 20, BytesPerConn: 600, Servers: []matrix.ScaleServer{{Conns: 19000}}},
+			res: scale.Result{Engine: "epoll", Conns: 19000, Active: 9500, Rate: 9500, Procs: 1, NoFile: 20000,
+				RSS: 16 << 20, BytesPerConn: 600, Servers: []scale.Server{{Conns: 19000}}},
 			want: []string{"epoll: 19,000 connections (9,500 idle, 9,500 active", "server RSS      16.0 MiB with all open", "errors          none"},
 			not:  []string{"SO_REUSEPORT", "server 1 "},
 		},
 		{
 			name: "several processes",
-			res: matrix.ScaleResult{Engine: "epoll", Conns: 100000, Active: 50000, Rate: 50000, Procs: 2, NoFile: 20000,
+			res: scale.Result{Engine: "epoll", Conns: 100000, Active: 50000, Rate: 50000, Procs: 2, NoFile: 20000,
 				RSS: 60 << 20, BytesPerConn: 312, Traffic: &bench.Result{MsgsPerSec: 50000},
-				Servers: []matrix.ScaleServer{{PID: 7, Conns: 50100, RSS: 30 << 20}, {PID: 8, Conns: 49900, RSS: 30 << 20}},
+				Servers: []scale.Server{{PID: 7, Conns: 50100, RSS: 30 << 20}, {PID: 8, Conns: 49900, RSS: 30 << 20}},
 				Error:   "client 2 (pid 9): idle connections: lost"},
 			want: []string{"100,000 connections over 2 server processes (SO_REUSEPORT), RSS total 60.0 MiB, 312 B/conn",
 				"server 1        50,100 connections, RSS 30.0 MiB", "server 2        49,900 connections", "(pid 8)",
@@ -69,7 +69,7 @@ func TestCommas(t *testing.T) {
 
 func TestScaleClientArgs(t *testing.T) {
 	// runScale recognises the client process by what follows "scale".
-	if !slices.Equal(matrix.ScaleClientArgs, []string{"scale", "client"}) {
-		t.Fatalf("ScaleClientArgs = %q: runScale answers [scale client]", matrix.ScaleClientArgs)
+	if !slices.Equal(scale.ClientArgs, []string{"scale", "client"}) {
+		t.Fatalf("ClientArgs = %q: runScale answers [scale client]", scale.ClientArgs)
 	}
 }

@@ -2,15 +2,14 @@ package matrix
 
 import (
 	"context"
-	"errors"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rawnet/rawnet/bench"
-	"github.com/rawnet/rawnet/bench/cref"
-	"github.com/rawnet/rawnet/bench/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/cref"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/server/servertest"
 	"go.uber.org/goleak"
 )
 
@@ -18,33 +17,8 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// fakeBinDir builds the C reference into a temporary bin folder and puts
-// beside it an echo-tcp script that lists two engines and serves both with
-// the reference server, so the matrix runs end to end without the Go
-// servers being built.
-func fakeBinDir(t *testing.T) string {
-	t.Helper()
-	if _, err := cref.Compiler(); errors.Is(err, cref.ErrNoCompiler) {
-		t.Skip(err)
-	}
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := cref.Build(ctx, filepath.Join(dir, "echo-fake")); err != nil {
-		t.Fatal(err)
-	}
-	script := `#!/bin/sh
-if [ "$1" = "--list-engines" ]; then echo std; echo other; exit 0; fi
-exec "$(dirname "$0")/echo-fake" --addr 127.0.0.1:0
-`
-	if err := os.WriteFile(filepath.Join(dir, "echo-tcp"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 func TestRunEndToEnd(t *testing.T) {
-	bin := fakeBinDir(t)
+	bin := servertest.BinDir(t)
 	var steps []Progress
 	cfg := Config{
 		BinDir: bin, Conns: []int{1, 4}, Sizes: []int{64}, Depths: []int{2},
@@ -97,7 +71,7 @@ func TestRunCountSyscalls(t *testing.T) {
 		t.Skipf("perf counters unavailable here: %v", err)
 	}
 	cfg := Config{
-		BinDir: fakeBinDir(t), Engines: []string{"std"}, NoCRef: true,
+		BinDir: servertest.BinDir(t), Engines: []string{"std"}, NoCRef: true,
 		Conns: []int{2}, Sizes: []int{64}, Depths: []int{1},
 		Duration: 150 * time.Millisecond, Warmup: 20 * time.Millisecond, Repeats: 1,
 		CountSyscalls: true,

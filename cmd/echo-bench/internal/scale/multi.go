@@ -1,4 +1,4 @@
-package matrix
+package scale
 
 import (
 	"context"
@@ -8,20 +8,21 @@ import (
 	"time"
 
 	"github.com/rawnet/rawnet/bench"
-	"github.com/rawnet/rawnet/bench/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/server"
 )
 
-// scaleMulti runs the scale phase over procs server processes sharing
+// runMulti runs the scale phase over procs server processes sharing
 // one port with SO_REUSEPORT and procs client processes, each holding its
 // share of the connections under its own open file limit. The clients
-// are this executable run with ScaleClientArgs; the line protocol of
+// are this executable run with ClientArgs; the line protocol of
 // scale_client.go keeps them in step so that every connection is open
 // while the servers are sampled.
-func scaleMulti(ctx context.Context, cfg ScaleConfig, procs int, limit uint64) (*ScaleResult, error) {
-	out := &ScaleResult{Engine: cfg.Engine, Conns: cfg.Conns, Active: cfg.Active, Rate: cfg.Rate, Procs: procs, NoFile: limit}
+func runMulti(ctx context.Context, cfg Config, procs int, limit uint64) (*Result, error) {
+	out := &Result{Engine: cfg.Engine, Conns: cfg.Conns, Active: cfg.Active, Rate: cfg.Rate, Procs: procs, NoFile: limit}
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("matrix: the client processes run this executable: %w", err)
+		return nil, fmt.Errorf("scale: the client processes run this executable: %w", err)
 	}
 	cfg.Log("%d connections over %d server processes sharing one port (SO_REUSEPORT) and %d client processes: the open file limit of %d holds %d per process",
 		cfg.Conns, procs, procs, limit, procCapacity(limit))
@@ -44,24 +45,24 @@ func scaleMulti(ctx context.Context, cfg ScaleConfig, procs int, limit uint64) (
 	if err != nil {
 		return out, err
 	}
-	shs := shares(&cfg, procs, servers[0].addr)
+	shs := shares(&cfg, procs, servers[0].Addr())
 	clients, err := startClients(exe, shs, cfg.ClientCPUs, &cfg)
 	if err != nil {
 		return out, err
 	}
 	defer clients.close()
 
-	ctx, cancel := context.WithTimeoutCause(ctx, scaleTimeout(&cfg), errors.New("the scale phase ran out of time"))
+	ctx, cancel := context.WithTimeoutCause(ctx, phaseTimeout(&cfg), errors.New("the scale phase ran out of time"))
 	defer cancel()
-	st := &scaleSteps{clients: clients, servers: servers, shares: shs}
+	st := &steps{clients: clients, servers: servers, shares: shs}
 	runErr := st.run(ctx, &cfg)
 	for _, r := range clients.results {
 		if r != nil {
 			out.Clients = append(out.Clients, *r)
 		}
 	}
-	out.Idle = mergeResults(out.Clients, func(r *ScaleClientResult) *bench.Result { return r.Idle })
-	out.Traffic = mergeResults(out.Clients, func(r *ScaleClientResult) *bench.Result { return r.Traffic })
+	out.Idle = mergeResults(out.Clients, func(r *ClientResult) *bench.Result { return r.Idle })
+	out.Traffic = mergeResults(out.Clients, func(r *ClientResult) *bench.Result { return r.Traffic })
 	if runErr != nil {
 		// A server that died shows first as its clients' lost echoes:
 		// name it.
@@ -69,29 +70,29 @@ func scaleMulti(ctx context.Context, cfg ScaleConfig, procs int, limit uint64) (
 		return out, nil
 	}
 	for i, s := range servers {
-		out.Servers = append(out.Servers, newScaleServer(s.pid(), before[i], st.during[i], st.after[i], st.sockets[i]-socketsBefore[i]))
+		out.Servers = append(out.Servers, newServer(s.PID(), before[i], st.during[i], st.after[i], st.sockets[i]-socketsBefore[i]))
 	}
 	out.sumServers()
 	out.Error = out.checkConns()
 	return out, nil
 }
 
-// scaleTimeout bounds a whole phase, generously: connecting, the idle
+// phaseTimeout bounds a whole phase, generously: connecting, the idle
 // connections' echo, the traffic and its drain.
-func scaleTimeout(cfg *ScaleConfig) time.Duration {
-	d := 2*time.Minute + scaleIdleTimeout + cfg.Warmup + cfg.Duration
+func phaseTimeout(cfg *Config) time.Duration {
+	d := 2*time.Minute + idleTimeout + cfg.Warmup + cfg.Duration
 	if cfg.ConnectRate > 0 {
 		d += time.Duration(float64(cfg.Conns) / cfg.ConnectRate * float64(time.Second))
 	}
 	return d
 }
 
-// scaleSteps walks the client processes through the phase and samples
+// steps walks the client processes through the phase and samples
 // the servers at its two points.
-type scaleSteps struct {
+type steps struct {
 	clients *clientGroup
-	servers []*server
-	shares  []scaleShare
+	servers []*server.Process
+	shares  []share
 	// during and after are the servers' samples as the traffic's
 	// measurement began and ended; sockets their open sockets at the
 	// end.
@@ -101,7 +102,7 @@ type scaleSteps struct {
 
 // run takes every client through held, go, the measurement window and
 // release, and collects their results.
-func (st *scaleSteps) run(ctx context.Context, cfg *ScaleConfig) error {
+func (st *steps) run(ctx context.Context, cfg *Config) error {
 	var all, active []int
 	for i, sh := range st.shares {
 		all = append(all, i)
@@ -140,7 +141,7 @@ func (st *scaleSteps) run(ctx context.Context, cfg *ScaleConfig) error {
 
 // window waits for every active client to write msg, samples the
 // servers and lets the clients go on.
-func (st *scaleSteps) window(ctx context.Context, msg string, end bool, active []int) error {
+func (st *steps) window(ctx context.Context, msg string, end bool, active []int) error {
 	if err := st.clients.await(ctx, msg, active); err != nil {
 		return err
 	}
@@ -153,7 +154,7 @@ func (st *scaleSteps) window(ctx context.Context, msg string, end bool, active [
 
 // sample reads the servers as the measurement begins or, with end, as
 // it ends, and then counts their sockets too.
-func (st *scaleSteps) sample(end bool) error {
+func (st *steps) sample(end bool) error {
 	s, err := sampleServers(st.servers)
 	if err != nil {
 		return err

@@ -1,4 +1,8 @@
-package matrix
+// Package server starts and stops the echo server processes echo-bench
+// measures, for the matrix and the scale phase alike: a process pinned to
+// CPUs, its address read from its listening line, what it prints as it
+// stops kept, and its exit watched.
+package server
 
 import (
 	"bufio"
@@ -13,16 +17,16 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rawnet/rawnet/bench/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/proc"
 )
 
 // startTimeout bounds the wait for a server's listening line.
 const startTimeout = 15 * time.Second
 
-// server is one server process under test.
-type server struct {
-	// engine and network identify it.
-	engine, network string
+// Process is one server process under test.
+type Process struct {
+	// engine names it.
+	engine string
 	// addr is the host:port it listens on, read from its first line.
 	addr string
 	// listen is its first line, with the socket options it was granted.
@@ -35,13 +39,12 @@ type server struct {
 	waitErr error
 }
 
-// startServer starts bin with args pinned to cpus, env added to its
-// environment, and waits for its listening line. Its stderr goes to
-// logPath.
-func startServer(engine, network, bin string, args, env []string, cpus []int, logPath string) (s *server, err error) {
+// Start starts the server c describes and waits for its listening line.
+func Start(c Command) (s *Process, err error) {
+	bin, args, cpus, logPath := c.Bin, c.Args, c.CPUs, c.LogPath
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", max(len(cpus), 1)))
-	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = append(cmd.Env, c.Env...)
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -53,9 +56,9 @@ func startServer(engine, network, bin string, args, env []string, cpus []int, lo
 		return nil, err
 	}
 	if err := proc.StartPinned(cmd, cpus); err != nil {
-		return nil, fmt.Errorf("matrix: start %s: %w", bin, err)
+		return nil, fmt.Errorf("server: start %s: %w", bin, err)
 	}
-	s = &server{engine: engine, network: network, cmd: cmd, exited: make(chan struct{})}
+	s = &Process{engine: c.Engine, cmd: cmd, exited: make(chan struct{})}
 	first := make(chan string, 1)
 	read := make(chan struct{})
 	go func() {
@@ -78,24 +81,24 @@ func startServer(engine, network, bin string, args, env []string, cpus []int, lo
 	case line, ok := <-first:
 		if !ok {
 			<-s.exited
-			return nil, fmt.Errorf("matrix: %s %s exited before listening (%v); see %s", bin, strings.Join(args, " "), s.err(), logPath)
+			return nil, fmt.Errorf("server: %s %s exited before listening (%v); see %s", bin, strings.Join(args, " "), s.Err(), logPath)
 		}
 		f := strings.Fields(line)
 		if len(f) < 4 || f[0] != "listening" || f[1] != "on" {
-			s.kill()
-			return nil, fmt.Errorf("matrix: %s printed %q, want \"listening on <net> <host:port> ...\"", bin, line)
+			s.Kill()
+			return nil, fmt.Errorf("server: %s printed %q, want \"listening on <net> <host:port> ...\"", bin, line)
 		}
 		s.addr, s.listen = f[3], line
 		return s, nil
 	case <-timer.C:
-		s.kill()
-		return nil, fmt.Errorf("matrix: %s did not print its listening line within %v; see %s", bin, startTimeout, logPath)
+		s.Kill()
+		return nil, fmt.Errorf("server: %s did not print its listening line within %v; see %s", bin, startTimeout, logPath)
 	}
 }
 
 // readStdout hands the first line to first and keeps the rest (the totals
 // printed at exit).
-func (s *server) readStdout(r io.Reader, first chan<- string) {
+func (s *Process) readStdout(r io.Reader, first chan<- string) {
 	sc := bufio.NewScanner(r)
 	if !sc.Scan() {
 		close(first)
@@ -110,11 +113,21 @@ func (s *server) readStdout(r io.Reader, first chan<- string) {
 	}
 }
 
-// pid is the server's process id.
-func (s *server) pid() int { return s.cmd.Process.Pid }
+// Addr is the host:port the server listens on, from its listening line.
+func (s *Process) Addr() string { return s.addr }
 
-// alive reports whether the process is still running.
-func (s *server) alive() bool {
+// Listen is the server's listening line, with the socket options it was
+// granted.
+func (s *Process) Listen() string { return s.listen }
+
+// Engine is the engine the server runs, as Command named it.
+func (s *Process) Engine() string { return s.engine }
+
+// PID is the server's process id.
+func (s *Process) PID() int { return s.cmd.Process.Pid }
+
+// Alive reports whether the process is still running.
+func (s *Process) Alive() bool {
 	select {
 	case <-s.exited:
 		return false
@@ -123,18 +136,18 @@ func (s *server) alive() bool {
 	}
 }
 
-// err is how the process ended, once it has.
-func (s *server) err() error {
+// Err is how the process ended, once it has; nil while it runs.
+func (s *Process) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.waitErr
 }
 
-// stop sends SIGTERM, waits up to timeout for a clean exit, and kills the
+// Stop sends SIGTERM, waits up to timeout for a clean exit, and kills the
 // process after that. It returns the lines the server printed after its
 // listening line and an error unless it exited 0 in time.
-func (s *server) stop(ctx context.Context, timeout time.Duration) ([]string, error) {
-	if s.alive() {
+func (s *Process) Stop(ctx context.Context, timeout time.Duration) ([]string, error) {
+	if s.Alive() {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	}
 	timer := time.NewTimer(timeout)
@@ -142,12 +155,12 @@ func (s *server) stop(ctx context.Context, timeout time.Duration) ([]string, err
 	var err error
 	select {
 	case <-s.exited:
-		err = s.err()
+		err = s.Err()
 	case <-timer.C:
-		s.kill()
-		err = fmt.Errorf("matrix: %s server did not exit within %v of SIGTERM", s.engine, timeout)
+		s.Kill()
+		err = fmt.Errorf("server: %s server did not exit within %v of SIGTERM", s.engine, timeout)
 	case <-ctx.Done():
-		s.kill()
+		s.Kill()
 		err = ctx.Err()
 	}
 	s.mu.Lock()
@@ -155,8 +168,8 @@ func (s *server) stop(ctx context.Context, timeout time.Duration) ([]string, err
 	return s.totals, err
 }
 
-// kill ends the process at once and waits for it.
-func (s *server) kill() {
+// Kill ends the process at once and waits for it.
+func (s *Process) Kill() {
 	if err := s.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return
 	}

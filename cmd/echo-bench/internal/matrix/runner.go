@@ -12,21 +12,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rawnet/rawnet/bench/cref"
-	"github.com/rawnet/rawnet/bench/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/cref"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/server"
 )
 
 // Baseline is the engine every other is compared with.
 const Baseline = "std"
 
-// stopTimeout bounds a server's drain after SIGTERM.
-const stopTimeout = 10 * time.Second
-
 // runner holds a matrix while it runs.
 type runner struct {
 	cfg     Config
 	res     *Results
-	servers map[string]*server // by network + "/" + engine
+	servers map[string]*server.Process // by network + "/" + engine
 	done    int
 	total   int
 }
@@ -39,7 +37,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	m := &runner{cfg: cfg, res: &Results{}, servers: map[string]*server{}}
+	m := &runner{cfg: cfg, res: &Results{}, servers: map[string]*server.Process{}}
 	start := time.Now()
 	m.res.Meta = meta(cfg, start)
 	if err := m.prepareClient(); err != nil {
@@ -289,7 +287,7 @@ func (m *runner) startAll(tcp, udp []string) error {
 		if m.cfg.LogDir == "" {
 			logPath = os.DevNull
 		}
-		s, err := startServer(engine, network, bin, args, env, m.cfg.ServerCPUs, logPath)
+		s, err := server.Start(server.Command{Engine: engine, Bin: bin, Args: args, Env: env, CPUs: m.cfg.ServerCPUs, LogPath: logPath})
 		if err != nil {
 			m.note("%s %s left out: %v", network, engine, err)
 			m.res.Engines = append(m.res.Engines, EngineInfo{Name: engine, Network: network, Error: err.Error()})
@@ -322,8 +320,8 @@ func (m *runner) stopAll(ctx context.Context) {
 			if s == nil {
 				continue
 			}
-			info := EngineInfo{Name: e, Network: network, Listen: s.listen}
-			exit, err := s.stop(ctx, stopTimeout)
+			info := EngineInfo{Name: e, Network: network, Listen: s.Listen()}
+			exit, err := s.Stop(ctx, server.StopTimeout)
 			info.Exit = exit
 			if err != nil {
 				info.Error = err.Error()

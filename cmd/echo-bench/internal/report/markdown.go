@@ -6,7 +6,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/rawnet/rawnet/bench/matrix"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/matrix"
 )
 
 // WriteMarkdown writes the human report: an overview, one table per cell,

@@ -1,4 +1,4 @@
-package matrix
+package scale
 
 import (
 	"context"
@@ -7,37 +7,38 @@ import (
 	"path/filepath"
 
 	"github.com/rawnet/rawnet/bench"
-	"github.com/rawnet/rawnet/bench/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/server"
 )
 
-// scaleSingle runs the scale phase with one server and the client in
+// runSingle runs the scale phase with one server and the client in
 // this process: it starts the server, opens Conns-Active idle connections
 // and then Active connections that send at Rate, each group from its own
 // range of 127.0.x.y source addresses so that neither runs out of
 // ephemeral ports, and samples the server while all are open.
-func scaleSingle(ctx context.Context, cfg ScaleConfig, limit uint64) (*ScaleResult, error) {
+func runSingle(ctx context.Context, cfg Config, limit uint64) (*Result, error) {
 	args := append([]string{"--addr", "127.0.0.1:0", "--engine", cfg.Engine, "--loops", fmt.Sprint(max(len(cfg.ServerCPUs), 1))}, cfg.Args...)
-	srv, err := startServer(cfg.Engine, "tcp", filepath.Join(cfg.BinDir, "echo-tcp"), args, nil, cfg.ServerCPUs, cfg.logPath("server-scale-"+cfg.Engine+".log"))
+	srv, err := server.Start(server.Command{Engine: cfg.Engine, Bin: filepath.Join(cfg.BinDir, "echo-tcp"), Args: args, CPUs: cfg.ServerCPUs, LogPath: cfg.logPath("server-scale-" + cfg.Engine + ".log")})
 	if err != nil {
 		return nil, err
 	}
-	out := &ScaleResult{Engine: cfg.Engine, Conns: cfg.Conns, Active: cfg.Active, Rate: cfg.Rate, Procs: 1, NoFile: limit}
+	out := &Result{Engine: cfg.Engine, Conns: cfg.Conns, Active: cfg.Active, Rate: cfg.Rate, Procs: 1, NoFile: limit}
 	defer func() {
-		exit, err := srv.stop(context.WithoutCancel(ctx), stopTimeout)
+		exit, err := srv.Stop(context.WithoutCancel(ctx), server.StopTimeout)
 		out.Exit = exit
 		if err != nil && out.Error == "" {
 			out.Error = err.Error()
 		}
 	}()
-	before, err := proc.Read(srv.pid())
+	before, err := proc.Read(srv.PID())
 	if err != nil {
 		return out, err
 	}
-	socketsBefore, err := countSockets(srv.pid())
+	socketsBefore, err := countSockets(srv.PID())
 	if err != nil {
 		return out, err
 	}
-	sh := shares(&cfg, 1, srv.addr)[0]
+	sh := shares(&cfg, 1, srv.Addr())[0]
 
 	// The idle connections open first, echo once each and are held
 	// until the traffic is over.
@@ -56,10 +57,10 @@ func scaleSingle(ctx context.Context, cfg ScaleConfig, limit uint64) (*ScaleResu
 	sample := func(end bool) {
 		var readErr, countErr error
 		if !end {
-			during, readErr = proc.Read(srv.pid())
+			during, readErr = proc.Read(srv.PID())
 		} else {
-			after, readErr = proc.Read(srv.pid())
-			sockets, countErr = countSockets(srv.pid())
+			after, readErr = proc.Read(srv.PID())
+			sockets, countErr = countSockets(srv.PID())
 		}
 		sampleErr = errors.Join(sampleErr, readErr, countErr)
 	}
@@ -85,7 +86,7 @@ func scaleSingle(ctx context.Context, cfg ScaleConfig, limit uint64) (*ScaleResu
 		}
 		return out, nil
 	}
-	out.Servers = []ScaleServer{newScaleServer(srv.pid(), before, during, after, sockets-socketsBefore)}
+	out.Servers = []Server{newServer(srv.PID(), before, during, after, sockets-socketsBefore)}
 	out.sumServers()
 	if out.Error == "" {
 		out.Error = out.checkConns()

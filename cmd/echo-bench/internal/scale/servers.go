@@ -1,4 +1,4 @@
-package matrix
+package scale
 
 import (
 	"context"
@@ -10,18 +10,19 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/rawnet/rawnet/bench/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/server"
 )
 
-// ScaleServer is one server process's share of the scale phase.
-type ScaleServer struct {
+// Server is one server process's share of the scale phase.
+type Server struct {
 	// PID is the process id.
 	PID int `json:"pid"`
 	// Conns is the number of connections it held with all of them open:
 	// its open sockets then, less those it had before any connection
 	// opened (its listener).
 	Conns int `json:"conns"`
-	// RSSBefore, RSS, HWM and Threads are as in ScaleResult, for this
+	// RSSBefore, RSS, HWM and Threads are as in Result, for this
 	// process alone.
 	RSSBefore int64 `json:"rss_before_bytes"`
 	RSS       int64 `json:"rss_bytes"`
@@ -31,19 +32,16 @@ type ScaleServer struct {
 	CPUUtil float64 `json:"cpu_util"`
 }
 
-// newScaleServer builds a process's figures from its samples before any
+// newServer builds a process's figures from its samples before any
 // connection, as the traffic's measurement began and as it ended.
-func newScaleServer(pid int, before, during, after proc.Sample, conns int) ScaleServer {
-	s := ScaleServer{PID: pid, Conns: conns, RSSBefore: before.RSS, RSS: after.RSS, HWM: after.HWM, Threads: after.Threads}
-	if d := after.Sub(during); d.Wall > 0 {
-		s.CPUUtil = d.CPU.Seconds() / d.Wall.Seconds()
-	}
-	return s
+func newServer(pid int, before, during, after proc.Sample, conns int) Server {
+	return Server{PID: pid, Conns: conns, RSSBefore: before.RSS, RSS: after.RSS, HWM: after.HWM, Threads: after.Threads,
+		CPUUtil: after.Sub(during).CPUUtil()}
 }
 
 // sumServers fills the server totals of r from r.Servers and the
 // traffic's message rate.
-func (r *ScaleResult) sumServers() {
+func (r *Result) sumServers() {
 	r.RSSBefore, r.RSS, r.HWM, r.Threads, r.CPUUtil = 0, 0, 0, 0, 0
 	for _, s := range r.Servers {
 		r.RSSBefore += s.RSSBefore
@@ -61,7 +59,7 @@ func (r *ScaleResult) sumServers() {
 
 // checkConns says what is wrong when the servers did not hold every
 // connection at once, and returns "" when they did.
-func (r *ScaleResult) checkConns() string {
+func (r *Result) checkConns() string {
 	held := 0
 	for _, s := range r.Servers {
 		held += s.Conns
@@ -102,21 +100,21 @@ func countSockets(pid int) (int, error) {
 // (socket(7): every socket of the group must set it, under one effective
 // uid), and the kernel then spreads incoming connections over the group
 // by a hash of the connection's addresses and ports.
-func startServers(cfg *ScaleConfig, procs int) ([]*server, error) {
-	var servers []*server
+func startServers(cfg *Config, procs int) ([]*server.Process, error) {
+	var servers []*server.Process
 	addr := "127.0.0.1:0"
 	for i := range procs {
 		// --balance reuseport as well: gnet takes SO_REUSEPORT only in
 		// its listener-per-loop mode, and the other engines accept it.
 		args := append([]string{"--addr", addr, "--reuseport", "--balance", "reuseport", "--engine", cfg.Engine, "--loops", strconv.Itoa(max(len(cfg.ServerCPUs), 1))}, cfg.Args...)
 		log := cfg.logPath(fmt.Sprintf("server-scale-%s-%d.log", cfg.Engine, i+1))
-		s, err := startServer(cfg.Engine, "tcp", filepath.Join(cfg.BinDir, "echo-tcp"), args, nil, cfg.ServerCPUs, log)
+		s, err := server.Start(server.Command{Engine: cfg.Engine, Bin: filepath.Join(cfg.BinDir, "echo-tcp"), Args: args, CPUs: cfg.ServerCPUs, LogPath: log})
 		if err != nil {
 			_, _ = stopServers(context.Background(), servers)
 			return nil, fmt.Errorf("server %d: %w", i+1, err)
 		}
 		servers = append(servers, s)
-		addr = s.addr
+		addr = s.Addr()
 	}
 	return servers, nil
 }
@@ -124,16 +122,16 @@ func startServers(cfg *ScaleConfig, procs int) ([]*server, error) {
 // stopServers stops every server and returns the lines they printed as
 // they stopped, each prefixed with its number, and their errors, each
 // naming its process.
-func stopServers(ctx context.Context, servers []*server) ([]string, error) {
+func stopServers(ctx context.Context, servers []*server.Process) ([]string, error) {
 	exits := make([][]string, len(servers))
 	errs := make([]error, len(servers))
 	var wg sync.WaitGroup
 	for i, s := range servers {
 		wg.Go(func() {
 			var err error
-			exits[i], err = s.stop(ctx, stopTimeout)
+			exits[i], err = s.Stop(ctx, server.StopTimeout)
 			if err != nil {
-				errs[i] = fmt.Errorf("server %d (pid %d): %w", i+1, s.pid(), err)
+				errs[i] = fmt.Errorf("server %d (pid %d): %w", i+1, s.PID(), err)
 			}
 		})
 	}
@@ -149,11 +147,11 @@ func stopServers(ctx context.Context, servers []*server) ([]string, error) {
 
 // exitedServers names the servers that are no longer running, or returns
 // nil when all are.
-func exitedServers(servers []*server) error {
+func exitedServers(servers []*server.Process) error {
 	var errs []error
 	for i, s := range servers {
-		if !s.alive() {
-			errs = append(errs, fmt.Errorf("server %d (pid %d) exited: %v", i+1, s.pid(), s.err()))
+		if !s.Alive() {
+			errs = append(errs, fmt.Errorf("server %d (pid %d) exited: %v", i+1, s.PID(), s.Err()))
 		}
 	}
 	return errors.Join(errs...)
@@ -161,12 +159,12 @@ func exitedServers(servers []*server) error {
 
 // sampleServers reads every server's counters, naming the process that
 // could not be read.
-func sampleServers(servers []*server) ([]proc.Sample, error) {
+func sampleServers(servers []*server.Process) ([]proc.Sample, error) {
 	out := make([]proc.Sample, len(servers))
 	for i, s := range servers {
 		var err error
-		if out[i], err = proc.Read(s.pid()); err != nil {
-			return nil, fmt.Errorf("server %d (pid %d): %w", i+1, s.pid(), err)
+		if out[i], err = proc.Read(s.PID()); err != nil {
+			return nil, fmt.Errorf("server %d (pid %d): %w", i+1, s.PID(), err)
 		}
 	}
 	return out, nil
@@ -174,12 +172,12 @@ func sampleServers(servers []*server) ([]proc.Sample, error) {
 
 // countServerSockets counts every server's open sockets, naming the
 // process that could not be read.
-func countServerSockets(servers []*server) ([]int, error) {
+func countServerSockets(servers []*server.Process) ([]int, error) {
 	out := make([]int, len(servers))
 	for i, s := range servers {
 		var err error
-		if out[i], err = countSockets(s.pid()); err != nil {
-			return nil, fmt.Errorf("server %d (pid %d): %w", i+1, s.pid(), err)
+		if out[i], err = countSockets(s.PID()); err != nil {
+			return nil, fmt.Errorf("server %d (pid %d): %w", i+1, s.PID(), err)
 		}
 	}
 	return out, nil

@@ -1,4 +1,4 @@
-package matrix
+package scale
 
 import (
 	"strings"
@@ -12,7 +12,7 @@ import (
 // Latency percentiles and the maximum are the worst process's, an upper
 // bound: percentiles of separate histograms do not combine exactly. The
 // mean is weighted by messages.
-func mergeResults(rs []ScaleClientResult, pick func(*ScaleClientResult) *bench.Result) *bench.Result {
+func mergeResults(rs []ClientResult, pick func(*ClientResult) *bench.Result) *bench.Result {
 	var out *bench.Result
 	var errs []string
 	var clientCPU float64 // CPU seconds per second, all processes

@@ -1,4 +1,4 @@
-package matrix
+package scale
 
 import (
 	"bufio"
@@ -10,15 +10,15 @@ import (
 	"time"
 
 	"github.com/rawnet/rawnet/bench"
-	"github.com/rawnet/rawnet/bench/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/proc"
 )
 
-// ScaleClientArgs are the arguments Scale gives its own executable to
-// start a client process: the executable must then call ScaleClient with
+// ClientArgs are the arguments Run gives its own executable to start a
+// client process: the executable must then call Client with
 // its standard input and output, as echo-bench does.
-var ScaleClientArgs = []string{"scale", "client"}
+var ClientArgs = []string{"scale", "client"}
 
-// The line protocol between Scale and a client process. The parent
+// The line protocol between Run and a client process. The parent
 // writes the share as one JSON line; the client answers msgHeld once its
 // idle connections are open, and the parent, once every client has,
 // writes msgGo. Around its measurement a client with active connections
@@ -26,7 +26,7 @@ var ScaleClientArgs = []string{"scale", "client"}
 // the parent writes once every such client has reached that point and it
 // has sampled the servers. Then the parent writes msgRelease, and each
 // client closes its connections and writes msgResult and its
-// ScaleClientResult as JSON. A client that fails writes msgResult at
+// ClientResult as JSON. A client that fails writes msgResult at
 // once; a client whose standard input closes stops.
 const (
 	msgHeld        = "held"
@@ -38,15 +38,15 @@ const (
 	msgResult      = "result "
 )
 
-// scaleShare is one client process's part of the scale phase.
-type scaleShare struct {
+// share is one client process's part of the scale phase.
+type share struct {
 	// Addr is the servers' address.
 	Addr string
 	// Idle and Active are its connections of each kind; Rate is the
 	// active ones' messages per second in all.
 	Idle, Active int
 	Rate         float64
-	// Size, Duration, Warmup and ConnectRate are as in ScaleConfig;
+	// Size, Duration, Warmup and ConnectRate are as in Config;
 	// Workers is the number of client threads.
 	Size, Workers    int
 	Duration, Warmup time.Duration
@@ -59,7 +59,7 @@ type scaleShare struct {
 
 // activeConfig is the load that drives the share's active connections,
 // with window called around the measurement.
-func (sh *scaleShare) activeConfig(window func(end bool)) bench.Config {
+func (sh *share) activeConfig(window func(end bool)) bench.Config {
 	return bench.Config{
 		Addr: sh.Addr, Conns: sh.Active, Rate: sh.Rate, Sizes: bench.Sizes{Values: []int{sh.Size}},
 		Duration: sh.Duration, Warmup: sh.Warmup, Workers: sh.Workers, ConnectRate: sh.ConnectRate,
@@ -68,21 +68,21 @@ func (sh *scaleShare) activeConfig(window func(end bool)) bench.Config {
 	}
 }
 
-// ScaleClientResult is what one client process measured.
-type ScaleClientResult struct {
-	// Idle and Traffic are as in ScaleResult, for this process's share.
+// ClientResult is what one client process measured.
+type ClientResult struct {
+	// Idle and Traffic are as in Result, for this process's share.
 	Idle    *bench.Result `json:"idle,omitempty"`
 	Traffic *bench.Result `json:"traffic,omitempty"`
 	// Error says what went wrong; empty when the share passed.
 	Error string `json:"error,omitempty"`
 }
 
-// ScaleClient runs one client process of a scale phase split over
+// Client runs one client process of a scale phase split over
 // several processes, speaking the line protocol above on in and out. It
 // returns an error only when the protocol breaks; failed connections are
 // reported in the result. It stops when in closes; the goroutine reading
 // in lives until then.
-func ScaleClient(ctx context.Context, in io.Reader, out io.Writer) error {
+func Client(ctx context.Context, in io.Reader, out io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	lines := make(chan string, 8)
@@ -98,14 +98,14 @@ func ScaleClient(ctx context.Context, in io.Reader, out io.Writer) error {
 			}
 		}
 	}()
-	c := &scaleClient{lines: lines, out: out}
+	c := &client{lines: lines, out: out}
 	first, err := c.next()
 	if err != nil {
 		return err
 	}
-	var sh scaleShare
+	var sh share
 	if err := json.Unmarshal([]byte(first), &sh); err != nil {
-		return fmt.Errorf("matrix: scale client: share: %w", err)
+		return fmt.Errorf("scale: client: share: %w", err)
 	}
 	res := c.run(ctx, &sh)
 	b, err := json.Marshal(res)
@@ -115,8 +115,8 @@ func ScaleClient(ctx context.Context, in io.Reader, out io.Writer) error {
 	return c.say(msgResult + string(b))
 }
 
-// scaleClient is the client side of the line protocol.
-type scaleClient struct {
+// client is the client side of the line protocol.
+type client struct {
 	lines <-chan string
 	out   io.Writer
 	// err is the first write error; a client that cannot talk to its
@@ -125,25 +125,25 @@ type scaleClient struct {
 }
 
 // next returns the parent's next line.
-func (c *scaleClient) next() (string, error) {
+func (c *client) next() (string, error) {
 	l, ok := <-c.lines
 	if !ok {
-		return "", errors.New("matrix: scale client: standard input closed")
+		return "", errors.New("scale: client: standard input closed")
 	}
 	return l, nil
 }
 
 // expect waits for the parent's next line and checks it is want.
-func (c *scaleClient) expect(want string) error {
+func (c *client) expect(want string) error {
 	l, err := c.next()
 	if err == nil && l != want {
-		err = fmt.Errorf("matrix: scale client: parent wrote %q, want %q", l, want)
+		err = fmt.Errorf("scale: client: parent wrote %q, want %q", l, want)
 	}
 	return err
 }
 
 // say writes one line to the parent.
-func (c *scaleClient) say(line string) error {
+func (c *client) say(line string) error {
 	if c.err == nil {
 		_, c.err = io.WriteString(c.out, line+"\n")
 	}
@@ -153,13 +153,13 @@ func (c *scaleClient) say(line string) error {
 // run opens the share's idle connections and holds them while its active
 // connections send, in step with the parent, and returns what it
 // measured.
-func (c *scaleClient) run(ctx context.Context, sh *scaleShare) *ScaleClientResult {
-	res := &ScaleClientResult{}
-	fail := func(err error) *ScaleClientResult {
+func (c *client) run(ctx context.Context, sh *share) *ClientResult {
+	res := &ClientResult{}
+	fail := func(err error) *ClientResult {
 		res.Error = err.Error()
 		return res
 	}
-	want := uint64(sh.Idle+sh.Active) + scaleSpareFDs
+	want := uint64(sh.Idle+sh.Active) + spareFDs
 	got, err := proc.RaiseNoFile(want)
 	if err != nil {
 		return fail(err)
@@ -218,7 +218,7 @@ type idleConns struct {
 }
 
 // startIdle opens sh's idle connections, each echoing once.
-func startIdle(ctx context.Context, sh *scaleShare) *idleConns {
+func startIdle(ctx context.Context, sh *share) *idleConns {
 	ic := &idleConns{held: make(chan struct{}), release: make(chan struct{}), done: make(chan struct{})}
 	if sh.Idle == 0 {
 		close(ic.held)

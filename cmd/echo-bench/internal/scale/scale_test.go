@@ -1,4 +1,4 @@
-package matrix
+package scale
 
 import (
 	"context"
@@ -8,15 +8,16 @@ import (
 	"time"
 
 	"github.com/rawnet/rawnet/bench"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/server/servertest"
 )
 
-func TestScale(t *testing.T) {
-	bin := fakeBinDir(t)
-	cfg := ScaleConfig{
+func TestRun(t *testing.T) {
+	bin := servertest.BinDir(t)
+	cfg := Config{
 		BinDir: bin, Engine: "std", Conns: 300, Active: -1, Rate: -1, Size: 64,
 		Duration: 300 * time.Millisecond, Warmup: 50 * time.Millisecond, LogDir: t.TempDir(),
 	}
-	res, err := Scale(context.Background(), cfg)
+	res, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,19 +41,19 @@ func TestScale(t *testing.T) {
 	}
 }
 
-func TestScaleRejects(t *testing.T) {
+func TestRunRejects(t *testing.T) {
 	tests := []struct {
 		name string
-		cfg  ScaleConfig
+		cfg  Config
 	}{
-		{name: "no conns", cfg: ScaleConfig{Size: 64, Duration: time.Second}},
-		{name: "more active than conns", cfg: ScaleConfig{Conns: 10, Active: 11, Size: 64, Duration: time.Second}},
-		{name: "no size", cfg: ScaleConfig{Conns: 10, Duration: time.Second}},
+		{name: "no conns", cfg: Config{Size: 64, Duration: time.Second}},
+		{name: "more active than conns", cfg: Config{Conns: 10, Active: 11, Size: 64, Duration: time.Second}},
+		{name: "no size", cfg: Config{Conns: 10, Duration: time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := Scale(context.Background(), tt.cfg); err == nil {
-				t.Error("Scale accepted a config it cannot run")
+			if _, err := Run(context.Background(), tt.cfg); err == nil {
+				t.Error("Run accepted a config it cannot run")
 			}
 		})
 	}
@@ -92,8 +93,8 @@ func TestAutoProcs(t *testing.T) {
 		want  int
 	}{
 		{name: "fits in one", conns: 19_000, limit: 20_000, want: 1},
-		{name: "exactly one", conns: 20_000 - scaleSpareFDs, limit: 20_000, want: 1},
-		{name: "one over", conns: 20_000 - scaleSpareFDs + 1, limit: 20_000, want: 2},
+		{name: "exactly one", conns: 20_000 - spareFDs, limit: 20_000, want: 1},
+		{name: "one over", conns: 20_000 - spareFDs + 1, limit: 20_000, want: 2},
 		{name: "twenty thousand", conns: 20_000, limit: 20_000, want: 2},
 		{name: "one hundred thousand", conns: 100_000, limit: 20_000, want: 6},
 		{name: "raised limit", conns: 100_000, limit: 1 << 20, want: 1},
@@ -129,7 +130,7 @@ func TestCheckProcs(t *testing.T) {
 		{name: "one too many", conns: 30_000, procs: 1, limit: 20_000, wantErr: "CAP_SYS_RESOURCE"},
 		{name: "shares too big", conns: 100_000, procs: 5, limit: 20_000, wantErr: "use --procs 6 or more"},
 		{name: "more processes than connections", conns: 3, procs: 4, limit: 20_000, wantErr: "at least one connection each"},
-		{name: "too many processes", conns: 1000, procs: maxScaleProcs + 1, limit: 20_000, wantErr: "at most"},
+		{name: "too many processes", conns: 1000, procs: maxProcs + 1, limit: 20_000, wantErr: "at most"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,7 +146,7 @@ func TestCheckProcs(t *testing.T) {
 }
 
 func TestShares(t *testing.T) {
-	cfg := ScaleConfig{Conns: 1001, Active: 500, Rate: 1000, Size: 64, ConnectRate: 300, ClientCPUs: []int{0}}
+	cfg := Config{Conns: 1001, Active: 500, Rate: 1000, Size: 64, ConnectRate: 300, ClientCPUs: []int{0}}
 	shs := shares(&cfg, 3, "127.0.0.1:9")
 	var idle, active int
 	var rate, connectRate float64
@@ -169,7 +170,7 @@ func TestShares(t *testing.T) {
 }
 
 func TestMergeResults(t *testing.T) {
-	rs := []ScaleClientResult{
+	rs := []ClientResult{
 		{Traffic: &bench.Result{Conns: 10, Rate: 10, Seconds: 1, Messages: 10, MsgsPerSec: 10,
 			Latency: bench.Latency{P50: 5, P99: 40, Max: 90, Mean: 6}, Client: bench.ClientCPU{Cores: 1, Utilization: 0.1}}},
 		{},
@@ -177,7 +178,7 @@ func TestMergeResults(t *testing.T) {
 			Latency: bench.Latency{P50: 7, P99: 20, Max: 50, Mean: 10}, Client: bench.ClientCPU{Cores: 1, Utilization: 0.3}}, Error: "x"},
 	}
 	rs[2].Traffic.Error = "lost"
-	got := mergeResults(rs, func(r *ScaleClientResult) *bench.Result { return r.Traffic })
+	got := mergeResults(rs, func(r *ClientResult) *bench.Result { return r.Traffic })
 	if got.Conns != 40 || got.Rate != 40 || got.Seconds != 2 || got.Messages != 40 || got.MsgsPerSec != 40 {
 		t.Errorf("counts %+v", got)
 	}
@@ -187,7 +188,7 @@ func TestMergeResults(t *testing.T) {
 	if got.Client.Cores != 2 || got.Client.Utilization != 0.2 || got.Error != "lost" {
 		t.Errorf("client %+v, error %q", got.Client, got.Error)
 	}
-	if mergeResults(rs, func(r *ScaleClientResult) *bench.Result { return r.Idle }) != nil {
+	if mergeResults(rs, func(r *ClientResult) *bench.Result { return r.Idle }) != nil {
 		t.Error("merging no results gave one")
 	}
 }

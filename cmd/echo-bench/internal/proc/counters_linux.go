@@ -27,21 +27,6 @@ type Counters struct {
 	syscalls, switches []int
 }
 
-// MaxCountedThreads bounds the threads OpenCounters counts: each costs
-// two descriptors.
-const MaxCountedThreads = 2048
-
-// ErrTooManyThreads is returned by OpenCounters for a process with more
-// than MaxCountedThreads threads, such as a thread-per-connection server
-// after it served thousands of connections.
-var ErrTooManyThreads = errors.New("proc: too many threads to count")
-
-// CounterSample is one reading of Counters.
-type CounterSample struct {
-	// Syscalls and Switches are totals since the counters opened.
-	Syscalls, Switches uint64
-}
-
 // tracepointDirs are where tracefs may be mounted.
 var tracepointDirs = []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}
 

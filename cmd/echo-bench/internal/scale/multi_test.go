@@ -1,4 +1,4 @@
-package matrix
+package scale
 
 import (
 	"context"
@@ -14,13 +14,13 @@ import (
 	"time"
 )
 
-// init makes the test binary a scale client process when Scale starts it
-// as one, as echo-bench is: with ScaleClientArgs and nothing else.
+// init makes the test binary a scale client process when Run starts it
+// as one, as echo-bench is: with ClientArgs and nothing else.
 func init() {
-	if !slices.Equal(os.Args[1:], ScaleClientArgs) {
+	if !slices.Equal(os.Args[1:], ClientArgs) {
 		return
 	}
-	if err := ScaleClient(context.Background(), os.Stdin, os.Stdout); err != nil {
+	if err := Client(context.Background(), os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -35,10 +35,12 @@ func echoTCPBinDir(t *testing.T) string {
 		t.Skipf("the go command builds echo-tcp: %v", err)
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(goBin, "build", "-o", dir+string(filepath.Separator), "./cmd/echo-tcp")
-	cmd.Dir = filepath.Join("..", "..")
+	// By import path, so the build does not depend on where this
+	// package sits in the module.
+	const pkg = "github.com/rawnet/rawnet/cmd/echo-tcp"
+	cmd := exec.Command(goBin, "build", "-o", dir+string(filepath.Separator), pkg)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/echo-tcp: %v\n%s", err, out)
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
 	return dir
 }
@@ -60,7 +62,7 @@ func accepted(t *testing.T, exit []string) int {
 	return sum
 }
 
-func TestScaleProcs(t *testing.T) {
+func TestRunProcs(t *testing.T) {
 	bin := echoTCPBinDir(t)
 	tests := []struct {
 		name           string
@@ -76,11 +78,11 @@ func TestScaleProcs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := ScaleConfig{
+			cfg := Config{
 				BinDir: bin, Engine: "epoll", Args: tt.serverArgs, Conns: tt.conns, Active: tt.active, Rate: -1, Size: 64,
 				Duration: time.Second, Warmup: 100 * time.Millisecond, Procs: tt.procs, LogDir: t.TempDir(),
 			}
-			res, err := Scale(context.Background(), cfg)
+			res, err := Run(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -123,10 +125,10 @@ func TestScaleProcs(t *testing.T) {
 	}
 }
 
-func TestScaleClientNeedsShare(t *testing.T) {
+func TestClientNeedsShare(t *testing.T) {
 	var out strings.Builder
-	err := ScaleClient(context.Background(), strings.NewReader("not json\n"), &out)
+	err := Client(context.Background(), strings.NewReader("not json\n"), &out)
 	if err == nil || out.Len() != 0 {
-		t.Fatalf("ScaleClient with a bad share: %v, wrote %q", err, out.String())
+		t.Fatalf("Client with a bad share: %v, wrote %q", err, out.String())
 	}
 }

@@ -1,4 +1,10 @@
-package matrix
+// Package scale is echo-bench scale: it holds many connections on one
+// server at once, most of them idle and the rest sending at a low rate,
+// and measures what they cost the server in memory and CPU. Past the open
+// file limit of one process it splits the connections over several
+// server processes sharing the port with SO_REUSEPORT and as many client
+// processes, which are echo-bench itself started with ClientArgs.
+package scale
 
 import (
 	"context"
@@ -9,13 +15,13 @@ import (
 	"time"
 
 	"github.com/rawnet/rawnet/bench"
-	"github.com/rawnet/rawnet/bench/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/proc"
 )
 
-// ScaleConfig describes the scale phase: a server holding many
+// Config describes the scale phase: a server holding many
 // connections at once, most of them idle, the rest ping-ponging at a low
 // rate, and what that costs it in memory.
-type ScaleConfig struct {
+type Config struct {
 	// BinDir holds echo-tcp.
 	BinDir string
 	// Engine is the engine to run; Args are added to its command line.
@@ -51,10 +57,10 @@ type ScaleConfig struct {
 	Log func(format string, args ...any)
 }
 
-// DefaultScale is what `make scale` runs: 100,000 connections, half of
+// Default is what `make scale` runs: 100,000 connections, half of
 // them idle, half sending one 64-byte message per second.
-func DefaultScale() ScaleConfig {
-	return ScaleConfig{
+func Default() Config {
+	return Config{
 		BinDir:      "bin",
 		Engine:      "epoll",
 		Conns:       100_000,
@@ -67,8 +73,8 @@ func DefaultScale() ScaleConfig {
 	}
 }
 
-// ScaleResult is what the scale phase measured.
-type ScaleResult struct {
+// Result is what the scale phase measured.
+type Result struct {
 	Engine string  `json:"engine"`
 	Conns  int     `json:"conns"`
 	Active int     `json:"active"`
@@ -84,10 +90,10 @@ type ScaleResult struct {
 	Idle    *bench.Result `json:"idle,omitempty"`
 	Traffic *bench.Result `json:"traffic,omitempty"`
 	// Clients holds each client process's results when Procs > 1.
-	Clients []ScaleClientResult `json:"clients,omitempty"`
+	Clients []ClientResult `json:"clients,omitempty"`
 	// Servers holds each server process's figures; the server figures
 	// below are their sums.
-	Servers []ScaleServer `json:"servers"`
+	Servers []Server `json:"servers"`
 	// RSSBefore is the servers' RSS before any connection opened; RSS
 	// is their RSS with every connection open, at the end of the
 	// traffic, and HWM the sum of their peaks.
@@ -109,11 +115,11 @@ type ScaleResult struct {
 	Error string `json:"error,omitempty"`
 }
 
-// Scale runs the scale phase: it raises the open file limit (servers and
+// Run runs the scale phase: it raises the open file limit (servers and
 // client processes inherit it), decides how many processes each side
 // needs to stay under it, and runs the phase in one process per side
-// (scaleSingle) or in several sharing the port (scaleMulti).
-func Scale(ctx context.Context, cfg ScaleConfig) (*ScaleResult, error) {
+// (runSingle) or in several sharing the port (runMulti).
+func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Active < 0 {
 		cfg.Active = cfg.Conns / 2
 	}
@@ -121,7 +127,7 @@ func Scale(ctx context.Context, cfg ScaleConfig) (*ScaleResult, error) {
 		cfg.Rate = float64(cfg.Active)
 	}
 	if cfg.Conns <= 0 || cfg.Active < 0 || cfg.Active > cfg.Conns || cfg.Rate < 0 || cfg.Size <= 0 || cfg.Duration <= 0 || cfg.Procs < 0 {
-		return nil, errors.New("matrix: scale wants conns > 0, 0 <= active <= conns, rate >= 0, size > 0, procs >= 0 and a duration")
+		return nil, errors.New("scale: want conns > 0, 0 <= active <= conns, rate >= 0, size > 0, procs >= 0 and a duration")
 	}
 	if cfg.Log == nil {
 		cfg.Log = func(string, ...any) {}
@@ -136,7 +142,7 @@ func Scale(ctx context.Context, cfg ScaleConfig) (*ScaleResult, error) {
 	// inherits the limit raised here. Raising the hard limit takes
 	// CAP_SYS_RESOURCE (setrlimit(2)), which root in a container may
 	// lack; then the connections are split over several processes.
-	limit, err := proc.RaiseNoFile(uint64(cfg.Conns) + scaleSpareFDs)
+	limit, err := proc.RaiseNoFile(uint64(cfg.Conns) + spareFDs)
 	if err != nil {
 		return nil, err
 	}
@@ -153,14 +159,14 @@ func Scale(ctx context.Context, cfg ScaleConfig) (*ScaleResult, error) {
 		}
 	}
 	if procs == 1 {
-		return scaleSingle(ctx, cfg, limit)
+		return runSingle(ctx, cfg, limit)
 	}
-	return scaleMulti(ctx, cfg, procs, limit)
+	return runMulti(ctx, cfg, procs, limit)
 }
 
 // logPath is where a process of the phase writes its stderr: name in
 // LogDir, or nowhere without one.
-func (cfg *ScaleConfig) logPath(name string) string {
+func (cfg *Config) logPath(name string) string {
 	if cfg.LogDir == "" {
 		return os.DevNull
 	}

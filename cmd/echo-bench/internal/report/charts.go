@@ -10,7 +10,7 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/rawnet/rawnet/bench/matrix"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/matrix"
 )
 
 // chart is one figure to draw.

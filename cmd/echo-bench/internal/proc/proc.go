@@ -119,3 +119,12 @@ func (s Sample) Sub(earlier Sample) Delta {
 		Syscalls: (s.SysR + s.SysW) - (earlier.SysR + earlier.SysW),
 	}
 }
+
+// CPUUtil is the CPU seconds the process used per second in between: 1 is
+// one core busy throughout. It is 0 when no time passed.
+func (d Delta) CPUUtil() float64 {
+	if d.Wall <= 0 {
+		return 0
+	}
+	return d.CPU.Seconds() / d.Wall.Seconds()
+}

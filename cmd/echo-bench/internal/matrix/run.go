@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/rawnet/rawnet/bench"
-	"github.com/rawnet/rawnet/bench/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/server"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,7 +20,7 @@ import (
 func (m *runner) run(ctx context.Context, st Step) RunResult {
 	out := RunResult{Cell: st.Cell, Engine: st.Engine, Repeat: st.Repeat, Counted: st.Count}
 	s := m.servers[st.Cell.Network+"/"+st.Engine]
-	if s == nil || !s.alive() {
+	if s == nil || !s.Alive() {
 		out.Error = "server is not running"
 		return out
 	}
@@ -29,7 +30,7 @@ func (m *runner) run(ctx context.Context, st Step) RunResult {
 	var sampleErr error
 	if st.Count {
 		var err error
-		switch counters, err = proc.OpenCounters(s.pid()); {
+		switch counters, err = proc.OpenCounters(s.PID()); {
 		case errors.Is(err, proc.ErrTooManyThreads):
 			// The run goes ahead uncounted: its figures are left out of
 			// the summary like every counting run's, so the cell shows
@@ -45,7 +46,7 @@ func (m *runner) run(ctx context.Context, st Step) RunResult {
 	}
 	cfg := bench.Config{
 		Network:  st.Cell.Network,
-		Addr:     s.addr,
+		Addr:     s.Addr(),
 		Conns:    st.Cell.Conns,
 		Sizes:    bench.Sizes{Values: []int{st.Cell.Size}},
 		Depth:    st.Cell.Depth,
@@ -54,7 +55,7 @@ func (m *runner) run(ctx context.Context, st Step) RunResult {
 		Workers:  max(len(m.cfg.ClientCPUs), 1),
 		HoldCPU:  true,
 		Window: func(end bool) {
-			smp, err := proc.Read(s.pid())
+			smp, err := proc.Read(s.PID())
 			if err != nil && sampleErr == nil {
 				sampleErr = err
 			}
@@ -78,8 +79,8 @@ func (m *runner) run(ctx context.Context, st Step) RunResult {
 	out.Client = res
 	if err != nil {
 		out.Error = err.Error()
-		if !s.alive() {
-			out.Error = fmt.Sprintf("server exited (%v): %v", s.err(), err)
+		if !s.Alive() {
+			out.Error = fmt.Sprintf("server exited (%v): %v", s.Err(), err)
 		}
 		return out
 	}
@@ -107,7 +108,7 @@ func serverMetrics(before, after proc.Sample, msgsPerSec float64) ServerMetrics 
 	if d.Wall <= 0 {
 		return sm
 	}
-	sm.CPUUtil = d.CPU.Seconds() / d.Wall.Seconds()
+	sm.CPUUtil = d.CPUUtil()
 	if msgsPerSec > 0 {
 		sm.CPUUsPerMsg = sm.CPUUtil / msgsPerSec * 1e6
 		sm.SyscallsPerMsg = float64(d.Syscalls) / d.Wall.Seconds() / msgsPerSec
@@ -117,25 +118,25 @@ func serverMetrics(before, after proc.Sample, msgsPerSec float64) ServerMetrics 
 
 // idle opens IdleConns connections to s, echoes once on each, and reads
 // the server's memory while they are open.
-func (m *runner) idle(ctx context.Context, s *server) IdleResult {
+func (m *runner) idle(ctx context.Context, s *server.Process) IdleResult {
 	if s == nil {
 		return IdleResult{Conns: m.cfg.IdleConns, Error: "server is not running"}
 	}
-	out := IdleResult{Engine: s.engine, Conns: m.cfg.IdleConns}
-	before, err := proc.Read(s.pid())
+	out := IdleResult{Engine: s.Engine(), Conns: m.cfg.IdleConns}
+	before, err := proc.Read(s.PID())
 	if err != nil {
 		out.Error = err.Error()
 		return out
 	}
 	var during proc.Sample
 	cfg := bench.Config{
-		Addr:    s.addr,
+		Addr:    s.Addr(),
 		Conns:   m.cfg.IdleConns,
 		Count:   1,
 		Workers: max(len(m.cfg.ClientCPUs), 1),
 		Timeout: 10 * time.Second,
 		Hold: func(context.Context) error {
-			during, err = proc.Read(s.pid())
+			during, err = proc.Read(s.PID())
 			return err
 		},
 	}

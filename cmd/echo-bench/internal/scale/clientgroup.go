@@ -1,4 +1,4 @@
-package matrix
+package scale
 
 import (
 	"bufio"
@@ -13,7 +13,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rawnet/rawnet/bench/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/proc"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/server"
 )
 
 // clientEvent is a line a client process wrote, or its exit.
@@ -38,17 +39,17 @@ type clientGroup struct {
 	stop    chan struct{}
 	readers sync.WaitGroup
 	// results holds each client's result once it has written it.
-	results []*ScaleClientResult
+	results []*ClientResult
 }
 
 // startClients starts one client process of exe per share, pinned to
 // cpus, and writes each its share.
-func startClients(exe string, shs []scaleShare, cpus []int, cfg *ScaleConfig) (*clientGroup, error) {
+func startClients(exe string, shs []share, cpus []int, cfg *Config) (*clientGroup, error) {
 	n := len(shs)
 	g := &clientGroup{
 		events:  make(chan clientEvent, 8*n),
 		stop:    make(chan struct{}),
-		results: make([]*ScaleClientResult, n),
+		results: make([]*ClientResult, n),
 	}
 	for i, sh := range shs {
 		if err := g.start(exe, i, &sh, cpus, cfg); err != nil {
@@ -60,8 +61,8 @@ func startClients(exe string, shs []scaleShare, cpus []int, cfg *ScaleConfig) (*
 }
 
 // start starts client i and writes it its share.
-func (g *clientGroup) start(exe string, i int, sh *scaleShare, cpus []int, cfg *ScaleConfig) error {
-	cmd := exec.Command(exe, ScaleClientArgs...)
+func (g *clientGroup) start(exe string, i int, sh *share, cpus []int, cfg *Config) error {
+	cmd := exec.Command(exe, ClientArgs...)
 	// Without a log folder the client's errors go where this process's
 	// go.
 	log := ""
@@ -198,7 +199,7 @@ func (g *clientGroup) next(ctx context.Context) (clientEvent, error) {
 
 // parseResult keeps the result a client wrote.
 func (g *clientGroup) parseResult(e clientEvent) error {
-	var r ScaleClientResult
+	var r ClientResult
 	if err := json.Unmarshal([]byte(strings.TrimPrefix(e.line, msgResult)), &r); err != nil {
 		return fmt.Errorf("%s: result: %w", g.name(e.i), err)
 	}
@@ -233,8 +234,8 @@ func (g *clientGroup) unexpected(e clientEvent, want string) error {
 }
 
 // close closes the clients' standard inputs, which stops any still
-// running, waits up to stopTimeout for them to exit, kills the rest and
-// waits for them.
+// running, waits for them to exit as long as a server is given to drain
+// (server.StopTimeout), kills the rest and waits for them.
 func (g *clientGroup) close() {
 	close(g.stop)
 	for _, w := range g.stdins {
@@ -245,7 +246,7 @@ func (g *clientGroup) close() {
 		g.readers.Wait()
 		close(exited)
 	}()
-	timer := time.NewTimer(stopTimeout)
+	timer := time.NewTimer(server.StopTimeout)
 	defer timer.Stop()
 	select {
 	case <-exited:

@@ -1,4 +1,4 @@
-package matrix
+package scale
 
 import (
 	"fmt"
@@ -7,33 +7,33 @@ import (
 
 // How the scale phase splits its connections over processes.
 const (
-	// scaleSpareFDs is what each process needs besides its connections:
+	// spareFDs is what each process needs besides its connections:
 	// epoll, eventfds, listeners, pipes, /proc files.
-	scaleSpareFDs = 256
-	// scaleHeadroom is the room each server process keeps over its even
+	spareFDs = 256
+	// headroom is the room each server process keeps over its even
 	// share. SO_REUSEPORT picks a listener by a hash of each
 	// connection's addresses and ports (socket(7)), so the shares come
 	// out only roughly equal.
-	scaleHeadroom = 1.15
-	// maxScaleProcs bounds the processes per side: client process i
+	headroom = 1.15
+	// maxProcs bounds the processes per side: client process i
 	// takes source blocks 127.0.2i+1.x and 127.0.2i+2.x.
-	maxScaleProcs = 127
+	maxProcs = 127
 )
 
 // procCapacity is how many connections one server process may be given
 // under an open file limit, leaving room for uneven hashing.
 func procCapacity(limit uint64) int {
-	if limit <= scaleSpareFDs {
+	if limit <= spareFDs {
 		return 0
 	}
-	return int(float64(limit-scaleSpareFDs) / scaleHeadroom)
+	return int(float64(limit-spareFDs) / headroom)
 }
 
 // autoProcs is the fewest processes per side that hold conns under an
 // open file limit per process: one when everything fits in one process,
 // else enough that each server's share, with headroom, fits.
 func autoProcs(conns int, limit uint64) int {
-	if uint64(conns)+scaleSpareFDs <= limit {
+	if uint64(conns)+spareFDs <= limit {
 		return 1
 	}
 	c := procCapacity(limit)
@@ -47,21 +47,21 @@ func autoProcs(conns int, limit uint64) int {
 // processes per side under limit, or returns nil when they can.
 func checkProcs(conns, procs int, limit uint64) error {
 	switch {
-	case procs == 1 && uint64(conns)+scaleSpareFDs > limit:
-		return fmt.Errorf("matrix: open file limit is %d and cannot be raised (setrlimit needs CAP_SYS_RESOURCE), so one process holds at most %d connections: lower --conns or split them over processes (--procs 0 picks how many)",
-			limit, max(int(limit)-scaleSpareFDs, 0))
+	case procs == 1 && uint64(conns)+spareFDs > limit:
+		return fmt.Errorf("scale: open file limit is %d and cannot be raised (setrlimit needs CAP_SYS_RESOURCE), so one process holds at most %d connections: lower --conns or split them over processes (--procs 0 picks how many)",
+			limit, max(int(limit)-spareFDs, 0))
 	case procs == 1:
 		return nil
-	case procs > maxScaleProcs:
-		return fmt.Errorf("matrix: %d processes per side, at most %d", procs, maxScaleProcs)
+	case procs > maxProcs:
+		return fmt.Errorf("scale: %d processes per side, at most %d", procs, maxProcs)
 	case procs > conns:
-		return fmt.Errorf("matrix: %d processes for %d connections: want at least one connection each", procs, conns)
+		return fmt.Errorf("scale: %d processes for %d connections: want at least one connection each", procs, conns)
 	}
 	c := procCapacity(limit)
 	if share := (conns + procs - 1) / procs; share > c {
 		need := max(autoProcs(conns, limit), procs+1)
-		return fmt.Errorf("matrix: %d connections over %d processes is %d each, more than the %d that fit under the open file limit of %d with %.0f%% room for SO_REUSEPORT's uneven spread: use --procs %d or more",
-			conns, procs, share, c, limit, 100*(scaleHeadroom-1), need)
+		return fmt.Errorf("scale: %d connections over %d processes is %d each, more than the %d that fit under the open file limit of %d with %.0f%% room for SO_REUSEPORT's uneven spread: use --procs %d or more",
+			conns, procs, share, c, limit, 100*(headroom-1), need)
 	}
 	return nil
 }
@@ -83,17 +83,17 @@ func split(n, parts int) []int {
 // even part of the idle and the active connections, of the rate and of
 // the connect rate, and two blocks of source addresses of its own; all
 // connect to the servers' shared addr.
-func shares(cfg *ScaleConfig, procs int, addr string) []scaleShare {
+func shares(cfg *Config, procs int, addr string) []share {
 	idle := split(cfg.Conns-cfg.Active, procs)
 	active := split(cfg.Active, procs)
-	out := make([]scaleShare, procs)
+	out := make([]share, procs)
 	for i := range out {
-		s := scaleShare{
+		s := share{
 			Addr: addr, Idle: idle[i], Active: active[i], Size: cfg.Size,
 			Duration: cfg.Duration, Warmup: cfg.Warmup, Workers: max(len(cfg.ClientCPUs), 1),
 			ConnectRate: cfg.ConnectRate / float64(procs),
 			IdleBlock:   byte(2*i + 1), ActiveBlock: byte(2*i + 2),
-			IdleTimeout: scaleIdleTimeout,
+			IdleTimeout: idleTimeout,
 		}
 		if cfg.Active > 0 {
 			s.Rate = cfg.Rate * float64(active[i]) / float64(cfg.Active)
@@ -103,5 +103,5 @@ func shares(cfg *ScaleConfig, procs int, addr string) []scaleShare {
 	return out
 }
 
-// scaleIdleTimeout bounds the wait for the idle connections' one echo.
-const scaleIdleTimeout = 30 * time.Second
+// idleTimeout bounds the wait for the idle connections' one echo.
+const idleTimeout = 30 * time.Second

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/rawnet/rawnet/bench"
-	"github.com/rawnet/rawnet/bench/matrix"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/matrix"
 )
 
 // sample builds results for three engines on two cells: std does 100k

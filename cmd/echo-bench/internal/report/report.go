@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/rawnet/rawnet/bench/matrix"
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/matrix"
 )
 
 // Files written by Write, relative to its folder.

@@ -100,3 +100,21 @@ func TestRaiseNoFile(t *testing.T) {
 		t.Fatalf("RaiseNoFile(64) = %d, %v", got, err)
 	}
 }
+
+func TestDeltaCPUUtil(t *testing.T) {
+	tests := []struct {
+		name string
+		d    Delta
+		want float64
+	}{
+		{name: "one core busy", d: Delta{Wall: time.Second, CPU: time.Second}, want: 1},
+		{name: "a quarter of a core", d: Delta{Wall: 2 * time.Second, CPU: 500 * time.Millisecond}, want: 0.25},
+		{name: "two cores", d: Delta{Wall: 100 * time.Millisecond, CPU: 200 * time.Millisecond}, want: 2},
+		{name: "no time passed", d: Delta{CPU: time.Second}, want: 0},
+	}
+	for _, tt := range tests {
+		if got := tt.d.CPUUtil(); got != tt.want {
+			t.Errorf("%s: CPUUtil() = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
