@@ -29,9 +29,9 @@ func main() {
 	case len(args) > 0 && args[0] == "scale":
 		err = runScale(ctx, args[1:])
 	case len(args) > 0 && args[0] == "run":
-		err = runLoad(ctx, args[1:])
+		err = runLoad(ctx, args[1:], os.Stdout, os.Stderr)
 	default:
-		err = runLoad(ctx, args)
+		err = runLoad(ctx, args, os.Stdout, os.Stderr)
 	}
 	if errors.Is(err, pflag.ErrHelp) {
 		return

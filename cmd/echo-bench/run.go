@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -41,7 +40,10 @@ Pin client and server to different CPUs (--cpus here, taskset for the server).
 Examples:
   echo-bench --addr 127.0.0.1:9000 --conns 50 --depth 16 --duration 10s
   echo-bench --framing length --length-bytes 2 --size 64:9,1024:1 --rate 20000
-  echo-bench --net udp --addr 127.0.0.1:9001 --conns 50 --json -
+  echo-bench --net udp --addr 127.0.0.1:9001 --conns 50 --json - | jq .msgs_per_sec
+
+The summary goes to stdout, or to stderr when --json - or --csv - puts the
+result on stdout: stdout then carries that format alone, ready for a pipe.
 
 Flags:
 `
@@ -83,8 +85,8 @@ func (f *loadFlags) define(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.cfg.Timeout, "timeout", 0, "TCP: wait this long for outstanding echoes at the end (default 5s); UDP: loss timeout (default 250ms)")
 	fs.StringSliceVar(&f.sources, "sources", nil, "local addresses to spread connections over (default: 127.0.0.x as needed past 20,000 connections to loopback)")
 	fs.BoolVar(&f.cfg.HoldCPU, "hold-cpu", true, "keep each worker's Go scheduler slot while it waits for events (cheaper per message; the server must be another process)")
-	fs.StringVar(&f.jsonOut, "json", "", "write the result as JSON to this file (- for stdout)")
-	fs.StringVar(&f.csvOut, "csv", "", "write the result as CSV to this file (- for stdout)")
+	fs.StringVar(&f.jsonOut, "json", "", "write the result as JSON to this file (- for stdout, which then carries the JSON alone; the summary goes to stderr)")
+	fs.StringVar(&f.csvOut, "csv", "", "write the result as CSV to this file (- for stdout, which then carries the CSV alone; the summary goes to stderr)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line")
 }
 
@@ -108,12 +110,14 @@ func (f *loadFlags) config() (bench.Config, error) {
 	return cfg, nil
 }
 
-// runLoad is echo-bench [run].
-func runLoad(ctx context.Context, args []string) error {
+// runLoad is echo-bench [run]: it writes the result to stdout and notes,
+// the progress bar and the usage to stderr.
+func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("echo-bench", pflag.ContinueOnError)
 	fs.SortFlags = false
+	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(os.Stderr, runUsage)
+		fmt.Fprint(stderr, runUsage)
 		fs.PrintDefaults()
 	}
 	var f loadFlags
@@ -125,6 +129,10 @@ func runLoad(ctx context.Context, args []string) error {
 		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
 	cfg, err := f.config()
+	if err != nil {
+		return err
+	}
+	summary, err := summaryOut(f.jsonOut, f.csvOut, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -142,8 +150,8 @@ func runLoad(ctx context.Context, args []string) error {
 		return err
 	}
 	var bar *loadBar
-	if !f.quiet && isTerminal(os.Stderr) {
-		bar = newLoadBar(os.Stderr, cfg)
+	if tty, ok := stderr.(*os.File); ok && !f.quiet && isTerminal(tty) {
+		bar = newLoadBar(tty, cfg)
 		cfg.Progress = bar.update
 	}
 	res, runErr := bench.Run(ctx, cfg)
@@ -153,34 +161,14 @@ func runLoad(ctx context.Context, args []string) error {
 	if res == nil {
 		return runErr
 	}
-	if err := res.WriteText(os.Stdout); err != nil {
+	if err := res.WriteText(summary); err != nil {
 		return err
 	}
-	if err := writeTo(f.jsonOut, res.WriteJSON); err != nil {
+	if err := writeTo(f.jsonOut, stdout, res.WriteJSON); err != nil {
 		return err
 	}
-	if err := writeTo(f.csvOut, res.WriteCSV); err != nil {
+	if err := writeTo(f.csvOut, stdout, res.WriteCSV); err != nil {
 		return err
 	}
 	return runErr
-}
-
-// writeTo writes with write to path, or to stdout for "-"; an empty path
-// writes nothing.
-func writeTo(path string, write func(io.Writer) error) error {
-	switch strings.TrimSpace(path) {
-	case "":
-		return nil
-	case "-":
-		return write(os.Stdout)
-	}
-	out, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := write(out); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
