@@ -175,26 +175,3 @@ func (s *server) untrack(c *net.TCPConn) {
 	s.mu.Unlock()
 	s.stats.Active.Add(-1)
 }
-
-// backoff returns the next pause after a failed accept or read: 5ms
-// doubling to 1s, as net/http's Server.Serve does, so a persistent error
-// such as EMFILE never spins a CPU.
-func backoff(prev time.Duration) time.Duration {
-	if prev == 0 {
-		return 5 * time.Millisecond
-	}
-	return min(2*prev, time.Second)
-}
-
-// pause waits for d or until Shutdown begins, and reports whether the
-// caller should keep going.
-func (s *server) pause(d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-s.closing:
-		return false
-	}
-}

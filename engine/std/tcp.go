@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/rawnet/rawnet/engine/internal/backoff"
 	"github.com/rawnet/rawnet/sockopt"
 )
 
@@ -73,9 +74,9 @@ func (s *server) accept() {
 				return
 			}
 			s.stats.Accept.Add(1)
-			delay = backoff(delay)
+			delay = backoff.Next(delay)
 			s.cfg.Logger.Warn("accept failed", "err", err, "retry_in", delay)
-			if !s.pause(delay) {
+			if !backoff.Sleep(delay, s.closing) {
 				return
 			}
 			continue

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rawnet/rawnet/engine/internal/backoff"
 	"github.com/rawnet/rawnet/engine/internal/ratelimit"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/sockopt"
@@ -91,9 +92,9 @@ func (s *server) serveUDP(u *net.UDPConn, limit *ratelimit.Limiter) {
 				return
 			}
 			s.stats.IO.Add(1)
-			delay = backoff(delay)
+			delay = backoff.Next(delay)
 			log.Warn("UDP read failed", "err", err, "retry_in", delay)
-			if !s.pause(delay) {
+			if !backoff.Sleep(delay, s.closing) {
 				return
 			}
 			continue

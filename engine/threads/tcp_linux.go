@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/backoff"
 	"github.com/rawnet/rawnet/engine/internal/budget"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/internal/rawaddr"
@@ -111,11 +112,11 @@ func (s *tcpServer) listen() error {
 func (s *tcpServer) acceptLoop() {
 	runtime.LockOSThread()
 	defer close(s.acceptDone)
-	var backoff time.Duration
+	var delay time.Duration
 	for s.pool.acquire(s.quit) {
 		fd, err := s.accept()
 		if err == nil {
-			backoff = 0
+			delay = 0
 			s.admit(fd)
 			continue
 		}
@@ -129,11 +130,10 @@ func (s *tcpServer) acceptLoop() {
 		switch {
 		case retryAtOnce(err):
 		case resourceShortage(err):
-			// Retrying at once would spin while the shortage lasts:
-			// wait, doubling from 5 ms up to 1 s, as net/http does.
-			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.cfg.Logger.Warn("accept failed; backing off", "err", err, "retry_in", backoff)
-			if !sleep(backoff, s.quit) {
+			// Retrying at once would spin while the shortage lasts.
+			delay = backoff.Next(delay)
+			s.cfg.Logger.Warn("accept failed; backing off", "err", err, "retry_in", delay)
+			if !backoff.Sleep(delay, s.quit) {
 				return
 			}
 		default:
@@ -179,19 +179,6 @@ func retryAtOnce(err error) bool {
 func resourceShortage(err error) bool {
 	return errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) ||
 		errors.Is(err, unix.ENOBUFS) || errors.Is(err, unix.ENOMEM)
-}
-
-// sleep waits d, or returns false when quit closes first (Shutdown
-// began).
-func sleep(d time.Duration, quit <-chan struct{}) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-quit:
-		return false
-	}
 }
 
 // admit registers an accepted fd and hands it to a worker, or closes it at

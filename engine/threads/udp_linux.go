@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/backoff"
 	"github.com/rawnet/rawnet/engine/internal/ratelimit"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/internal/rawaddr"
@@ -112,9 +113,9 @@ func (s *udpServer) receive(fd int) {
 			}
 			s.stats.IO.Add(1)
 			// A failing socket would otherwise spin this thread.
-			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			delay = backoff.Next(delay)
 			s.cfg.Logger.Warn("recvmsg failed", "err", os.NewSyscallError("recvmsg", err), "retry_in", delay)
-			if !sleep(delay, s.quit) {
+			if !backoff.Sleep(delay, s.quit) {
 				return
 			}
 			continue
