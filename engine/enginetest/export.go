@@ -15,11 +15,17 @@ func Start(t testing.TB, e engine.Engine, cfg engine.Config) engine.Server {
 	return start(t, e, cfg)
 }
 
-// Dial connects to srv over TCP, failing the test on error; the connection
-// is closed when the test ends.
+// Dial connects to srv over TCP, failing the test on error, with a
+// deadline of the suite's patience (10 s) on every read and write, so a
+// test that waits for bytes that never come fails instead of hanging;
+// the connection is closed when the test ends.
 func Dial(t testing.TB, srv engine.Server) *net.TCPConn {
 	t.Helper()
-	return dial(t, srv)
+	c := dial(t, srv)
+	if err := c.SetDeadline(time.Now().Add(patience)); err != nil {
+		t.Fatalf("set deadline: %v", err)
+	}
+	return c
 }
 
 // WaitFor polls cond until it holds and reports whether it did; after the

@@ -3,7 +3,6 @@
 package epoll
 
 import (
-	"context"
 	"io"
 	"net"
 	"slices"
@@ -13,37 +12,22 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/enginetest"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/sockopt"
 )
 
+// startEngine runs the engine with cfg until the test ends.
 func startEngine(t *testing.T, cfg engine.Config) engine.Server {
 	t.Helper()
-	srv, err := Engine{}.Start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return srv
+	return enginetest.Start(t, Engine{}, cfg)
 }
 
-// waitStats polls the server's stats until cond holds: a client may see
+// waitStats waits until the server's stats satisfy cond: a client may see
 // its echo a moment before the loop counts it.
 func waitStats(t *testing.T, srv engine.Server, what string, cond func(engine.Stats) bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond(srv.Stats()) {
-		if time.Now().After(deadline) {
-			t.Fatalf("want %s; stats %+v", what, srv.Stats())
-		}
-		time.Sleep(time.Millisecond)
-	}
+	enginetest.WaitFor(t, what, func() bool { return cond(srv.Stats()) })
 }
 
 func echoOnce(t *testing.T, network string, srv engine.Server, msg string) {
@@ -80,12 +64,7 @@ func loopConns(srv engine.Server) []int64 {
 func dialHeld(t *testing.T, srv engine.Server) (net.Conn, int) {
 	t.Helper()
 	before := loopConns(srv)
-	c, err := net.DialTimeout("tcp", srv.Addr().String(), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := enginetest.Dial(t, srv)
 	if _, err := c.Write([]byte("hello\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -159,13 +138,7 @@ func TestBalanceModes(t *testing.T) {
 				k := (landed[0] + 1) % loops
 				want := loopConns(srv)[k] - 1
 				held[slices.Index(landed, k)].Close()
-				deadline := time.Now().Add(10 * time.Second)
-				for loopConns(srv)[k] != want {
-					if time.Now().After(deadline) {
-						t.Fatalf("loop %d never closed its connection: counts %v", k, loopConns(srv))
-					}
-					time.Sleep(time.Millisecond)
-				}
+				enginetest.WaitFor(t, "the closed connection off its loop", func() bool { return loopConns(srv)[k] == want })
 				counts := loopConns(srv)
 				if _, l := dialHeld(t, srv); l != k {
 					t.Errorf("with loop %d the least loaded (%v), the next connection went to loop %d", k, counts, l)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/enginetest"
 	"github.com/rawnet/rawnet/frame"
 )
 
@@ -28,7 +29,7 @@ func TestHalfCloseFlushesQueuedOutput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := start(t, engine.Config{Frame: frame.Spec{Kind: frame.KindLine}, WriteLimit: tt.writeLimit})
-			c := dial(t, srv)
+			c := enginetest.Dial(t, srv)
 			c.SetReadBuffer(64 << 10)
 			in := bytes.Repeat([]byte("0123456789abcde\n"), (8<<20)/16)
 			if _, err := c.Write(in); err != nil {

@@ -1,9 +1,7 @@
 package gnetengine_test
 
 import (
-	"net"
 	"testing"
-	"time"
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/enginetest"
@@ -17,12 +15,4 @@ import (
 func start(t *testing.T, cfg engine.Config) engine.Server {
 	t.Helper()
 	return enginetest.Start(t, gnetengine.Engine{}, cfg)
-}
-
-// dial connects to srv with a deadline on every read and write.
-func dial(t *testing.T, srv engine.Server) *net.TCPConn {
-	t.Helper()
-	c := enginetest.Dial(t, srv)
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	return c
 }

@@ -6,7 +6,6 @@ import (
 	"net"
 	"runtime/debug"
 	"testing"
-	"time"
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/enginetest"
@@ -22,20 +21,12 @@ func start(t *testing.T, cfg engine.Config) engine.Server {
 	return enginetest.Start(t, threads.Engine{}, cfg)
 }
 
-// dial connects to srv with a deadline on every read and write.
-func dial(t *testing.T, srv engine.Server) *net.TCPConn {
-	t.Helper()
-	c := enginetest.Dial(t, srv)
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	return c
-}
-
 func TestIterativeServerQueuesInBacklog(t *testing.T) {
 	srv := start(t, engine.Config{Threads: 1})
-	first := dial(t, srv)
+	first := enginetest.Dial(t, srv)
 	first.Write([]byte("1"))
 	io.ReadFull(first, make([]byte, 1))
-	second := dial(t, srv) // completes in the backlog; nobody reads it yet
+	second := enginetest.Dial(t, srv) // completes in the backlog; nobody reads it yet
 	second.Write([]byte("2"))
 	if got := srv.Stats().Accepted; got != 1 {
 		t.Fatalf("Accepted = %d with the only thread busy, want 1", got)
