@@ -38,6 +38,41 @@ func (b Balance) String() string {
 	}
 }
 
+// Wait says how a loop with nothing to do waits for events.
+type Wait uint8
+
+// Wait modes. The zero value is WaitPark.
+const (
+	// WaitPark parks an idle loop's goroutine on the Go runtime's own
+	// poller, as a goroutine reading from Go's net package is parked: it
+	// holds no P while it waits, so the rest of the program runs as if
+	// the loop were not there. A loop parks only after a zero-timeout
+	// epoll_wait has found nothing (park_linux.go).
+	WaitPark Wait = iota
+	// WaitSyscall sleeps in a blocking epoll_wait system call, which
+	// keeps the loop goroutine's P (one of GOMAXPROCS) for as long as it
+	// sleeps: the runtime hands that P to other goroutines only when its
+	// sysmon thread retakes it, 20 µs to 10 ms later (runtime/proc.go,
+	// sysmon and retake). With as many loops as Ps and every loop asleep,
+	// every other goroutine of the program (a client in the same
+	// process, a timer, a metrics endpoint) waits for sysmon. It suits
+	// only a process that runs nothing but its loops, or one whose loops
+	// leave a P free.
+	WaitSyscall
+)
+
+// String returns "park" or "syscall".
+func (w Wait) String() string {
+	switch w {
+	case WaitPark:
+		return "park"
+	case WaitSyscall:
+		return "syscall"
+	default:
+		return "unknown"
+	}
+}
+
 // Defaults applied to zero Config fields; each field's doc states its
 // own.
 const (
@@ -55,27 +90,36 @@ const (
 )
 
 // Config tunes a Server. Its zero value is ready to use: one loop per CPU,
-// each on a locked OS thread, round-robin balance, no connection limit,
+// each parked on the Go runtime's poller while it has nothing to do and
+// not locked to an OS thread, round-robin balance, no connection limit,
 // no timeouts, 1 MiB output and input limits per connection.
 type Config struct {
 	// Loops is the number of event loops; 0 means runtime.NumCPU().
 	Loops int
-	// UnlockThreads runs the loops without runtime.LockOSThread. By
-	// default each loop goroutine is locked to its OS thread for its
-	// whole life: the thread runs nothing else, so thread-level settings
-	// made from a callback or a submitted function (CPU affinity with
-	// sched_setaffinity(2), scheduling policy, priority) stay with the
-	// loop, and a per-thread profile shows one loop per thread. Unlocked,
-	// the runtime may resume a loop on another OS thread whenever it
-	// deschedules it (a yield, or a P retaken while the loop sleeps in
-	// epoll_wait), so such settings do not stick and may reach whatever
-	// goroutine runs on that thread next; in exchange each of the
-	// loop's periodic yields to the scheduler, which a locked goroutine
-	// can only make by handing its thread off and back (stoplockedm and
-	// startlockedm in runtime/proc.go), costs slightly less. Neither
-	// choice was measured to use less CPU per message; docs/perf/README.md
-	// has the figures.
-	UnlockThreads bool
+	// LockThreads locks each loop goroutine to its OS thread for its
+	// whole life (runtime.LockOSThread). The thread then runs nothing
+	// else, so thread-level settings made from a callback or a submitted
+	// function (CPU affinity with sched_setaffinity(2), scheduling policy,
+	// priority) stay with the loop, and a per-thread profile shows one
+	// loop per thread. Unlocked, the runtime may resume a loop on another
+	// OS thread whenever it deschedules it, so such settings do not stick
+	// and may reach whatever goroutine runs on that thread next.
+	//
+	// What locking costs depends on Wait. A locked goroutine that stops
+	// running cannot leave its thread to the scheduler: the thread hands
+	// its P to another thread and sleeps, and the thread that finds the
+	// goroutine runnable again hands the P back and sleeps in turn
+	// (stoplockedm and startlockedm in runtime/proc.go). With WaitPark a
+	// loop stops at every park, so locking adds two thread wake-ups and
+	// context switches to every wait that sleeps: it is off by default.
+	// With WaitSyscall a loop stops only for its periodic yield (see
+	// yieldEvery in loop_linux.go), and locking was measured to cost
+	// nothing. docs/perf/README.md has the figures for both.
+	LockThreads bool
+	// Wait says how an idle loop waits for events: WaitPark (the zero
+	// value) or WaitSyscall. See Wait, and the package documentation for
+	// what it means for the rest of the program.
+	Wait Wait
 	// Balance spreads TCP connections over loops. UDP servers always open
 	// one SO_REUSEPORT socket per loop.
 	Balance Balance

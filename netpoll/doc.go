@@ -5,8 +5,8 @@
 //
 // # The contract
 //
-// A Server runs Config.Loops loops. Each loop is one goroutine, locked to
-// its OS thread unless Config.UnlockThreads, that owns:
+// A Server runs Config.Loops loops. Each loop is one goroutine (locked to
+// its OS thread with Config.LockThreads) that owns:
 //
 //   - an epoll instance, level-triggered, plus an eventfd that other
 //     goroutines use to wake it;
@@ -87,19 +87,27 @@
 //
 // # Loops and the rest of the program
 //
-// A loop sleeps in epoll_wait through an ordinary system call, so its
-// goroutine keeps its P (one of GOMAXPROCS) while it sleeps: the runtime
-// gives that P to other goroutines only when its sysmon thread retakes
-// it, 20 µs to 10 ms later (runtime/proc.go, sysmon and retake). Go's own
-// poller has no such cost, because its goroutines park without holding a
-// P. So when Loops is GOMAXPROCS or more and every loop is asleep, the
-// program's other goroutines (clients in the same process, timers, an
-// admin endpoint) wait for sysmon. A program that does latency-sensitive
-// work besides its loops should leave a P free: Loops below GOMAXPROCS,
-// or GOMAXPROCS raised. In a process whose goroutines on Go's net package
-// ping-pong with its loops, tail latency with as many loops as Ps was
-// several times that with one loop fewer, and a goroutine-per-connection
-// server on net did as well as the latter (docs/perf/README.md has the
-// figures). A process that does nothing but run its loops, such as
-// cmd/echo-tcp, has nothing else to wait.
+// A loop with nothing to do parks its goroutine on the Go runtime's own
+// poller (Config.Wait is WaitPark, the default), the way a goroutine
+// reading from Go's net package is parked: it polls its epoll instance
+// without blocking and, finding nothing, waits for the instance itself to
+// become readable, holding no P (one of GOMAXPROCS) meanwhile. So the
+// program's other goroutines (clients in the same process, timers, a
+// metrics endpoint) run beside idle loops as they would beside idle
+// connections on net, even with as many loops as Ps. A busy loop holds
+// its P like any goroutine that computes, and passes through the
+// scheduler at least every few milliseconds (yieldEvery in
+// loop_linux.go). Loops are not locked to their OS threads unless
+// Config.LockThreads asks for it, because a locked goroutine that parks
+// hands its P to another thread and back each time.
+//
+// WaitSyscall sleeps in a blocking epoll_wait instead, which keeps the
+// loop's P while it sleeps: the runtime gives that P to other goroutines
+// only when its sysmon thread retakes it, 20 µs to 10 ms later
+// (runtime/proc.go, sysmon and retake). With as many loops as Ps and
+// every loop asleep, the rest of the program then waits for sysmon. It
+// suits only a process that runs nothing but its loops, or loops fewer
+// than GOMAXPROCS. docs/perf/README.md ("Loops that share the process")
+// compares the two, for goroutines that share the process and for a
+// server that runs alone.
 package netpoll

@@ -15,7 +15,7 @@ import (
 
 // Loop is one event loop: an epoll instance, the connections registered
 // with it and the buffers they share, all driven by one goroutine (locked
-// to its OS thread unless Config.UnlockThreads). Submit and Index may be
+// to its OS thread with Config.LockThreads). Submit and Index may be
 // called from any goroutine, as may Conn.Loop, which finds a connection's
 // loop; everything a loop owns, its Conns included, only from the loop's
 // own goroutine (see the package documentation).
@@ -76,6 +76,12 @@ func newLoop(s *Server, idx int) (*Loop, error) {
 	p, err := newPoller()
 	if err != nil {
 		return nil, err
+	}
+	if s.cfg.Wait == WaitPark {
+		if err := p.openPark(); err != nil {
+			_ = p.close()
+			return nil, err
+		}
 	}
 	return &Loop{
 		srv:     s,
@@ -138,6 +144,9 @@ func (l *Loop) run() error {
 // and its poll never found anything (docs/perf/README.md has the
 // figures).
 func (l *Loop) wait() (int, bool, error) {
+	if l.cfg.Wait == WaitPark {
+		return l.park()
+	}
 	if l.spin {
 		n, woken, err := l.poller.wait(0)
 		if err != nil || n > 0 || woken {
@@ -152,31 +161,48 @@ func (l *Loop) wait() (int, bool, error) {
 }
 
 // yieldEvery is how often a loop passes through the Go scheduler with
-// runtime.Gosched. A loop goroutine otherwise never does: it only moves
-// between Go code and system calls. The runtime's sysmon thread takes a
-// goroutine whose scheduling tick has not moved for forcePreemptNS (10 ms)
-// for one that hogs its P: it preempts it and, the loop being in
-// epoll_wait, retakes the P and hands it to another thread. Each retake
-// also resets sysmon to polling every 20 µs, and at that pace it catches
-// the loop in ordinary sub-millisecond waits too and retakes the P again
-// and again: a futex wake-up of another thread and a context switch per
-// wait, which keeps sysmon at its fastest pace for good (runtime/proc.go,
-// sysmon and retake; golang.org/issue/29734). Yielding well within
-// forcePreemptNS keeps the tick moving, so sysmon backs off to its
-// longest naps. On a locked thread a yield costs two thread hand-offs
-// (stoplockedm, startlockedm), about as much as one retake, so it happens
-// no more often than this; with Config.UnlockThreads it is a little
-// cheaper.
+// runtime.Gosched. A loop that never parks (Config.WaitSyscall, or
+// WaitPark under load that always finds an event ready) otherwise never
+// does: it only moves between Go code and system calls. The runtime's
+// sysmon thread takes a goroutine whose scheduling tick has not moved for
+// forcePreemptNS (10 ms) for one that hogs its P and preempts it. With
+// WaitSyscall it also retakes the P from the sleeping epoll_wait and hands
+// it to another thread, and each retake resets sysmon to polling every
+// 20 µs: at that pace it catches the loop in ordinary sub-millisecond
+// waits too and retakes the P again and again, a futex wake-up of another
+// thread and a context switch per wait, which keeps sysmon at its fastest
+// pace for good (runtime/proc.go, sysmon and retake;
+// golang.org/issue/29734). Yielding well within forcePreemptNS keeps the
+// tick moving, so sysmon backs off to its longest naps; with WaitPark it
+// also bounds how long a loop that never runs out of events keeps the
+// other goroutines of its P waiting. On a locked thread
+// (Config.LockThreads) a yield costs two thread hand-offs (stoplockedm,
+// startlockedm), about as much as one retake, so it happens no more
+// often than this.
 //
-// perf stat shows the effect on a ping-pong connection: without the yield
-// the server makes more system calls and context switches per message
-// and spends more CPU on each, and yielding much more often than this
-// costs system calls again (docs/perf/README.md has the figures).
+// perf stat shows the effect on a ping-pong connection with WaitSyscall:
+// without the yield the server makes more system calls and context
+// switches per message and spends more CPU on each, and yielding much
+// more often than this costs system calls again (docs/perf/README.md has
+// the figures).
 const yieldEvery = 5 * time.Millisecond
 
-// timeout returns the epoll_wait timeout in milliseconds until the next
-// deadline, rounded up so that the loop never wakes just before it, or -1.
-func (l *Loop) timeout() int {
+// park is wait for Config.Wait == WaitPark: the check that begins every
+// park is itself a zero-timeout poll (park_linux.go), so no round polls
+// before it, busy or not, and the loop parks only when that poll finds
+// nothing. A deadline already due makes it poll instead.
+func (l *Loop) park() (int, bool, error) {
+	l.now = l.clock()
+	next := l.next()
+	if next >= 0 && next <= l.now {
+		return l.poller.wait(0)
+	}
+	return l.poller.park(next, l.epoch)
+}
+
+// next returns the loop time of the next deadline (a connection's timer,
+// or a paused listener's resumption), or -1 for none.
+func (l *Loop) next() int64 {
 	next := int64(-1)
 	if c, at := l.timers.first(); c != nil {
 		next = at
@@ -184,6 +210,13 @@ func (l *Loop) timeout() int {
 	if l.ln != nil && l.ln.pausedUntil != 0 && (next < 0 || l.ln.pausedUntil < next) {
 		next = l.ln.pausedUntil
 	}
+	return next
+}
+
+// timeout returns the epoll_wait timeout in milliseconds until the next
+// deadline, rounded up so that the loop never wakes just before it, or -1.
+func (l *Loop) timeout() int {
+	next := l.next()
 	if next < 0 {
 		return -1
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"sync/atomic"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -81,6 +82,17 @@ type poller struct {
 	used        int // events the last wait returned, wake-up included
 	sparse      int // consecutive waits that used under a quarter of the list
 	wakeBuf     [8]byte
+
+	// Parking on the Go runtime's poller (park_linux.go), set up by
+	// openPark: file owns epfd and rc waits on it; until is the deadline
+	// set on file; check is poll, which leaves its result in ready and
+	// errno.
+	file  *os.File
+	rc    syscall.RawConn
+	until int64
+	check func(uintptr) bool
+	ready int
+	errno unix.Errno
 }
 
 // newPoller creates an epoll instance and its wake-up eventfd, both
@@ -149,13 +161,22 @@ func (p *poller) ctl(op, fd int, tag uint32, ev eventFlags) error {
 // costs nothing, and the loop polls only after busy rounds (Loop.wait).
 func (p *poller) wait(msec int) (n int, woken bool, err error) {
 	p.resize()
-	n, err = p.epollWait(msec)
-	if err != nil {
-		if err == unix.EINTR {
+	n, errno := p.epollWait(msec)
+	if errno != 0 {
+		p.used = 0
+		if errno == unix.EINTR {
 			return 0, false, nil
 		}
-		return 0, false, wrapSyscall("epoll_wait", err)
+		return 0, false, wrapSyscall("epoll_wait", errno)
 	}
+	n, woken = p.harvest(n)
+	return n, woken, nil
+}
+
+// harvest takes the wake-up out of the n events a wait returned, draining
+// the eventfd if it is among them, and returns the others' count.
+func (p *poller) harvest(n int) (int, bool) {
+	woken := false
 	for i := 0; i < n; i++ {
 		if int(p.events[i].Fd) != p.wakefd {
 			continue
@@ -167,7 +188,7 @@ func (p *poller) wait(msec int) (n int, woken bool, err error) {
 		break
 	}
 	p.used = n + btoi(woken)
-	return n, woken, nil
+	return n, woken
 }
 
 func btoi(b bool) int {
@@ -180,7 +201,7 @@ func btoi(b bool) int {
 // epollWait calls epoll_pwait with a NULL signal mask, which is
 // epoll_wait on every architecture (arm64 and riscv64 lack the older
 // call).
-func (p *poller) epollWait(msec int) (int, error) {
+func (p *poller) epollWait(msec int) (int, unix.Errno) {
 	ptr := unsafe.Pointer(unsafe.SliceData(p.events))
 	var r uintptr
 	var errno unix.Errno
@@ -192,7 +213,7 @@ func (p *poller) epollWait(msec int) (int, error) {
 	if errno != 0 {
 		return 0, errno
 	}
-	return int(r), nil
+	return int(r), 0
 }
 
 // resize grows or shrinks the event list as the last wait's use of it
@@ -256,7 +277,15 @@ func (p *poller) wake() error {
 // sure no wake is running or will run: Loop calls wake only under the
 // inbox lock it closes first.
 func (p *poller) close() error {
-	return errors.Join(closeFD(p.epfd), closeFD(p.wakefd))
+	var err error
+	if p.file != nil {
+		// The runtime's poller must forget the descriptor before its
+		// number is reused, so it is closed through the file.
+		err = p.file.Close()
+	} else {
+		err = closeFD(p.epfd)
+	}
+	return errors.Join(err, closeFD(p.wakefd))
 }
 
 // wrapSyscall is os.NewSyscallError: nil stays nil.

@@ -169,10 +169,10 @@ func (s *Server) start() {
 	}
 }
 
-// serve runs one loop, on an OS thread of its own unless
-// Config.UnlockThreads says otherwise (see there for what that changes).
+// serve runs one loop, on an OS thread of its own if Config.LockThreads
+// says so (see there for what that changes).
 func (s *Server) serve(l *Loop) {
-	if !s.cfg.UnlockThreads {
+	if s.cfg.LockThreads {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 	}

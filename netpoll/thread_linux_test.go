@@ -19,7 +19,7 @@ func lockedToThread() bool {
 	return bytes.Contains(header, []byte("locked to thread"))
 }
 
-func TestUnlockThreads(t *testing.T) {
+func TestLockThreads(t *testing.T) {
 	if lockedToThread() {
 		t.Fatal("the test goroutine reports itself locked; the probe cannot tell the cases apart")
 	}
@@ -31,11 +31,14 @@ func TestUnlockThreads(t *testing.T) {
 	}
 	tests := []struct {
 		name       string
-		unlock     bool
+		lock       bool
+		wait       Wait
 		wantLocked bool
 	}{
-		{name: "default locks", unlock: false, wantLocked: true},
-		{name: "UnlockThreads", unlock: true, wantLocked: false},
+		{name: "default does not lock", wantLocked: false},
+		{name: "LockThreads", lock: true, wantLocked: true},
+		{name: "WaitSyscall", wait: WaitSyscall, wantLocked: false},
+		{name: "LockThreads WaitSyscall", lock: true, wait: WaitSyscall, wantLocked: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -47,7 +50,7 @@ func TestUnlockThreads(t *testing.T) {
 				_, _ = c.Write(b)
 				return len(b)
 			}
-			s := startServer(t, h, Config{Loops: 1, UnlockThreads: tt.unlock})
+			s := startServer(t, h, Config{Loops: 1, LockThreads: tt.lock, Wait: tt.wait})
 			c := dial(t, s)
 			readFull(t, c, writeAll(t, c, "x"))
 			if err := s.Loops()[0].Submit(func() { seen <- lockedToThread() }); err != nil {

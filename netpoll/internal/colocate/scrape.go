@@ -1,0 +1,196 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// scrape serves an echo server of each variant and, in the same process,
+// a net/http handler that renders the server's counters the way a metrics
+// endpoint does. While echo-bench, in its own process, loads the echo
+// server, a goroutine client GETs the page every --interval over one
+// keep-alive connection and times each GET.
+func scrape(args []string) error {
+	fs := pflag.NewFlagSet("scrape", pflag.ContinueOnError)
+	list := fs.String("variants", "syscall,park", "server variants, comma separated: syscall, syscall-unlocked, park, park-locked, net")
+	base := fs.String("ratio-to", "", "variant the p99 ratios are taken against (default the first)")
+	loops := fs.Int("loops", runtime.GOMAXPROCS(0), "netpoll loops (default GOMAXPROCS)")
+	bin := fs.String("load-bin", "bin/echo-bench", "the echo-bench binary that loads the echo server")
+	cpus := fs.String("load-cpus", "", "CPUs to pin echo-bench to (its --cpus), e.g. 0")
+	conns := fs.Int("conns", 50, "load connections; 0 runs no load, for the idle case")
+	depth := fs.Int("depth", 16, "messages in flight per load connection")
+	size := fs.Int("size", 64, "load message size in bytes")
+	dur := fs.Duration("duration", 10*time.Second, "measured time per run")
+	warm := fs.Duration("warmup", time.Second, "load before the GETs begin")
+	every := fs.Duration("interval", 10*time.Millisecond, "time between the starts of two GETs")
+	rounds := fs.Int("rounds", 3, "rounds; each runs every variant once, the order rotating")
+	out := fs.String("csv", "", "write every run to this CSV file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	vs, err := parseVariants(*list)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("scrape: GOMAXPROCS=%d NumCPU=%d loops=%d load: %d conns x depth %d x %d B from %s (cpus %q), %v after %v warmup; GET every %v; rounds=%d %s\n",
+		runtime.GOMAXPROCS(0), runtime.NumCPU(), *loops, *conns, *depth, *size, *bin, *cpus, *dur, *warm, *every, *rounds, runtime.Version())
+	cols := []string{"load_msgs_per_sec"}
+	var results []result
+	for round := 1; round <= *rounds; round++ {
+		for _, v := range rotate(vs, round-1) {
+			l := load{bin: *bin, cpus: *cpus, conns: *conns, depth: *depth, size: *size, dur: *dur, warm: *warm}
+			samples, rate, err := scrapeRun(v, *loops, l, *every)
+			if err != nil {
+				return fmt.Errorf("%s: %w", v.name, err)
+			}
+			r := newResult(round, v.name, samples)
+			r.extra = map[string]float64{"load_msgs_per_sec": rate}
+			printRun(r, cols)
+			results = append(results, r)
+		}
+	}
+	summarize(os.Stdout, results, vs, *base)
+	if *out != "" {
+		return writeCSV(*out, results, cols)
+	}
+	return nil
+}
+
+// load describes the echo-bench run that loads the echo server.
+type load struct {
+	bin, cpus          string
+	conns, depth, size int
+	dur, warm          time.Duration
+}
+
+// scrapeRun starts the echo server of variant v and the metrics page,
+// runs the load and the GETs, and returns the GET latencies and the
+// load's messages per second.
+func scrapeRun(v variant, loops int, l load, every time.Duration) (samples []time.Duration, rate float64, err error) {
+	srv, err := startEcho(v, loops)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer func() { err = errors.Join(err, srv.close()) }()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, 0, err
+	}
+	page := &http.Server{Handler: metricsPage(srv)}
+	go func() { _ = page.Serve(ln) }()
+	defer page.Close()
+
+	tmp, err := os.MkdirTemp("", "colocate")
+	if err != nil {
+		return nil, 0, err
+	}
+	defer os.RemoveAll(tmp)
+	report := filepath.Join(tmp, "load.json")
+	done := make(chan error, 1)
+	if l.conns > 0 {
+		args := []string{"run", "--addr", srv.addr(), "--conns", strconv.Itoa(l.conns), "--depth", strconv.Itoa(l.depth),
+			"--size", strconv.Itoa(l.size), "--duration", l.dur.String(), "--warmup", l.warm.String(), "-q", "--json", report}
+		if l.cpus != "" {
+			args = append(args, "--cpus", l.cpus)
+		}
+		cmd := exec.Command(l.bin, args...)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			return nil, 0, err
+		}
+		go func() { done <- cmd.Wait() }()
+	} else {
+		go func() { time.Sleep(l.warm + l.dur); done <- nil }()
+	}
+
+	client := &http.Client{Timeout: 10 * time.Second}
+	url := "http://" + ln.Addr().String() + "/metrics"
+	// The GETs start once the load is past its warmup and stop when it
+	// ends; a GET in flight then is still counted.
+	time.Sleep(l.warm)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				return nil, 0, fmt.Errorf("load: %w", err)
+			}
+			client.CloseIdleConnections()
+			rate, err := loadRate(report, l.conns > 0)
+			return samples, rate, err
+		case <-tick.C:
+			d, err := get(client, url)
+			if err != nil {
+				return nil, 0, err
+			}
+			samples = append(samples, d)
+		}
+	}
+}
+
+// get times one GET of url, body included.
+func get(c *http.Client, url string) (time.Duration, error) {
+	start := time.Now()
+	resp, err := c.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	err = errors.Join(err, resp.Body.Close())
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return time.Since(start), err
+}
+
+// metricsPage renders srv's counters as a Prometheus text page, from the
+// counters the loops keep, at request time.
+func metricsPage(srv echoServer) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := srv.stats()
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		for _, m := range []struct {
+			name string
+			v    uint64
+		}{
+			{"accepted_total", st.Accepted}, {"rejected_total", st.Rejected},
+			{"accept_errors_total", st.AcceptErrors}, {"active", uint64(max(st.Active, 0))},
+			{"bytes_in_total", st.BytesIn}, {"bytes_out_total", st.BytesOut},
+			{"backpressure_total", st.Backpressure}, {"idle_timeouts_total", st.IdleTimeouts},
+			{"write_timeouts_total", st.WriteTimeouts}, {"close_timeouts_total", st.CloseTimeouts},
+			{"io_errors_total", st.IOErrors}, {"datagrams_total", st.Datagrams},
+		} {
+			fmt.Fprintf(w, "# TYPE netpoll_%s counter\nnetpoll_%s %d\n", m.name, m.name, m.v)
+		}
+	})
+}
+
+// loadRate reads the load's messages per second from echo-bench's JSON
+// report; 0 when there was no load.
+func loadRate(path string, loaded bool) (float64, error) {
+	if !loaded {
+		return 0, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	var r struct {
+		MsgsPerSec float64 `json:"msgs_per_sec"`
+	}
+	err = json.Unmarshal(b, &r)
+	return r.MsgsPerSec, err
+}
