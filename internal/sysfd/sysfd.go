@@ -1,15 +1,15 @@
-//go:build linux
+//go:build unix
 
 // Package sysfd holds the two system-call helpers that every layer of rawnet
-// shares: retrying a call that a signal interrupted, and opening a socket
-// that is closed again on any error that follows. The reactor, the socket
+// shares: retrying a call that a signal interrupted (on every Unix), and
+// opening a socket that is closed again on any error that follows (on
+// Linux, whose socket(2) takes SOCK_CLOEXEC). The reactor, the socket
 // options, the threads engine and the load generator all use it, so the
 // rules live in one place.
 package sysfd
 
 import (
 	"errors"
-	"os"
 
 	"golang.org/x/sys/unix"
 )
@@ -47,23 +47,4 @@ func RetryRaw(call func() (uintptr, unix.Errno)) (int, error) {
 		}
 		return int(r), nil
 	}
-}
-
-// Socket opens a socket of family and typ (which may carry SOCK_NONBLOCK;
-// SOCK_CLOEXEC is always added, so no descriptor leaks into a child
-// process), then calls setup on it. If setup fails, the socket is closed and
-// setup's error returned: the caller never holds a half-configured
-// descriptor. A failing socket(2) is returned as an *os.SyscallError.
-func Socket(family, typ int, setup func(fd int) error) (int, error) {
-	fd, err := unix.Socket(family, typ|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return -1, os.NewSyscallError("socket", err)
-	}
-	if setup != nil {
-		if err := setup(fd); err != nil {
-			unix.Close(fd)
-			return -1, err
-		}
-	}
-	return fd, nil
 }
