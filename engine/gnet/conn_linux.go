@@ -141,7 +141,7 @@ func (s *server) serve(st *conn) gnet.Action {
 	out := c.OutboundBuffered()
 	if ferr != nil {
 		s.stats.FrameErrors.Add(1)
-		s.cfg.Logger.Info("bad frame; closing", "remote", c.RemoteAddr().String(), "codec", s.codec.String(), "err", ferr)
+		s.cfg.Logger.Warn("closing connection: bad frame", "remote", c.RemoteAddr().String(), "codec", s.codec.String(), "err", ferr)
 		st.why = endFrame
 		return gnet.Close
 	}

@@ -288,7 +288,7 @@ func (cn *conn) fail(remote string, werr, ferr error) {
 	switch {
 	case ferr != nil:
 		s.stats.FrameErrors.Add(1)
-		s.cfg.Logger.Warn("closing connection: bad frame", "remote", remote, "err", ferr)
+		s.cfg.Logger.Warn("closing connection: bad frame", "remote", remote, "codec", s.codec.String(), "err", ferr)
 	case errors.Is(werr, os.ErrDeadlineExceeded):
 		s.stats.WriteTimeout.Add(1)
 		s.cfg.Logger.Debug("closing connection: write timeout", "remote", remote, "timeout", s.cfg.WriteTimeout)

@@ -151,7 +151,7 @@ func (c *conn) run() end {
 		}
 		if ferr != nil {
 			s.stats.FrameErrors.Add(1)
-			log.Info("bad frame; closing", "fd", c.fd, "codec", codec.String(), "err", ferr)
+			log.Warn("closing connection: bad frame", "fd", c.fd, "codec", codec.String(), "err", ferr)
 			return endFrame
 		}
 		start = p
