@@ -3,8 +3,6 @@ package bench
 import (
 	"fmt"
 	"os"
-
-	"golang.org/x/sys/unix"
 )
 
 // fill sends what c may send now: in closed loop enough messages to bring
@@ -61,9 +59,6 @@ func (w *worker) sendTCP(c *conn, n int) error {
 	c.sent += sent
 	c.owed = max(c.owed-sent, 0)
 	written, errno := rawWrite(c.fd, w.wbuf[:total])
-	for errno == unix.EINTR {
-		written, errno = rawWrite(c.fd, w.wbuf[:total])
-	}
 	if errno != 0 && !isAgain(errno) {
 		return fmt.Errorf("bench: connection %d: %w", c.id, os.NewSyscallError("write", errno))
 	}
@@ -88,7 +83,7 @@ func (w *worker) flush(c *conn) error {
 		return nil
 	}
 	written, errno := rawWrite(c.fd, c.out)
-	if errno == unix.EINTR || isAgain(errno) {
+	if isAgain(errno) {
 		return nil
 	}
 	if errno != 0 {
@@ -105,9 +100,6 @@ func (w *worker) flush(c *conn) error {
 // in order, byte for byte.
 func (w *worker) readTCP(c *conn, now int64) error {
 	n, errno := rawRead(c.fd, w.rbuf)
-	for errno == unix.EINTR {
-		n, errno = rawRead(c.fd, w.rbuf)
-	}
 	if isAgain(errno) {
 		return nil
 	}

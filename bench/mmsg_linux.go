@@ -6,6 +6,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/rawnet/rawnet/internal/sysfd"
+
 	"github.com/rawnet/rawnet/internal/udpgso"
 )
 
@@ -132,14 +134,13 @@ func (b *udpBatch) pack(sizes []int) int {
 // its semantics are broken (recvmmsg(2), BUGS) and the socket does not
 // block anyway.
 func rawMmsg(trap uintptr, fd int, msgs []unix.Mmsghdr) (int, syscall.Errno) {
-	for {
-		n, _, e := unix.RawSyscall6(trap, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(msgs))), uintptr(len(msgs)), unix.MSG_DONTWAIT, 0, 0)
-		switch e {
-		case 0:
-			return int(n), 0
-		case unix.EINTR:
-		default:
-			return 0, e
-		}
+	ptr := unsafe.Pointer(unsafe.SliceData(msgs))
+	n, e := sysfd.RetryErrno(func() (uintptr, unix.Errno) {
+		n, _, e := unix.RawSyscall6(trap, uintptr(fd), uintptr(ptr), uintptr(len(msgs)), unix.MSG_DONTWAIT, 0, 0)
+		return n, e
+	})
+	if e != 0 {
+		return 0, e
 	}
+	return int(n), 0
 }

@@ -29,15 +29,23 @@ import (
 //     load generator whose server is another process and fatal for a
 //     server running in the same process.
 
-// rawRead is read(2) on a non-blocking fd.
+// rawRead is read(2) on a non-blocking fd, retried on EINTR.
 func rawRead(fd int, p []byte) (int, syscall.Errno) {
-	n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+	ptr := unsafe.Pointer(unsafe.SliceData(p))
+	n, e := sysfd.RetryErrno(func() (uintptr, unix.Errno) {
+		n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(ptr), uintptr(len(p)))
+		return n, e
+	})
 	return int(n), e
 }
 
-// rawWrite is write(2) on a non-blocking fd.
+// rawWrite is write(2) on a non-blocking fd, retried on EINTR.
 func rawWrite(fd int, p []byte) (int, syscall.Errno) {
-	n, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+	ptr := unsafe.Pointer(unsafe.SliceData(p))
+	n, e := sysfd.RetryErrno(func() (uintptr, unix.Errno) {
+		n, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(ptr), uintptr(len(p)))
+		return n, e
+	})
 	return int(n), e
 }
 

@@ -32,19 +32,27 @@ func Retry(call func() error) error {
 	}
 }
 
-// RetryRaw is Retry for a call made through unix.RawSyscall: it returns the
-// call's result as (n, nil), or (-1, errno) for any errno other than EINTR.
-// It exists beside Retry so that hot paths pass an Errno, not an error
-// interface, and allocate nothing.
-func RetryRaw(call func() (uintptr, unix.Errno)) (int, error) {
+// RetryErrno is Retry for a call made through unix.RawSyscall that keeps
+// its raw result: it returns the call's result and errno once errno is
+// anything but EINTR. Hot paths that switch on the errno (EAGAIN is control
+// flow, not an error) use it to avoid an error interface altogether.
+func RetryErrno(call func() (uintptr, unix.Errno)) (uintptr, unix.Errno) {
 	for {
 		r, errno := call()
-		if errno == unix.EINTR {
-			continue
+		if errno != unix.EINTR {
+			return r, errno
 		}
-		if errno != 0 {
-			return -1, errno
-		}
-		return int(r), nil
 	}
+}
+
+// RetryRaw is RetryErrno for callers that want Go's error convention: it
+// returns the call's result as (n, nil), or (-1, errno) for any errno other
+// than EINTR. Converting an Errno to an error allocates nothing (errno
+// values are small integers, which the runtime boxes without allocating).
+func RetryRaw(call func() (uintptr, unix.Errno)) (int, error) {
+	r, errno := RetryErrno(call)
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(r), nil
 }
