@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/rawnet/rawnet/internal/rawaddr"
 	"github.com/rawnet/rawnet/internal/sysfd"
 )
 
@@ -129,30 +130,22 @@ func setupSocket(fd int, ep endpoint, typ int, reusePort bool, cfg *Config) erro
 }
 
 // localAddr returns the address fd is bound to, as a *net.TCPAddr or
-// *net.UDPAddr.
+// *net.UDPAddr, and its port.
 func localAddr(fd int, stream bool) (net.Addr, int, error) {
 	sa, err := unix.Getsockname(fd)
 	if err != nil {
 		return nil, 0, wrapSyscall("getsockname", err)
 	}
-	var ip net.IP
-	var port int
-	var zone string
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		ip, port = net.IP(sa.Addr[:]).To16(), sa.Port
-	case *unix.SockaddrInet6:
-		ip, port = net.IP(sa.Addr[:]), sa.Port
-		if sa.ZoneId != 0 {
-			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
-				zone = ifi.Name
-			}
-		}
-	default:
+	network := "udp"
+	if stream {
+		network = "tcp"
+	}
+	a := rawaddr.NetAddr(network, sa)
+	if a == nil {
 		return nil, 0, fmt.Errorf("netpoll: unexpected socket address %T", sa)
 	}
 	if stream {
-		return &net.TCPAddr{IP: ip, Port: port, Zone: zone}, port, nil
+		return a, a.(*net.TCPAddr).Port, nil
 	}
-	return &net.UDPAddr{IP: ip, Port: port, Zone: zone}, port, nil
+	return a, a.(*net.UDPAddr).Port, nil
 }
