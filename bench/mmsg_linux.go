@@ -115,14 +115,7 @@ func (b *udpBatch) pack(sizes []int) int {
 		h := &b.smsgs[k].Hdr
 		h.Iov = &b.siov[i]
 		h.SetIovlen(count)
-		h.Control = nil
-		h.SetControllen(0)
-		if count > 1 {
-			cm := b.cmsgs[k*udpgso.ControlSpace : (k+1)*udpgso.ControlSpace]
-			udpgso.PutSegmentSize(cm, sizes[i])
-			h.Control = &cm[0]
-			h.SetControllen(len(cm))
-		}
+		udpgso.SetControl(h, b.cmsgs[k*udpgso.ControlSpace:(k+1)*udpgso.ControlSpace], count, sizes[i])
 		b.counts[k] = count
 		i += count
 	}

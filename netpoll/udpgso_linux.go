@@ -52,14 +52,7 @@ func (u *udpSocket) packReplies() int {
 		h.Namelen = u.msgs[first.slot].Hdr.Namelen
 		h.Iov = &u.siovs[iov]
 		h.SetIovlen(count)
-		h.Control = nil
-		h.SetControllen(0)
-		if count > 1 {
-			cm := u.cmsgs[k*udpgso.ControlSpace : (k+1)*udpgso.ControlSpace]
-			udpgso.PutSegmentSize(cm, first.n)
-			h.Control = &cm[0]
-			h.SetControllen(len(cm))
-		}
+		udpgso.SetControl(h, u.cmsgs[k*udpgso.ControlSpace:(k+1)*udpgso.ControlSpace], count, first.n)
 		u.counts[k] = count
 		iov += count
 		i += count

@@ -56,6 +56,22 @@ func PutSegmentSize(cm []byte, size int) {
 	*(*uint16)(unsafe.Pointer(&cm[unix.CmsgLen(0)])) = uint16(size)
 }
 
+// SetControl gives h, a message carrying count datagrams of size bytes
+// (the last may be shorter), its control message: with more than one
+// datagram, a UDP_SEGMENT message written into cm, which is ControlSpace
+// long; with one, none at all, since a lone datagram needs no offload and
+// a previous use of h may have left a control message behind.
+func SetControl(h *unix.Msghdr, cm []byte, count, size int) {
+	if count <= 1 {
+		h.Control = nil
+		h.SetControllen(0)
+		return
+	}
+	PutSegmentSize(cm, size)
+	h.Control = &cm[0]
+	h.SetControllen(len(cm))
+}
+
 // SegmentSize returns the size a control message written by
 // PutSegmentSize carries.
 func SegmentSize(cm []byte) int {

@@ -33,3 +33,17 @@ func TestSegmentSizeRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestSetControl(t *testing.T) {
+	cm := make([]byte, ControlSpace)
+	var h unix.Msghdr
+	SetControl(&h, cm, 3, 1200)
+	if h.Control != &cm[0] || h.Controllen != uint64(len(cm)) || SegmentSize(cm) != 1200 {
+		t.Fatalf("three datagrams: control %p len %d size %d, want %p len %d size 1200",
+			h.Control, h.Controllen, SegmentSize(cm), &cm[0], len(cm))
+	}
+	SetControl(&h, cm, 1, 1200)
+	if h.Control != nil || h.Controllen != 0 {
+		t.Fatalf("one datagram keeps a control message: %p len %d", h.Control, h.Controllen)
+	}
+}
