@@ -11,8 +11,9 @@
 // handed to an idle pool worker, or to a new one while the pool is below its
 // bound. Workers call runtime.LockOSThread and never unlock it: each owns
 // one OS thread for its whole life, so every connection being served costs
-// a thread, and an idle worker is a thread asleep in the pool. Workers live
-// until Shutdown.
+// a thread, and an idle worker is a thread asleep in the pool. A worker idle
+// for Config.ThreadKeepAlive exits, and its thread with it, so the threads
+// a burst of connections needed do not stay for the server's life.
 //
 // A worker blocks in read(2) and write(2). Go parks the thread in the kernel
 // and hands its P to another thread (entersyscall), so a blocked connection

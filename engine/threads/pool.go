@@ -3,6 +3,7 @@ package threads
 import (
 	"runtime"
 	"sync"
+	"time"
 )
 
 // pool is a bounded set of workers, each locked to its own OS thread. A
@@ -12,13 +13,17 @@ import (
 //
 // Workers number at most cap(slots): a worker pushes itself onto idle
 // before it frees its slot, and a new worker is started only by a holder
-// of a slot that found idle empty.
+// of a slot that found idle empty. A worker left idle for keepAlive takes
+// itself off idle and exits, and its OS thread with it, so a burst of
+// connections does not leave its threads behind for the server's life.
 type pool struct {
-	slots chan struct{}
-	serve func(fd int)
+	slots     chan struct{}
+	serve     func(fd int)
+	keepAlive time.Duration
 
 	mu     sync.Mutex
 	idle   []*worker
+	live   int // workers started and not yet exited
 	closed bool
 	wg     sync.WaitGroup
 }
@@ -28,8 +33,17 @@ type worker struct {
 	fds chan int
 }
 
-func newPool(threads int, serve func(fd int)) *pool {
-	return &pool{slots: make(chan struct{}, threads), serve: serve}
+// newPool returns a pool of at most threads workers serving with serve,
+// each exiting once idle for keepAlive.
+func newPool(threads int, keepAlive time.Duration, serve func(fd int)) *pool {
+	return &pool{slots: make(chan struct{}, threads), serve: serve, keepAlive: keepAlive}
+}
+
+// workers returns how many workers, and so OS threads, the pool holds now.
+func (p *pool) workers() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.live
 }
 
 // acquire takes a slot, waiting until a worker is free. It returns false
@@ -58,21 +72,28 @@ func (p *pool) dispatch(fd int) {
 		return
 	}
 	p.wg.Add(1)
+	p.live++
 	p.mu.Unlock()
 	go p.run(&worker{fds: make(chan int, 1)}, fd)
 }
 
-// run is a worker's life: serve fd, go idle, serve the next one.
+// run is a worker's life: serve fd, go idle, serve the next one, until
+// the pool closes or the worker idles past keepAlive.
 func (p *pool) run(w *worker, fd int) {
 	// Never unlocked: the thread belongs to this worker for its whole
-	// life and exits with it (runtime.LockOSThread), so a connection
-	// being served really costs a thread.
+	// life and exits with it (runtime.LockOSThread: a goroutine that
+	// returns while locked takes its thread down), so a connection being
+	// served really costs a thread, and an idle worker that exits gives
+	// its thread back to the system.
 	runtime.LockOSThread()
 	defer p.wg.Done()
+	idle := time.NewTimer(p.keepAlive)
+	defer idle.Stop()
 	for {
 		p.serve(fd)
 		p.mu.Lock()
 		if p.closed {
+			p.live--
 			p.mu.Unlock()
 			p.release()
 			return
@@ -80,11 +101,37 @@ func (p *pool) run(w *worker, fd int) {
 		p.idle = append(p.idle, w)
 		p.mu.Unlock()
 		p.release()
+		idle.Reset(p.keepAlive)
 		var ok bool
-		if fd, ok = <-w.fds; !ok {
+		select {
+		case fd, ok = <-w.fds:
+		case <-idle.C:
+			if p.retire(w) {
+				return
+			}
+			// dispatch took w off idle before retire could: its fd
+			// is on the way.
+			fd, ok = <-w.fds
+		}
+		if !ok {
 			return
 		}
 	}
+}
+
+// retire takes w off idle so it can exit, and reports false if w is no
+// longer idle because dispatch or close has just taken it.
+func (p *pool) retire(w *worker) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, x := range p.idle {
+		if x == w {
+			p.idle = append(p.idle[:i], p.idle[i+1:]...)
+			p.live--
+			return true
+		}
+	}
+	return false
 }
 
 // close stops idle workers and waits for every worker to return. The
@@ -94,6 +141,7 @@ func (p *pool) close() {
 	p.closed = true
 	for _, w := range p.idle {
 		close(w.fds)
+		p.live--
 	}
 	p.idle = nil
 	p.mu.Unlock()
