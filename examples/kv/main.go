@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // printTotals writes the final counters on one line.
 func printTotals(w io.Writer, s server.Stats) {
-	fmt.Fprintf(w, "totals connections=%d commands=%d protocol_errors=%d output_limits=%d keys=%d bytes_in=%d bytes_out=%d\n",
+	fmt.Fprintf(w, "totals: connections=%d commands=%d protocol_errors=%d output_limits=%d keys=%d bytes_in=%d bytes_out=%d\n",
 		s.Accepted, s.Commands, s.ProtocolErrors, s.OutputLimits, s.Keys, s.BytesIn, s.BytesOut)
 }
 

@@ -62,7 +62,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	c.Close()
 
 	cancel()
-	if !lines.Scan() || !strings.HasPrefix(lines.Text(), "totals ") || !strings.Contains(lines.Text(), " commands=2 ") {
+	if !lines.Scan() || !strings.HasPrefix(lines.Text(), "totals: ") || !strings.Contains(lines.Text(), " commands=2 ") {
 		t.Fatalf("totals line %q", lines.Text())
 	}
 	if rc := <-code; rc != exitOK {
