@@ -56,22 +56,26 @@ func roundTrip(b *testing.B, fd int, msg, buf []byte) {
 // BenchmarkEcho is a ping-pong over loopback against one loop: each
 // operation is one message written by a blocking client and echoed back.
 // allocs/op covers the whole process, server loop included; the steady
-// state allocates nothing. The poll variants compare when the loop polls
+// state allocates nothing. wait=park is the default (Config.Wait); the
+// wait=syscall variants compare when a loop sleeping in epoll_wait polls
 // before blocking (Config.spinEvents, see Loop.wait): after busy rounds
 // only (the default), after every round that had events, or never.
 func BenchmarkEcho(b *testing.B) {
 	modes := []struct {
 		name       string
+		wait       Wait
 		spinEvents int
 	}{
-		{name: "adaptive", spinEvents: 0},
-		{name: "always", spinEvents: 1},
-		{name: "never", spinEvents: math.MaxInt},
+		{name: "wait=park", wait: WaitPark},
+		{name: "wait=syscall,poll=adaptive", wait: WaitSyscall, spinEvents: 0},
+		{name: "wait=syscall,poll=always", wait: WaitSyscall, spinEvents: 1},
+		{name: "wait=syscall,poll=never", wait: WaitSyscall, spinEvents: math.MaxInt},
 	}
 	for _, mode := range modes {
 		for _, size := range []int{64, 1024, 16 << 10} {
-			b.Run(fmt.Sprintf("poll=%s/size=%d", mode.name, size), func(b *testing.B) {
-				s, err := Listen("tcp", "127.0.0.1:0", benchEcho{}, Config{Loops: 1, spinEvents: mode.spinEvents})
+			b.Run(fmt.Sprintf("%s/size=%d", mode.name, size), func(b *testing.B) {
+				cfg := Config{Loops: 1, Wait: mode.wait, spinEvents: mode.spinEvents}
+				s, err := Listen("tcp", "127.0.0.1:0", benchEcho{}, cfg)
 				if err != nil {
 					b.Fatal(err)
 				}

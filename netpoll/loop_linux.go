@@ -5,7 +5,6 @@ package netpoll
 import (
 	"fmt"
 	"net/netip"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,7 +46,9 @@ type Loop struct {
 	now   int64 // nanoseconds since epoch, read once per iteration
 	spin  bool  // the last round was busy: poll before blocking
 
-	lastYield int64 // loop time of the last runtime.Gosched (yieldEvery)
+	// lastYield is the loop time of the last pass through the Go
+	// scheduler: a yield or, with WaitPark, a park that slept.
+	lastYield int64
 
 	draining       bool // the server is shutting down: finish, then close
 	drainSignalled bool
@@ -77,11 +78,13 @@ func newLoop(s *Server, idx int) (*Loop, error) {
 	if err != nil {
 		return nil, err
 	}
+	open := p.openYield
 	if s.cfg.Wait == WaitPark {
-		if err := p.openPark(); err != nil {
-			_ = p.close()
-			return nil, err
-		}
+		open = p.openPark
+	}
+	if err := open(); err != nil {
+		_ = p.close()
+		return nil, err
 	}
 	return &Loop{
 		srv:     s,
@@ -99,8 +102,9 @@ func newLoop(s *Server, idx int) (*Loop, error) {
 func (l *Loop) Index() int { return l.idx }
 
 // run is the loop: wait, dispatch, run handed-in work, expire timers,
-// now and then yield to the Go scheduler (yieldEvery). It
-// returns when the server stops it or epoll fails.
+// now and then yield to the Go scheduler (yieldEvery; with WaitPark the
+// yield is part of the wait). It returns when the server stops it or
+// epoll fails.
 func (l *Loop) run() error {
 	for !l.exiting {
 		n, woken, err := l.wait()
@@ -121,28 +125,31 @@ func (l *Loop) run() error {
 		if l.draining && !l.drainSignalled {
 			l.checkDrained()
 		}
-		if l.now-l.lastYield >= int64(yieldEvery) {
+		if l.cfg.Wait == WaitSyscall && l.now-l.lastYield >= int64(yieldEvery) {
 			l.lastYield = l.now
-			runtime.Gosched()
+			if err := l.yield(); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// wait returns the next round of events. After a busy round it first
-// polls without blocking and blocks only if that poll comes back empty:
-// with other connections active, events have usually arrived while the
-// round ran, and the zero-timeout poll is a RawSyscall6 that skips the
-// runtime's entersyscall/exitsyscall (see poller.wait). After a quiet
-// round it blocks at once, because a poll that finds nothing is a wasted
-// system call.
+// wait returns the next round of events. With WaitPark that is park's
+// business; the rest of this comment is about WaitSyscall. After a busy
+// round wait first polls without blocking and blocks only if that poll
+// comes back empty: with other connections active, events have usually
+// arrived while the round ran, and the zero-timeout poll is a RawSyscall6
+// that skips the runtime's entersyscall/exitsyscall (see poller.wait).
+// After a quiet round it blocks at once, because a poll that finds
+// nothing is a wasted system call.
 //
 // "Busy" means at least Config.spinEvents events, two by default, so a
 // lone ping-pong connection, which has one event per round, never pays
-// for the poll: BenchmarkEcho's poll=always case, which polls after every
-// round with events, made such a round trip slower than blocking at once,
-// and its poll never found anything (docs/perf/README.md has the
-// figures).
+// for the poll: BenchmarkEcho's wait=syscall,poll=always case, which
+// polls after every round with events, made such a round trip slower
+// than blocking at once, and its poll never found anything
+// (docs/perf/README.md has the figures).
 func (l *Loop) wait() (int, bool, error) {
 	if l.cfg.Wait == WaitPark {
 		return l.park()
@@ -160,44 +167,29 @@ func (l *Loop) wait() (int, bool, error) {
 	return n, woken, err
 }
 
-// yieldEvery is how often a loop passes through the Go scheduler with
-// runtime.Gosched. A loop that never parks (Config.WaitSyscall, or
-// WaitPark under load that always finds an event ready) otherwise never
-// does: it only moves between Go code and system calls. The runtime's
-// sysmon thread takes a goroutine whose scheduling tick has not moved for
-// forcePreemptNS (10 ms) for one that hogs its P and preempts it. With
-// WaitSyscall it also retakes the P from the sleeping epoll_wait and hands
-// it to another thread, and each retake resets sysmon to polling every
-// 20 µs: at that pace it catches the loop in ordinary sub-millisecond
-// waits too and retakes the P again and again, a futex wake-up of another
-// thread and a context switch per wait, which keeps sysmon at its fastest
-// pace for good (runtime/proc.go, sysmon and retake;
-// golang.org/issue/29734). Yielding well within forcePreemptNS keeps the
-// tick moving, so sysmon backs off to its longest naps; with WaitPark it
-// also bounds how long a loop that never runs out of events keeps the
-// other goroutines of its P waiting. On a locked thread
-// (Config.LockThreads) a yield costs two thread hand-offs (stoplockedm,
-// startlockedm), about as much as one retake, so it happens no more
-// often than this.
-//
-// perf stat shows the effect on a ping-pong connection with WaitSyscall:
-// without the yield the server makes more system calls and context
-// switches per message and spends more CPU on each, and yielding much
-// more often than this costs system calls again (docs/perf/README.md has
-// the figures).
-const yieldEvery = 5 * time.Millisecond
-
 // park is wait for Config.Wait == WaitPark: the check that begins every
 // park is itself a zero-timeout poll (park_linux.go), so no round polls
 // before it, busy or not, and the loop parks only when that poll finds
-// nothing. A deadline already due makes it poll instead.
+// nothing. A loop that has not slept for yieldEvery parks even with
+// events ready, as its yield (see yieldEvery). A deadline already due
+// makes it poll instead.
 func (l *Loop) park() (int, bool, error) {
 	l.now = l.clock()
 	next := l.next()
 	if next >= 0 && next <= l.now {
+		// The runtime reports a passed deadline before it parks, so the
+		// yield waits for the next round.
 		return l.poller.wait(0)
 	}
-	return l.poller.park(next, l.epoch)
+	yield := l.now-l.lastYield >= int64(yieldEvery)
+	n, woken, slept, err := l.poller.park(next, l.epoch, yield)
+	if slept {
+		l.lastYield = l.now
+	}
+	if yield {
+		afterYield()
+	}
+	return n, woken, err
 }
 
 // next returns the loop time of the next deadline (a connection's timer,

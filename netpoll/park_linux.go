@@ -73,47 +73,66 @@ func (p *poller) openPark() error {
 // park waits for events like wait(-1), or until the loop time at
 // (nanoseconds since epoch; parkNoDeadline for none), but parked on the Go
 // runtime's poller, so the goroutine holds no P while it waits. It
-// returns at once if events are ready. Reaching the deadline returns
-// zero events.
-func (p *poller) park(at int64, epoch time.Time) (n int, woken bool, err error) {
+// returns at once if events are ready, unless yield: then it parks
+// anyway, having made the instance readable with its own wake-up, so that
+// the scheduler runs whatever else is runnable, polls the network and
+// finds this goroutine ready with the rest. Writing the eventfd from the
+// check, after RawConn.Read has cleared the recorded readiness, is what
+// guarantees the edge that ends the park. Reaching the deadline returns
+// zero events. slept says the goroutine went through the scheduler, or
+// may have.
+func (p *poller) park(at int64, epoch time.Time, yield bool) (n int, woken, slept bool, err error) {
 	if at != p.until {
 		var t time.Time
 		if at != parkNoDeadline {
 			t = epoch.Add(time.Duration(at))
 		}
 		if err := p.file.SetReadDeadline(t); err != nil {
-			return 0, false, err
+			return 0, false, false, err
 		}
 		p.until = at
 	}
 	p.resize()
-	p.ready, p.errno = 0, 0
-	if err := p.rc.Read(p.check); err != nil {
+	p.ready, p.errno, p.checks, p.selfWake = 0, 0, 0, yield
+	err = p.rc.Read(p.check)
+	// A check that returned false was followed by a park, which ended
+	// in another check or in an error such as the deadline.
+	slept = p.checks > 1 || p.checks == 1 && err != nil
+	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			// The runtime keeps the deadline expired until it is set
 			// again.
 			p.until = parkExpired
 			p.used = 0
-			return 0, false, nil
+			return 0, false, slept, nil
 		}
-		return 0, false, err
+		return 0, false, slept, err
 	}
 	switch p.errno {
 	case 0:
 	case unix.EINTR:
 		p.used = 0
-		return 0, false, nil
+		return 0, false, slept, nil
 	default:
-		return 0, false, wrapSyscall("epoll_wait", p.errno)
+		return 0, false, slept, wrapSyscall("epoll_wait", p.errno)
 	}
 	n, woken = p.harvest(p.ready)
-	return n, woken, nil
+	return n, woken, slept, nil
 }
 
 // poll is park's check, bound to p.check once so that a park allocates
 // nothing: a zero-timeout epoll_wait whose result park reads back. It
-// returns true, ending the park, on events or an error.
+// returns true, ending the park, on events or an error. On a yield its
+// first call writes the eventfd instead and returns false.
 func (p *poller) poll(uintptr) bool {
+	p.checks++
+	if p.selfWake {
+		p.selfWake = false
+		p.wakePending.Store(true)
+		// A failed write can only be EAGAIN, an eventfd readable already.
+		_, _ = writeFD(p.wakefd, p.one[:])
+		return false
+	}
 	p.ready, p.errno = p.epollWait(0)
 	return p.ready > 0 || p.errno != 0
 }

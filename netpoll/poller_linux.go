@@ -83,22 +83,38 @@ type poller struct {
 	sparse      int // consecutive waits that used under a quarter of the list
 	wakeBuf     [8]byte
 
+	one [8]byte // an eventfd increment of 1
+
 	// Parking on the Go runtime's poller (park_linux.go), set up by
 	// openPark: file owns epfd and rc waits on it; until is the deadline
 	// set on file; check is poll, which leaves its result in ready and
-	// errno.
-	file  *os.File
-	rc    syscall.RawConn
-	until int64
-	check func(uintptr) bool
-	ready int
-	errno unix.Errno
+	// errno and counts its calls in checks; selfWake makes its first
+	// call write the wake-up eventfd instead.
+	file     *os.File
+	rc       syscall.RawConn
+	until    int64
+	check    func(uintptr) bool
+	ready    int
+	errno    unix.Errno
+	checks   int
+	selfWake bool
+
+	// Yielding through the runtime's poller without parking on it
+	// (yield_linux.go), set up by openYield: yieldFile owns an eventfd
+	// of its own and yieldRC waits on it with yieldCheck, which is
+	// yieldPoll.
+	yieldFile  *os.File
+	yieldRC    syscall.RawConn
+	yieldCheck func(uintptr) bool
 }
 
 // newPoller creates an epoll instance and its wake-up eventfd, both
 // close-on-exec.
 func newPoller() (p *poller, err error) {
 	p = &poller{epfd: -1, wakefd: -1, events: make([]unix.EpollEvent, initEvents)}
+	// The eventfd counter is "an 8-byte integer" in host byte order
+	// (eventfd(2)).
+	binary.NativeEndian.PutUint64(p.one[:], 1)
 	defer func() {
 		if err != nil {
 			_ = p.close()
@@ -259,11 +275,7 @@ func (p *poller) wake() error {
 	if !p.wakePending.CompareAndSwap(false, true) {
 		return nil
 	}
-	// The eventfd counter is "an 8-byte integer" in host byte order
-	// (eventfd(2)).
-	var one [8]byte
-	binary.NativeEndian.PutUint64(one[:], 1)
-	_, err := unix.Write(p.wakefd, one[:])
+	_, err := unix.Write(p.wakefd, p.one[:])
 	// EAGAIN means the counter is about to overflow, so the eventfd is
 	// readable already: the wake-up is pending either way.
 	if err != nil && err != unix.EAGAIN {
@@ -277,7 +289,7 @@ func (p *poller) wake() error {
 // sure no wake is running or will run: Loop calls wake only under the
 // inbox lock it closes first.
 func (p *poller) close() error {
-	var err error
+	var err, yerr error
 	if p.file != nil {
 		// The runtime's poller must forget the descriptor before its
 		// number is reused, so it is closed through the file.
@@ -285,7 +297,10 @@ func (p *poller) close() error {
 	} else {
 		err = closeFD(p.epfd)
 	}
-	return errors.Join(err, closeFD(p.wakefd))
+	if p.yieldFile != nil {
+		yerr = p.yieldFile.Close()
+	}
+	return errors.Join(err, closeFD(p.wakefd), yerr)
 }
 
 // wrapSyscall is os.NewSyscallError: nil stays nil.

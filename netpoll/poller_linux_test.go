@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -276,6 +277,119 @@ func BenchmarkPollerWaitZero(b *testing.B) {
 			if _, err := unix.EpollWait(p.epfd, p.events, 0); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// newParkPoller is newTestPoller with the epoll instance handed to the
+// runtime's poller, as a WaitPark loop has it.
+func newParkPoller(t *testing.T) *poller {
+	t.Helper()
+	p := newTestPoller(t)
+	if err := p.openPark(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestPollerParkReturnsEvents races a park against the event that ends
+// it: whether the write lands before the check, between the check and
+// the park or during the park, the event must be returned and never
+// lost to the runtime's edge-triggered view of the instance.
+func TestPollerParkReturnsEvents(t *testing.T) {
+	p := newParkPoller(t)
+	a, b := socketpair(t)
+	if err := p.add(a, 1, eventRead); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 16)
+	for i := range 200 {
+		go func() { _, _ = unix.Write(b, []byte("x")) }()
+		n, woken, _, err := p.park(parkNoDeadline, time.Now(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 || woken || p.event(0).fd != a {
+			t.Fatalf("round %d: park returned %d events (woken %v), want the read event of fd %d", i, n, woken, a)
+		}
+		if _, err := unix.Read(a, buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestPollerParkWake(t *testing.T) {
+	p := newParkPoller(t)
+	for i := range 200 {
+		go func() { _ = p.wake() }()
+		n, woken, _, err := p.park(parkNoDeadline, time.Now(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 || !woken {
+			t.Fatalf("round %d: park returned %d events, woken %v; want the wake-up alone", i, n, woken)
+		}
+	}
+}
+
+// TestPollerParkDeadline checks that a deadline ends a park with nothing
+// ready, and that the next deadline is set again after the runtime has
+// marked the first expired.
+func TestPollerParkDeadline(t *testing.T) {
+	p := newParkPoller(t)
+	epoch := time.Now()
+	for i := range 3 {
+		at := int64(time.Since(epoch) + 5*time.Millisecond)
+		n, woken, slept, err := p.park(at, epoch, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 || woken {
+			t.Fatalf("round %d: park returned %d events, woken %v; want a timeout", i, n, woken)
+		}
+		if now := int64(time.Since(epoch)); now < at {
+			t.Fatalf("round %d: park returned %v before its deadline", i, time.Duration(at-now))
+		}
+		if !slept {
+			t.Fatalf("round %d: park reports it did not sleep", i)
+		}
+	}
+}
+
+// TestPollerYield checks that both kinds of yield come back on their
+// own, having gone through the scheduler, and leave nothing behind.
+func TestPollerYield(t *testing.T) {
+	t.Run("park", func(t *testing.T) {
+		p := newParkPoller(t)
+		for i := range 3 {
+			n, woken, slept, err := p.park(parkNoDeadline, time.Now(), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != 0 || !woken || !slept {
+				t.Fatalf("round %d: yield returned %d events, woken %v, slept %v; want its own wake-up", i, n, woken, slept)
+			}
+		}
+		if evs, woken := waitEvents(t, p); len(evs) != 0 || woken {
+			t.Fatalf("after the yields: %v, woken %v; want nothing", evs, woken)
+		}
+	})
+	t.Run("syscall", func(t *testing.T) {
+		p := newTestPoller(t)
+		if err := p.openYield(); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			if err := p.yield(); err != nil {
+				t.Fatal(err)
+			}
+			if p.checks < 2 {
+				t.Fatalf("round %d: the yield's check ran %d times, want a park and a return", i, p.checks)
+			}
+		}
+		var buf [8]byte
+		if _, err := unix.Read(int(p.yieldFile.Fd()), buf[:]); err != unix.EAGAIN {
+			t.Fatalf("yield eventfd after the yields: read %v, want EAGAIN (drained)", err)
 		}
 	})
 }

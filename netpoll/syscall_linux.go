@@ -47,6 +47,16 @@ func readFD(fd int, b []byte) (int, error) {
 	})
 }
 
+// writeFD writes b; it is for descriptors that are not sockets, such as
+// the eventfd.
+func writeFD(fd int, b []byte) (int, error) {
+	p := unsafe.Pointer(unsafe.SliceData(b))
+	return sysfd.RetryRaw(func() (uintptr, unix.Errno) {
+		r, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(p), uintptr(len(b)))
+		return r, e
+	})
+}
+
 // recvFD reads from a non-blocking socket into b: recvfrom with no flags
 // and no address, which is read(2) without the VFS layer.
 func recvFD(fd int, b []byte) (int, error) {
