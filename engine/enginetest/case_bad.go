@@ -77,7 +77,9 @@ func badInput(t tb, e engine.Engine, spec frame.Spec, g *gen, bad []byte) {
 	if err := expectClosed(c, valid); err != nil {
 		t.Errorf("after %d bytes of valid frames and %d bad bytes: %v", len(valid), len(bad), err)
 	}
-	waitStats(t, srv, "Errors.Frame not counted", func(s engine.Stats) bool { return s.Errors.Frame >= 1 })
+	waitStats(t, srv, "Errors.Frame and Closed.Frame not counted", func(s engine.Stats) bool {
+		return s.Errors.Frame >= 1 && s.Closed.Frame >= 1
+	})
 	if err := echo(other, g.randFrame()); err != nil {
 		t.Errorf("first connection after the other's bad input: %v", err)
 	}

@@ -71,6 +71,9 @@ func emfileCase(t tb, e engine.Engine) {
 	if cerr != nil {
 		t.Fatalf("connect: %v", cerr)
 	}
+	if st := srv.Stats(); !st.Unknown.Has(engine.UnknownEMFILE) && st.Errors.EMFILE < 1 {
+		t.Errorf("accept with no descriptor left: Errors.EMFILE not counted (stats %+v)", st.Errors)
+	}
 	if allowed := emfileAllowed + uint64(held.Seconds()*emfileMaxRate); failures == 0 {
 		t.Errorf("accept with no descriptor left: Errors.Accept not counted within %v", patience)
 	} else if failures > allowed {

@@ -110,6 +110,9 @@ func inputBudgetCase(t tb, e engine.Engine) {
 		t.Errorf("a second large frame while the budget is held: read %d bytes (%v), want nothing echoed", n, err)
 		return
 	}
+	if st := srv.Stats(); !st.Unknown.Has(engine.UnknownInputBudget) && st.InputBudgetUsed <= 0 {
+		t.Errorf("a large frame holds the input budget, but InputBudgetUsed = %d", st.InputBudgetUsed)
+	}
 	if err := echo(small, lengthFrame(16, 3)); err != nil {
 		t.Errorf("a small frame while the budget is held: %v", err)
 	}
@@ -125,6 +128,12 @@ func inputBudgetCase(t tb, e engine.Engine) {
 	if err := <-wrote; err != nil {
 		t.Errorf("sending the waiting frame: %v", err)
 	}
+	if srv.Stats().Unknown.Has(engine.UnknownInputBudget) {
+		return
+	}
+	waitStats(t, srv, "the wait for input budget not counted, or budget still in use", func(s engine.Stats) bool {
+		return s.BudgetWaits >= 1 && s.BudgetGrants == s.BudgetWaits && s.InputBudget == budgetMax && s.InputBudgetUsed == 0
+	})
 }
 
 // lengthFrame returns a 4-byte length frame of n payload bytes filled

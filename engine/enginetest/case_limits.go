@@ -31,7 +31,9 @@ func maxConnsCase(t tb, e engine.Engine) {
 	if _, err := readToClose(over, patience); !isClosed(err) {
 		t.Errorf("connection %d with MaxConns %d: want it closed by the server, got %v", maxConns+1, maxConns, err)
 	}
-	waitStats(t, srv, "Errors.Rejected not counted", func(s engine.Stats) bool { return s.Errors.Rejected >= 1 })
+	waitStats(t, srv, "Errors.Rejected and Closed.MaxConns not counted", func(s engine.Stats) bool {
+		return s.Errors.Rejected >= 1 && s.Closed.MaxConns == s.Errors.Rejected
+	})
 	conns[0].Close()
 	waitFor(t, "no new connection served after one of the open ones closed", func() bool {
 		c, err := dialErr(srv)
@@ -90,5 +92,7 @@ func idleCase(t tb, e engine.Engine) {
 		close(stop)
 		t.Errorf("connection sending all along, after %v: %v", time.Since(began), err)
 	}
-	waitStats(t, srv, "Errors.Idle not counted", func(s engine.Stats) bool { return s.Errors.Idle >= 1 })
+	waitStats(t, srv, "Errors.Idle and Closed.Idle not counted", func(s engine.Stats) bool {
+		return s.Errors.Idle >= 1 && s.Closed.Idle >= 1
+	})
 }

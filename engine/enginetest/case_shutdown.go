@@ -128,6 +128,9 @@ func shutdownDeadlineCase(t tb, e engine.Engine) {
 	case <-time.After(patience):
 		t.Fatalf("Shutdown(%v) with output pending did not return within %v", shutdownDeadline, patience)
 	}
+	waitStats(t, srv, "the connection Shutdown gave up on not counted in Closed.Shutdown", func(s engine.Stats) bool {
+		return s.Closed.Shutdown == 1 && s.Active == 0
+	})
 	if got, err := readToClose(c, patience); !isClosed(err) {
 		t.Errorf("after Shutdown returned: want the connection closed, got %d bytes then %v", len(got), err)
 	}

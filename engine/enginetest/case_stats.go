@@ -15,7 +15,9 @@ const (
 )
 
 // statsCase checks that Frames, BytesIn, BytesOut, Accepted and Active
-// match what one client did.
+// match what one client did, and once it has closed, that its connection
+// counts as closed by the peer, with one lifetime, and nothing is left
+// queued or held.
 func statsCase(t tb, e engine.Engine) {
 	spec := frame.Spec{Kind: frame.KindLength, LengthBytes: 4}
 	srv := start(t, e, engine.Config{Frame: spec})
@@ -40,10 +42,24 @@ func statsCase(t tb, e engine.Engine) {
 	n := uint64(len(data))
 	waitStats(t, srv, "stats do not match one connection that sent and got back every frame",
 		func(s engine.Stats) bool {
-			return s.Frames == statsFrames && s.BytesIn == n && s.BytesOut == n && s.Accepted == 1 && s.Active == 1
+			return s.Frames == statsFrames && s.FramesIn == statsFrames && s.BytesIn == n && s.BytesOut == n &&
+				s.Accepted == 1 && s.Active == 1 && s.Closed.Total() == 0
 		})
 	c.Close()
-	waitStats(t, srv, "Active not back to 0 after the client closed", func(s engine.Stats) bool { return s.Active == 0 })
+	waitStats(t, srv, "Active not back to 0, or the close not counted, after the client closed", func(s engine.Stats) bool {
+		return s.Active == 0 && s.Closed == engine.CloseStats{Peer: 1} && s.Lifetime.Count() == 1 && s.Lifetime.Sum > 0
+	})
+	st := srv.Stats()
+	if st.OutputQueued != 0 || st.InputBudgetUsed != 0 {
+		t.Errorf("after the only client closed: OutputQueued %d, InputBudgetUsed %d, want 0", st.OutputQueued, st.InputBudgetUsed)
+	}
+	if !st.Unknown.Has(engine.UnknownResumed) && st.Resumed != st.Errors.Backpressure {
+		t.Errorf("reading paused %d times for backpressure but resumed %d times on a connection that drained",
+			st.Errors.Backpressure, st.Resumed)
+	}
+	if st.Datagrams != 0 {
+		t.Errorf("a TCP server counted %d datagrams", st.Datagrams)
+	}
 	// Backpressure is flow control, not a failure: a client that reads
 	// concurrently may still fill the server's send buffer for a moment.
 	errs := srv.Stats().Errors

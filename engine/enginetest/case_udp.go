@@ -144,6 +144,9 @@ func udpTruncatedCase(t tb, e engine.Engine) {
 	if err := udpEcho(c, g.frame(100), nil); err != nil {
 		t.Errorf("valid datagram after the dropped ones: %v", err)
 	}
+	waitStats(t, srv, "Datagrams does not count the truncated, bad and echoed datagrams", func(s engine.Stats) bool {
+		return s.Datagrams >= s.Errors.Truncated+s.Errors.Frame+s.Frames && s.Frames >= 1 && s.FramesIn >= s.Frames
+	})
 }
 
 // udpLengthCase checks that with length framing a datagram must hold

@@ -30,7 +30,9 @@ func writeTimeoutCase(t tb, e engine.Engine) {
 		t.Errorf("connection not reading its echo for over %v: want it closed by the server, got %d bytes then %v",
 			writeTimeout, len(got), err)
 	}
-	waitStats(t, srv, "Errors.WriteTimeout not counted", func(s engine.Stats) bool { return s.Errors.WriteTimeout >= 1 })
+	waitStats(t, srv, "Errors.WriteTimeout and Closed.WriteTimeout not counted", func(s engine.Stats) bool {
+		return s.Errors.WriteTimeout >= 1 && s.Closed.WriteTimeout >= 1
+	})
 	if err := echo(dial(t, srv), ping); err != nil {
 		t.Errorf("another connection after the write timeout: %v", err)
 	}

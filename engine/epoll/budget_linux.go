@@ -3,6 +3,8 @@
 package epoll
 
 import (
+	"time"
+
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/budget"
 	"github.com/rawnet/rawnet/netpoll"
@@ -10,12 +12,14 @@ import (
 
 // bigFrame is the context of a connection whose frame in progress
 // outgrew engine.UnbudgetedInput, for as long as it holds or waits for a
-// reservation from the server's input budget; other connections have no
-// context. It is touched only on the connection's loop.
+// reservation from the server's input budget; other connections have an
+// openedAt (conn_linux.go). It is touched only on the connection's loop.
 type bigFrame struct {
-	wait   *budget.Wait // queued request; nil once granted
-	held   bool         // the reservation is this connection's
-	closed bool         // OnClose has run
+	wait     *budget.Wait  // queued request; nil once granted
+	held     bool          // the reservation is this connection's
+	closed   bool          // OnClose has run
+	badFrame bool          // closed for a bad frame
+	opened   time.Duration // as openedAt
 }
 
 // budget keeps the input the loop holds for c's frame in progress within
@@ -32,10 +36,10 @@ func (h *tcpHandler) budget(c *netpoll.Conn, rest int) {
 	case rest <= engine.UnbudgetedInput:
 		if bf != nil && bf.held {
 			h.s.budget.Release(h.reserve)
-			c.SetContext(nil)
+			c.SetContext(openedAt(bf.opened))
 		}
 	case bf == nil:
-		bf = &bigFrame{}
+		bf = &bigFrame{opened: noteOf(c).opened}
 		w, ok := h.s.budget.ReserveOrWait(h.reserve, func() { h.granted(c, bf) })
 		switch {
 		case ok:
@@ -47,6 +51,7 @@ func (h *tcpHandler) budget(c *netpoll.Conn, rest int) {
 			return
 		default:
 			bf.wait = w
+			h.s.counters(c.Loop()).BudgetWaits.Add(1)
 			c.PauseReading()
 		}
 		c.SetContext(bf)
@@ -63,6 +68,7 @@ func (h *tcpHandler) granted(c *netpoll.Conn, bf *bigFrame) {
 			return
 		}
 		bf.wait, bf.held = nil, true
+		h.s.counters(c.Loop()).BudgetGrants.Add(1)
 		c.ResumeReading()
 	})
 	if err != nil {
@@ -72,12 +78,13 @@ func (h *tcpHandler) granted(c *netpoll.Conn, bf *bigFrame) {
 }
 
 // closeBudget gives back what a closed connection holds, or withdraws
-// its request. A request granted too late to withdraw is given back by
-// the function granted queued on the loop, which runs after this.
-func (h *tcpHandler) closeBudget(c *netpoll.Conn) {
+// its request, and reports whether it was waiting for input budget. A
+// request granted too late to withdraw is given back by the function
+// granted queued on the loop, which runs after this.
+func (h *tcpHandler) closeBudget(c *netpoll.Conn) (waiting bool) {
 	bf, ok := c.Context().(*bigFrame)
 	if !ok {
-		return
+		return false
 	}
 	bf.closed = true
 	switch {
@@ -85,5 +92,7 @@ func (h *tcpHandler) closeBudget(c *netpoll.Conn) {
 		h.s.budget.Release(h.reserve)
 	case bf.wait != nil:
 		bf.wait.Cancel()
+		return true
 	}
+	return false
 }

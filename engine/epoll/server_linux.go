@@ -7,11 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync/atomic"
+	"time"
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/budget"
-	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/netpoll"
 	"github.com/rawnet/rawnet/sockopt"
@@ -24,17 +23,7 @@ type server struct {
 	udp     bool
 	counter []loopCounters // one per loop, indexed by Loop.Index
 	budget  *budget.Budget // input for large frames in progress, server-wide
-}
-
-// loopCounters are the counters one loop's callbacks update, padded so
-// that two loops never write the same cache line.
-type loopCounters struct {
-	stat.Counters
-	// conns counts the TCP connections open on this loop, which shows
-	// how the balance policy spread them (TestBalanceModes); the reactor
-	// keeps its own count for LeastConn but does not export it.
-	conns atomic.Int64
-	_     [64]byte
+	epoch   time.Time      // connection open times count from here
 }
 
 func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
@@ -42,6 +31,10 @@ func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 		udp:     cfg.IsUDP(),
 		counter: make([]loopCounters, cfg.Loops),
 		budget:  budget.New(cfg.InputBudget),
+		epoch:   time.Now(),
+	}
+	for i := range s.counter {
+		s.counter[i].queued = make(map[*netpoll.Conn]struct{})
 	}
 	balance, err := parseBalance(cfg.Balance)
 	if err != nil {
@@ -131,34 +124,6 @@ func (s *server) Addr() net.Addr { return s.np.Addr() }
 // (or first UDP) socket.
 func (s *server) Sockopts() sockopt.Report { return s.report }
 
-// Stats merges the reactor's counters (connections, bytes, timeouts,
-// accept errors, backpressure, truncation) with the engine's own (frames,
-// frame errors and rate-limited datagrams).
-func (s *server) Stats() engine.Stats {
-	np := s.np.Stats()
-	var c engine.Stats
-	for i := range s.counter {
-		l := s.counter[i].Snapshot()
-		c.Frames += l.Frames
-		c.Errors.Frame += l.Errors.Frame
-		c.Errors.RateLimited += l.Errors.RateLimited
-	}
-	c.Accepted = np.Accepted
-	c.Active = np.Active
-	c.BytesIn = np.BytesIn
-	c.BytesOut = np.BytesOut
-	c.Errors.Truncated = np.Truncated
-	c.Errors.Rejected = np.Rejected
-	c.Errors.Idle = np.IdleTimeouts
-	// Output that did not drain within the close timeout after a close
-	// made no progress either.
-	c.Errors.WriteTimeout = np.WriteTimeouts + np.CloseTimeouts
-	c.Errors.IO = np.IOErrors + np.DroppedReplies
-	c.Errors.Accept = np.AcceptErrors
-	c.Errors.Backpressure = np.Backpressure
-	return c
-}
-
 // Shutdown stops accepting, lets connections drain until ctx is done, then
 // closes the rest; it returns ctx.Err() if any had to be cut.
 func (s *server) Shutdown(ctx context.Context) error { return s.np.Shutdown(ctx) }
@@ -168,11 +133,6 @@ func (s *server) Done() <-chan struct{} { return s.np.Done() }
 
 // Err returns the error that stopped the server, or nil.
 func (s *server) Err() error { return s.np.Err() }
-
-// counters returns the counters of loop l.
-func (s *server) counters(l *netpoll.Loop) *stat.Counters {
-	return &s.counter[l.Index()].Counters
-}
 
 // isInputLimit reports a connection closed because the codec left more
 // than its own Max unconsumed.

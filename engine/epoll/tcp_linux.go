@@ -3,9 +3,13 @@
 package epoll
 
 import (
+	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/budget"
+	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/netpoll"
 	"github.com/rawnet/rawnet/sockopt"
@@ -25,11 +29,12 @@ type tcpHandler struct {
 	reserve int
 }
 
-// OnOpen counts c on its loop and sets the one option accepted sockets
-// do not inherit from the listener: TCP_QUICKACK is cleared by the kernel
-// as it sees fit (tcp(7)).
+// OnOpen counts c on its loop, notes when it opened, and sets the one
+// option accepted sockets do not inherit from the listener: TCP_QUICKACK
+// is cleared by the kernel as it sees fit (tcp(7)).
 func (h *tcpHandler) OnOpen(c *netpoll.Conn) {
 	h.s.counter[c.Loop().Index()].conns.Add(1)
+	c.SetContext(openedAt(time.Since(h.s.epoch)))
 	if h.quickAck {
 		if err := sockopt.SetQuickAck(c.Fd(), true); err != nil {
 			h.log.Warn("socket options not applied", "remote", c.RemoteAddr(), "err", err)
@@ -46,32 +51,73 @@ func (h *tcpHandler) OnData(c *netpoll.Conn, data []byte) int {
 	if end > 0 {
 		if _, err := c.Write(data[:end]); err == nil {
 			h.s.counters(c.Loop()).Frames.Add(uint64(frames))
+			if c.OutboundBuffered() > 0 {
+				h.s.noteQueued(c)
+			}
+		} else {
+			h.s.counters(c.Loop()).Unechoed.Add(uint64(frames))
 		}
 	}
 	if ferr != nil {
 		h.s.counters(c.Loop()).FrameErrors.Add(1)
 		h.log.Warn("closing connection: bad frame", "remote", c.RemoteAddr(), "codec", h.codec.String(), "err", ferr)
+		markBadFrame(c)
 		_ = c.CloseWithError(ferr)
 		return len(data)
 	}
-	if rest := len(data) - end; h.reserve > 0 && (rest > engine.UnbudgetedInput || c.Context() != nil) {
+	if rest := len(data) - end; h.reserve > 0 && (rest > engine.UnbudgetedInput || hasBigFrame(c)) {
 		h.budget(c, rest)
 	}
 	return end
 }
 
-// OnClose logs why a connection ended. The reactor counts timeouts and
-// I/O errors; the engine counts the bad frames it found itself, and a
-// codec that left more than its own limit unconsumed as one more.
+// OnClose logs why a connection ended and counts it under its reason,
+// with its lifetime. The reactor counts timeouts and I/O errors; the
+// engine counts the bad frames it found itself, a codec that left more
+// than its own limit unconsumed as one more, and a connection whose
+// frame timed out waiting for input budget.
 func (h *tcpHandler) OnClose(c *netpoll.Conn, err error) {
-	h.s.counter[c.Loop().Index()].conns.Add(-1)
-	h.closeBudget(c)
+	lc := &h.s.counter[c.Loop().Index()]
+	lc.conns.Add(-1)
+	delete(lc.queued, c)
+	note := noteOf(c)
+	waited := h.closeBudget(c)
+	why := closeReason(err, note.badFrame, waited)
 	switch {
 	case err == nil:
 	case isInputLimit(err):
-		h.s.counters(c.Loop()).FrameErrors.Add(1)
+		lc.FrameErrors.Add(1)
 		h.log.Warn("closing connection: bad frame", "remote", c.RemoteAddr(), "codec", h.codec.String(), "err", err)
 	default:
 		h.log.Debug("connection closed", "remote", c.RemoteAddr(), "err", err)
 	}
+	if why == stat.Budget {
+		lc.BudgetErrors.Add(1)
+	}
+	lc.Close(why, time.Since(h.s.epoch)-note.opened)
+}
+
+// closeReason returns the reason a connection closed with err is counted
+// under: a bad frame the handler found comes first, whatever timeout
+// ended the close that followed it, and an idle timeout that ended a wait
+// for input budget is the budget's.
+func closeReason(err error, badFrame, waitedForBudget bool) stat.Reason {
+	switch {
+	case badFrame || errors.Is(err, netpoll.ErrInputLimit):
+		return stat.Frame
+	case err == nil:
+		return stat.Peer
+	case errors.Is(err, netpoll.ErrServerClosed):
+		return stat.Shutdown
+	case errors.Is(err, netpoll.ErrIdleTimeout):
+		if waitedForBudget {
+			return stat.Budget
+		}
+		return stat.Idle
+	case errors.Is(err, netpoll.ErrWriteTimeout), errors.Is(err, netpoll.ErrCloseTimeout):
+		return stat.WriteTimeout
+	case errors.Is(err, budget.ErrTooLarge):
+		return stat.Budget
+	}
+	return stat.IO
 }

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"io"
 	"sync/atomic"
+	"time"
 
 	"github.com/panjf2000/gnet/v2"
 
+	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/sockopt"
 )
@@ -31,8 +33,10 @@ type conn struct {
 
 	last     atomic.Int64 // s.clock at the last input that was not part of a frame in progress
 	paused   atomic.Bool  // mirrors isPaused for the ticker
-	queued   atomic.Bool  // output is queued in gnet
+	queued   atomic.Int64 // output queued in gnet, in bytes, at the last event
 	checking atomic.Bool  // a check is scheduled on the loop
+
+	opened time.Time // when OnOpen admitted it
 
 	// loop only
 	closed   bool
@@ -50,6 +54,7 @@ func (s *server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	s.stats.Accepted.Add(1)
 	if s.draining.Load() {
 		// gnet has no way to stop accepting while its loops run.
+		s.stats.Close(stat.Shutdown, 0)
 		return nil, gnet.Close
 	}
 	if !s.admit() {
@@ -57,7 +62,7 @@ func (s *server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		return nil, gnet.Close
 	}
 	s.applyConnOptions(c.Fd())
-	st := &conn{c: c, loop: c.EventLoop()}
+	st := &conn{c: c, loop: c.EventLoop(), opened: time.Now()}
 	st.last.Store(s.clock.Load())
 	c.SetContext(st)
 	s.mu.Lock()
@@ -136,6 +141,7 @@ func (s *server) serve(st *conn) gnet.Action {
 			return gnet.None
 		}
 		st.isPaused = false
+		s.stats.Resumed.Add(1)
 	}
 	ferr := s.echo(st)
 	out := c.OutboundBuffered()
@@ -170,6 +176,8 @@ func (s *server) echo(st *conn) error {
 			st.written += int64(n)
 			s.stats.BytesOut.Add(uint64(n))
 			s.stats.Frames.Add(uint64(frames))
+		} else {
+			s.stats.Unechoed.Add(uint64(frames))
 		}
 		_, _ = c.Discard(p)
 		st.buffered = c.InboundBuffered()
@@ -178,8 +186,8 @@ func (s *server) echo(st *conn) error {
 	return ferr
 }
 
-// noteProgress records whether output is queued and when it last moved,
-// for the write timeout and the pause check.
+// noteProgress records how much output is queued and when it last moved,
+// for the write timeout, the pause check and Stats.OutputQueued.
 func (s *server) noteProgress(st *conn, out int) {
 	sent := st.written - int64(out)
 	if out == 0 || sent != st.sent {
@@ -187,12 +195,12 @@ func (s *server) noteProgress(st *conn, out int) {
 		st.progress = s.clock.Load()
 	}
 	st.paused.Store(st.isPaused)
-	st.queued.Store(out > 0)
+	st.queued.Store(int64(out))
 }
 
-// OnClose counts why c closed. After a clean end (the peer's EOF or a bad
-// frame) it echoes the complete frames still buffered and has gnet flush
-// the output before closing (see flush.go).
+// OnClose counts why c closed, with how long it lived. After a clean end
+// (the peer's EOF or a bad frame) it echoes the complete frames still
+// buffered and has gnet flush the output before closing (see flush.go).
 func (s *server) OnClose(c gnet.Conn, err error) gnet.Action {
 	st, ok := c.Context().(*conn)
 	if !ok {
@@ -215,6 +223,7 @@ func (s *server) OnClose(c gnet.Conn, err error) gnet.Action {
 		s.cfg.Logger.Debug("connection error", "err", err)
 	}
 	s.stats.Active.Add(-1)
+	s.stats.Close(s.reason(st, err), time.Since(st.opened))
 	s.mu.Lock()
 	delete(s.conns, st)
 	if s.draining.Load() && len(s.conns) == 0 {
@@ -222,4 +231,29 @@ func (s *server) OnClose(c gnet.Conn, err error) gnet.Action {
 	}
 	s.mu.Unlock()
 	return gnet.None
+}
+
+// reason returns the stat.Reason a connection that closed with err is
+// counted under.
+func (s *server) reason(st *conn, err error) stat.Reason {
+	switch st.why {
+	case endFrame:
+		return stat.Frame
+	case endIdle:
+		return stat.Idle
+	case endWrite:
+		return stat.WriteTimeout
+	case endDrain:
+		return stat.Shutdown
+	}
+	// gnet reports the peer's EOF as an error wrapping io.EOF, and no
+	// error at all when it closes connections because it is stopping
+	// (eventloop.closeConns).
+	switch {
+	case s.forced.Load() || err == nil:
+		return stat.Shutdown
+	case errors.Is(err, io.EOF):
+		return stat.Peer
+	}
+	return stat.IO
 }

@@ -167,8 +167,25 @@ func (s *server) Addr() net.Addr { return s.addr }
 // listening socket.
 func (s *server) Sockopts() sockopt.Report { return s.report }
 
-// Stats returns a snapshot of the counters.
-func (s *server) Stats() engine.Stats { return s.stats.Snapshot() }
+// Stats returns a snapshot of the counters. Output queued is what each
+// connection had queued in gnet at its last event or tick check (gnet
+// says nothing when queued output drains, so the tick looks). gnet stops on EMFILE and reads
+// without an input budget (ENGINES.md), so those fields are unknown.
+func (s *server) Stats() engine.Stats {
+	if s.cfg.IsUDP() {
+		st := s.stats.SnapshotUDP()
+		st.Unknown = engine.UnknownEMFILE | engine.UnknownInputBudget
+		return st
+	}
+	st := s.stats.Snapshot()
+	st.Unknown = engine.UnknownEMFILE | engine.UnknownInputBudget
+	s.mu.Lock()
+	for c := range s.conns {
+		st.OutputQueued += c.queued.Load()
+	}
+	s.mu.Unlock()
+	return st
+}
 
 // Done is closed once the server has stopped.
 func (s *server) Done() <-chan struct{} { return s.done }

@@ -52,8 +52,9 @@ func (s *server) tickPeriod(fast bool) time.Duration {
 }
 
 // schedule queues a check, one task per event loop, for every connection
-// that is paused, has output queued under a write timeout, may be idle,
-// or must be drained. It reports whether any connection is paused.
+// that is paused, has output queued (for the write timeout, and so that
+// Stats.OutputQueued sees it drain), may be idle, or must be drained. It
+// reports whether any connection is paused.
 func (s *server) schedule(now int64) (paused bool) {
 	idle := s.cfg.IdleTimeout.Nanoseconds()
 	draining := s.draining.Load()
@@ -63,7 +64,7 @@ func (s *server) schedule(now int64) (paused bool) {
 		p := st.paused.Load()
 		paused = paused || p
 		due := p || draining ||
-			(s.cfg.WriteTimeout > 0 && st.queued.Load()) ||
+			st.queued.Load() > 0 ||
 			(idle > 0 && now-st.last.Load() >= idle)
 		if due && !st.checking.Swap(true) {
 			byLoop[st.loop] = append(byLoop[st.loop], st)

@@ -40,6 +40,7 @@ func (s *server) datagram(c gnet.Conn) gnet.Action {
 	}
 	if _, err := c.Write(d); err != nil {
 		s.stats.IO.Add(1)
+		s.stats.Unechoed.Add(1)
 		s.cfg.Logger.Debug("sendto failed", "remote", c.RemoteAddr().String(), "err", err)
 		return gnet.None
 	}

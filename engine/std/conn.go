@@ -13,6 +13,7 @@ import (
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/budget"
 	"github.com/rawnet/rawnet/engine/internal/partial"
+	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/frame"
 )
 
@@ -47,9 +48,13 @@ type conn struct {
 	writeFn func(fd uintptr) bool
 }
 
-// serve runs one connection until it ends, then closes it.
+// serve runs one connection until it ends, then closes it and counts
+// why, with how long it lived.
 func (s *server) serve(c *net.TCPConn) {
+	opened := time.Now()
+	why := stat.IO // what a panic leaves
 	defer s.wg.Done()
+	defer func() { s.stats.Close(why, time.Since(opened)) }()
 	defer s.untrack(c)
 	defer c.Close()
 	remote := c.RemoteAddr().String()
@@ -73,7 +78,7 @@ func (s *server) serve(c *net.TCPConn) {
 	cn.buf = make([]byte, min(minBuf, cn.limit))
 	cn.writeFn = cn.writeOnce
 	defer func() { s.budget.Release(cn.held) }()
-	cn.run(remote)
+	why = cn.run(remote)
 }
 
 // connLimit is the size a connection's input buffer may grow to: a whole
@@ -83,8 +88,8 @@ func connLimit(cfg engine.Config, codec frame.Codec) int {
 }
 
 // run reads, echoes complete frames and reads again until the connection
-// ends, and counts and logs why it ended.
-func (cn *conn) run(remote string) {
+// ends, and counts, logs and returns why it ended.
+func (cn *conn) run(remote string) stat.Reason {
 	s := cn.s
 	log := s.cfg.Logger
 	for {
@@ -99,28 +104,26 @@ func (cn *conn) run(remote string) {
 				switch {
 				case s.draining.Load():
 					log.Debug("connection drained", "remote", remote)
+					return stat.Shutdown
 				case cn.end > 0:
-					s.stats.Idle.Add(1)
 					log.Debug("connection idle: frame not completed in time", "remote", remote,
 						"timeout", s.cfg.IdleTimeout, "bytes", cn.end)
 				default:
-					s.stats.Idle.Add(1)
 					log.Debug("connection idle", "remote", remote, "timeout", s.cfg.IdleTimeout)
 				}
-				return
+				s.stats.Idle.Add(1)
+				return stat.Idle
 			}
 		}
 		if n > 0 {
 			s.stats.BytesIn.Add(uint64(n))
 			cn.end += n
 			if werr, ferr := cn.echo(); werr != nil || ferr != nil {
-				cn.fail(remote, werr, ferr)
-				return
+				return cn.fail(remote, werr, ferr)
 			}
 			if err == nil {
 				if berr := cn.grow(n == free); berr != nil {
-					cn.starved(remote, berr)
-					return
+					return cn.starved(remote, berr)
 				}
 			}
 		}
@@ -130,13 +133,13 @@ func (cn *conn) run(remote string) {
 			if cn.end > 0 {
 				log.Debug("partial frame dropped at end of input", "remote", remote, "bytes", cn.end)
 			}
-			return
+			return stat.Peer
 		case errors.Is(err, net.ErrClosed):
-			return
+			return stat.Shutdown
 		default:
 			s.stats.IO.Add(1)
 			log.Debug("read failed", "remote", remote, "err", err)
-			return
+			return stat.IO
 		}
 	}
 }
@@ -198,6 +201,7 @@ func (cn *conn) echo() (werr, ferr error) {
 	off, frames, ferr := frame.Scan(cn.s.codec, cn.buf[:cn.end])
 	if off > 0 {
 		if err := cn.write(cn.buf[:off]); err != nil {
+			cn.s.stats.Unechoed.Add(uint64(frames))
 			return err, nil
 		}
 		cn.s.stats.Frames.Add(uint64(frames))
@@ -236,10 +240,15 @@ func (cn *conn) grow(filled bool) error {
 	return nil
 }
 
-// reserve takes n bytes of the server's budget for this connection.
+// reserve takes n bytes of the server's budget for this connection,
+// counting a wait when they are not free at once.
 func (cn *conn) reserve(n int) error {
-	if err := cn.s.budget.ReserveUntil(cn.s.forced, n, cn.clock.Deadline()); err != nil {
-		return err
+	if !cn.s.budget.TryReserve(n) {
+		cn.s.stats.BudgetWaits.Add(1)
+		if err := cn.s.budget.ReserveUntil(cn.s.forced, n, cn.clock.Deadline()); err != nil {
+			return err
+		}
+		cn.s.stats.BudgetGrants.Add(1)
 	}
 	cn.held += n
 	return nil
@@ -260,16 +269,23 @@ func (cn *conn) shrink() {
 }
 
 // starved counts and logs a connection closed while it waited for input
-// budget: its frame did not complete within the idle timeout, or
-// Shutdown stopped waiting for it.
-func (cn *conn) starved(remote string, err error) {
-	if errors.Is(err, context.DeadlineExceeded) {
+// budget, and returns why: its frame did not complete within the idle
+// timeout, counted as idle too, or Shutdown stopped waiting for it.
+func (cn *conn) starved(remote string, err error) stat.Reason {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
 		cn.s.stats.Idle.Add(1)
+		cn.s.stats.BudgetErrors.Add(1)
 		cn.s.cfg.Logger.Debug("connection idle: frame not completed in time while waiting for input budget",
 			"remote", remote, "timeout", cn.s.cfg.IdleTimeout, "bytes", cn.end)
-		return
+		return stat.Budget
+	case errors.Is(err, budget.ErrTooLarge):
+		cn.s.stats.BudgetErrors.Add(1)
+		cn.s.cfg.Logger.Warn("connection closed: its frame can never fit the input budget", "remote", remote, "err", err)
+		return stat.Budget
 	}
 	cn.s.cfg.Logger.Debug("connection closed while waiting for input budget", "remote", remote, "err", err)
+	return stat.Shutdown
 }
 
 // recoverConn turns a panic while serving one connection into the end of
@@ -282,19 +298,24 @@ func (s *server) recoverConn(remote string) {
 	}
 }
 
-// fail counts and logs why the connection is being closed.
-func (cn *conn) fail(remote string, werr, ferr error) {
+// fail counts and logs why the connection is being closed, and returns
+// it.
+func (cn *conn) fail(remote string, werr, ferr error) stat.Reason {
 	s := cn.s
 	switch {
 	case ferr != nil:
 		s.stats.FrameErrors.Add(1)
 		s.cfg.Logger.Warn("closing connection: bad frame", "remote", remote, "codec", s.codec.String(), "err", ferr)
+		return stat.Frame
 	case errors.Is(werr, os.ErrDeadlineExceeded):
 		s.stats.WriteTimeout.Add(1)
 		s.cfg.Logger.Debug("closing connection: write timeout", "remote", remote, "timeout", s.cfg.WriteTimeout)
+		return stat.WriteTimeout
 	case errors.Is(werr, net.ErrClosed):
+		return stat.Shutdown
 	default:
 		s.stats.IO.Add(1)
 		s.cfg.Logger.Debug("write failed", "remote", remote, "err", werr)
+		return stat.IO
 	}
 }

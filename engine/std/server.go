@@ -90,8 +90,16 @@ func (s *server) Addr() net.Addr { return s.addr }
 // first UDP) socket.
 func (s *server) Sockopts() sockopt.Report { return s.report }
 
-// Stats returns a snapshot of the counters.
-func (s *server) Stats() engine.Stats { return s.stats.Snapshot() }
+// Stats returns a snapshot of the counters and of the input budget.
+func (s *server) Stats() engine.Stats {
+	if s.cfg.IsUDP() {
+		return s.stats.SnapshotUDP()
+	}
+	st := s.stats.Snapshot()
+	st.InputBudget = int64(s.budget.Size())
+	st.InputBudgetUsed = int64(s.budget.Size() - s.budget.Free())
+	return st
+}
 
 // Done is closed once Shutdown has finished.
 func (s *server) Done() <-chan struct{} { return s.done }

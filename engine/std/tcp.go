@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/rawnet/rawnet/engine/internal/backoff"
+	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/sockopt"
 )
 
@@ -74,6 +76,9 @@ func (s *server) accept() {
 				return
 			}
 			s.stats.Accept.Add(1)
+			if outOfDescriptors(err) {
+				s.stats.EMFILE.Add(1)
+			}
 			delay = backoff.Next(delay)
 			s.cfg.Logger.Warn("accept failed", "err", err, "retry_in", delay)
 			if !backoff.Sleep(delay, s.closing) {
@@ -92,8 +97,16 @@ func (s *server) accept() {
 		}
 		if !s.track(c) {
 			c.Close()
+			s.stats.Close(stat.Shutdown, 0)
 			return
 		}
 		go s.serve(c)
 	}
+}
+
+// outOfDescriptors reports an accept error that lasts until descriptors
+// or kernel memory are freed (accept(2)).
+func outOfDescriptors(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM)
 }

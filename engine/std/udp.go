@@ -142,6 +142,7 @@ func (s *server) datagram(u *net.UDPConn, d []byte, from netip.AddrPort) (open b
 			return false
 		}
 		s.stats.IO.Add(1)
+		s.stats.Unechoed.Add(1)
 		s.cfg.Logger.Debug("UDP write failed", "remote", from.String(), "err", err)
 		return true
 	}

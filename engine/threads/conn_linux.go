@@ -9,6 +9,7 @@ import (
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/partial"
+	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/internal/sysfd"
 )
@@ -39,12 +40,37 @@ const (
 type end int
 
 const (
-	endEOF   end = iota // the peer finished sending (or Shutdown drained it)
-	endFrame            // bad framing
-	endIdle             // nothing arrived within IdleTimeout
-	endWrite            // output made no progress within WriteTimeout
-	endIO               // read or write error
+	endEOF    end = iota // the peer finished sending (or Shutdown drained it)
+	endFrame             // bad framing
+	endIdle              // nothing arrived within IdleTimeout
+	endWrite             // output made no progress within WriteTimeout
+	endIO                // read or write error
+	endBudget            // the frame in progress timed out waiting for input budget
 )
+
+// reason returns the stat.Reason a connection that ended with why is
+// counted under.
+func (s *tcpServer) reason(why end) stat.Reason {
+	switch why {
+	case endFrame:
+		return stat.Frame
+	case endIdle:
+		return stat.Idle
+	case endWrite:
+		return stat.WriteTimeout
+	case endBudget:
+		return stat.Budget
+	case endIO:
+		if s.isForced() {
+			return stat.Shutdown
+		}
+		return stat.IO
+	}
+	if s.isDraining() {
+		return stat.Shutdown
+	}
+	return stat.Peer
+}
 
 // errWriteTimeout reports a write that SO_SNDTIMEO cut short.
 var errWriteTimeout = errors.New("threads: write timed out")
@@ -64,8 +90,10 @@ type conn struct {
 	armed time.Duration
 }
 
-// serve echoes fd until it ends, then closes it. It runs on a pool worker.
+// serve echoes fd until it ends, then closes it and counts why, with how
+// long it lived. It runs on a pool worker.
 func (s *tcpServer) serve(fd int) {
+	opened := time.Now()
 	c := &conn{s: s, fd: fd, clock: partial.NewClock(s.cfg.IdleTimeout)}
 	if why := c.setup(); why != nil {
 		s.cfg.Logger.Warn("socket options not applied", "err", why)
@@ -77,6 +105,7 @@ func (s *tcpServer) serve(fd int) {
 	s.release(fd)
 	unix.Close(fd)
 	s.budget.Release(c.held)
+	s.stats.Close(s.reason(why), time.Since(opened))
 }
 
 // setup applies per-connection socket options and the timeouts.
@@ -139,7 +168,11 @@ func (c *conn) run() end {
 		p := start + k
 		if p > start {
 			err := c.write(c.buf[start:p])
-			s.stats.Frames.Add(uint64(frames))
+			if err == nil {
+				s.stats.Frames.Add(uint64(frames))
+			} else {
+				s.stats.Unechoed.Add(uint64(frames))
+			}
 			if errors.Is(err, errWriteTimeout) {
 				s.stats.WriteTimeout.Add(1)
 				log.Info("write timeout", "fd", c.fd, "after", s.cfg.WriteTimeout)
@@ -177,7 +210,9 @@ func (c *conn) ioError(err error) end {
 
 // write sends all of p, blocking while the send buffer is full. The first
 // attempt does not block, so a full buffer is seen and counted as
-// backpressure; MSG_NOSIGNAL turns SIGPIPE into EPIPE (send(2)).
+// backpressure; while the write blocks, what is left of p counts as
+// output queued, and when it completes reading resumes. MSG_NOSIGNAL
+// turns SIGPIPE into EPIPE (send(2)).
 func (c *conn) write(p []byte) error {
 	flags := unix.MSG_NOSIGNAL | unix.MSG_DONTWAIT
 	for len(p) > 0 {
@@ -191,16 +226,28 @@ func (c *conn) write(p []byte) error {
 			p = p[n:]
 			c.s.stats.BytesOut.Add(uint64(n))
 		}
+		blocked := flags&unix.MSG_DONTWAIT == 0
 		switch {
 		case err == nil:
-		case errors.Is(err, unix.EAGAIN) && flags&unix.MSG_DONTWAIT != 0:
+			if blocked {
+				c.s.stats.OutputQueued.Add(-int64(n))
+			}
+		case errors.Is(err, unix.EAGAIN) && !blocked:
 			c.s.stats.Backpressure.Add(1)
+			c.s.stats.OutputQueued.Add(int64(len(p)))
 			flags = unix.MSG_NOSIGNAL
-		case errors.Is(err, unix.EAGAIN):
-			return errWriteTimeout
 		default:
+			if blocked {
+				c.s.stats.OutputQueued.Add(-int64(n + len(p)))
+			}
+			if errors.Is(err, unix.EAGAIN) {
+				return errWriteTimeout
+			}
 			return os.NewSyscallError("sendmsg", err)
 		}
+	}
+	if flags&unix.MSG_DONTWAIT == 0 {
+		c.s.stats.Resumed.Add(1)
 	}
 	return nil
 }

@@ -78,7 +78,12 @@ func (b *base) Addr() net.Addr { return b.addr }
 func (b *base) Sockopts() sockopt.Report { return b.report }
 
 // Stats returns a snapshot of the counters.
-func (b *base) Stats() engine.Stats { return b.stats.Snapshot() }
+func (b *base) Stats() engine.Stats {
+	if b.cfg.IsUDP() {
+		return b.stats.SnapshotUDP()
+	}
+	return b.stats.Snapshot()
+}
 
 // Done is closed once the server has stopped.
 func (b *base) Done() <-chan struct{} { return b.done }

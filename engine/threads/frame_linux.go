@@ -15,6 +15,14 @@ import (
 // for frames longer than engine.UnbudgetedInput, and the frame timeout,
 // IdleTimeout counted from when the frame began.
 
+// Stats returns a snapshot of the counters and of the input budget.
+func (s *tcpServer) Stats() engine.Stats {
+	st := s.base.Stats()
+	st.InputBudget = int64(s.budget.Size())
+	st.InputBudgetUsed = int64(s.budget.Size() - s.budget.Free())
+	return st
+}
+
 // grow doubles the input buffer, up to limit, for a partial frame that
 // fills it. The first growth past engine.UnbudgetedInput reserves room for
 // a whole frame of the limit from the server's input budget, waiting
@@ -34,10 +42,15 @@ func (c *conn) grow(limit, stop int) error {
 }
 
 // reserve takes n bytes of the server's input budget for this connection,
-// waiting at most until the frame in progress times out.
+// waiting at most until the frame in progress times out, and counts a
+// wait when they are not free at once.
 func (c *conn) reserve(n int) error {
-	if err := c.s.budget.ReserveUntil(c.s.forcedCtx, n, c.clock.Deadline()); err != nil {
-		return err
+	if !c.s.budget.TryReserve(n) {
+		c.s.stats.BudgetWaits.Add(1)
+		if err := c.s.budget.ReserveUntil(c.s.forcedCtx, n, c.clock.Deadline()); err != nil {
+			return err
+		}
+		c.s.stats.BudgetGrants.Add(1)
 	}
 	c.held = n
 	return nil
@@ -57,13 +70,20 @@ func (c *conn) shrink(start, stop int) (int, int) {
 }
 
 // starved ends a connection whose wait for input budget ended without
-// it: its frame timed out, counted as idle, or Shutdown forced it closed.
+// it: its frame timed out, counted as idle too, its frame can never fit
+// the budget, or Shutdown forced it closed.
 func (c *conn) starved(err error, buffered int) end {
-	if errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
 		c.s.stats.Idle.Add(1)
+		c.s.stats.BudgetErrors.Add(1)
 		c.s.cfg.Logger.Info("frame not completed in time while waiting for input budget",
 			"fd", c.fd, "after", c.s.cfg.IdleTimeout, "bytes", buffered)
-		return endIdle
+		return endBudget
+	case errors.Is(err, budget.ErrTooLarge):
+		c.s.stats.BudgetErrors.Add(1)
+		c.s.cfg.Logger.Warn("connection closed: its frame can never fit the input budget", "fd", c.fd, "err", err)
+		return endBudget
 	}
 	c.s.cfg.Logger.Debug("connection closed while waiting for input budget", "fd", c.fd, "err", err)
 	return endIO

@@ -130,6 +130,7 @@ func (s *tcpServer) acceptLoop() {
 		switch {
 		case retryAtOnce(err):
 		case resourceShortage(err):
+			s.stats.EMFILE.Add(1)
 			// Retrying at once would spin while the shortage lasts.
 			delay = backoff.Next(delay)
 			s.cfg.Logger.Warn("accept failed; backing off", "err", err, "retry_in", delay)

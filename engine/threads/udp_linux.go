@@ -146,6 +146,7 @@ func (s *udpServer) receive(fd int) {
 		if err != nil {
 			if !s.stopped.Load() || !errors.Is(err, unix.EPIPE) {
 				s.stats.IO.Add(1)
+				s.stats.Unechoed.Add(1)
 				s.cfg.Logger.Debug("sendto failed", "err", os.NewSyscallError("sendto", err))
 			}
 			continue

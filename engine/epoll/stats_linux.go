@@ -1,0 +1,151 @@
+//go:build linux
+
+package epoll
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/stat"
+	"github.com/rawnet/rawnet/netpoll"
+)
+
+// queuedWait bounds how long Stats waits for a loop to report the output
+// its connections have queued; a loop that does not answer in time, or has
+// stopped, adds nothing.
+const queuedWait = 250 * time.Millisecond
+
+// loopCounters are the counters one loop's callbacks update, padded so
+// that two loops never write the same cache line.
+type loopCounters struct {
+	stat.Counters
+	// conns counts the TCP connections open on this loop, which shows
+	// how the balance policy spread them (TestBalanceModes); the reactor
+	// keeps its own count for LeastConn but does not export it.
+	conns atomic.Int64
+	// queued holds the loop's connections that had output queued after
+	// an echo, until Stats finds their output gone or they close. Only
+	// the loop touches it.
+	queued map[*netpoll.Conn]struct{}
+	_      [64]byte
+}
+
+// counters returns the counters of loop l.
+func (s *server) counters(l *netpoll.Loop) *stat.Counters {
+	return &s.counter[l.Index()].Counters
+}
+
+// noteQueued remembers c, whose output the socket did not all take, so
+// that Stats can count what it holds.
+func (s *server) noteQueued(c *netpoll.Conn) {
+	s.counter[c.Loop().Index()].queued[c] = struct{}{}
+}
+
+// Stats merges the reactor's counters (connections, bytes, timeouts,
+// accept errors, backpressure, truncation, datagrams) with the engine's
+// own (frames, frame errors, rate-limited datagrams, closes by reason,
+// lifetimes, input budget waits), and asks every loop for the output its
+// connections have queued. The reactor does not report reading resumed
+// after backpressure, and counts every failed accept alike, so EMFILE is
+// every accept failure (ENGINES.md, "Metrics").
+func (s *server) Stats() engine.Stats {
+	np := s.np.Stats()
+	var c engine.Stats
+	var lt engine.Lifetime
+	for i := range s.counter {
+		l := s.counter[i].Snapshot()
+		c.Frames += l.Frames
+		c.Errors.Frame += l.Errors.Frame
+		c.Errors.RateLimited += l.Errors.RateLimited
+		c.Errors.Unechoed += l.Errors.Unechoed
+		c.Errors.Budget += l.Errors.Budget
+		c.BudgetWaits += l.BudgetWaits
+		c.BudgetGrants += l.BudgetGrants
+		addClosed(&c.Closed, l.Closed)
+		for j, n := range l.Lifetime.Buckets {
+			lt.Buckets[j] += n
+		}
+		lt.Sum += l.Lifetime.Sum
+	}
+	c.Lifetime = lt
+	c.Accepted = np.Accepted
+	c.Active = np.Active
+	c.Closed.MaxConns = np.Rejected
+	c.BytesIn = np.BytesIn
+	c.BytesOut = np.BytesOut
+	c.Errors.Truncated = np.Truncated
+	c.Errors.Rejected = np.Rejected
+	c.Errors.Idle = np.IdleTimeouts
+	// Output that did not drain within the close timeout after a close
+	// made no progress either.
+	c.Errors.WriteTimeout = np.WriteTimeouts + np.CloseTimeouts
+	c.Errors.IO = np.IOErrors + np.DroppedReplies
+	c.Errors.Accept = np.AcceptErrors
+	c.Errors.EMFILE = np.AcceptErrors
+	c.Errors.Backpressure = np.Backpressure
+	c.Unknown = engine.UnknownResumed
+	if s.udp {
+		// A reply is counted in Frames when it is queued for sendmmsg;
+		// one the kernel then refuses counts as unechoed as well.
+		c.FramesIn = c.Frames
+		c.Errors.Unechoed += np.DroppedReplies
+		c.Datagrams = np.Datagrams + np.Truncated
+		return c
+	}
+	c.FramesIn = c.Frames + c.Errors.Unechoed
+	c.InputBudget = int64(s.budget.Size())
+	c.InputBudgetUsed = int64(s.budget.Size() - s.budget.Free())
+	c.OutputQueued = s.outputQueued()
+	return c
+}
+
+// addClosed adds the closes of b to a.
+func addClosed(a *engine.CloseStats, b engine.CloseStats) {
+	a.Peer += b.Peer
+	a.Shutdown += b.Shutdown
+	a.Idle += b.Idle
+	a.WriteTimeout += b.WriteTimeout
+	a.IO += b.IO
+	a.Frame += b.Frame
+	a.Budget += b.Budget
+}
+
+// outputQueued asks each loop, on its own goroutine, for the output its
+// connections hold, and forgets the connections whose output is gone. A
+// loop costs one Submit and a walk over its connections with queued
+// output, not over all of them.
+func (s *server) outputQueued() int64 {
+	loops := s.np.Loops()
+	sums := make(chan int64, len(loops))
+	asked := 0
+	for _, l := range loops {
+		queued := s.counter[l.Index()].queued
+		err := l.Submit(func() {
+			var n int64
+			for c := range queued {
+				b := c.OutboundBuffered()
+				if b == 0 {
+					delete(queued, c)
+				}
+				n += int64(b)
+			}
+			sums <- n
+		})
+		if err == nil {
+			asked++
+		}
+	}
+	var total int64
+	timer := time.NewTimer(queuedWait)
+	defer timer.Stop()
+	for range asked {
+		select {
+		case n := <-sums:
+			total += n
+		case <-timer.C:
+			return total
+		}
+	}
+	return total
+}
