@@ -20,6 +20,14 @@ const (
 	// DefaultUDPTimeout is how long a datagram may stay unanswered before
 	// it counts as lost and frees its slot in the window.
 	DefaultUDPTimeout = 250 * time.Millisecond
+	// MaxStartWait is how far ahead Config.StartAt may lie: a start
+	// further away is more likely a mistake than a plan.
+	MaxStartWait = time.Hour
+	// StartLate is how long after Config.StartAt a run may still begin:
+	// clocks of several hosts differ by a little, and a run whose
+	// connections open later than this would not line up with the
+	// others.
+	StartLate = time.Second
 	// portsPerSource is how many connections one source address carries
 	// before Run spreads connections over more 127.0.0.x addresses; the
 	// default ephemeral port range (net.ipv4.ip_local_port_range) holds
@@ -85,6 +93,22 @@ type Config struct {
 	// Count mode, every message is echoed; the connections stay open
 	// until it returns. The matrix samples server memory here.
 	Hold func(ctx context.Context) error
+	// StartAt, when set, is the wall-clock time the traffic begins: Run
+	// opens the connections first, then waits for it, so that load
+	// generators on several hosts (or in several processes) given the
+	// same StartAt measure the same window and their intervals line up.
+	// It may lie at most MaxStartWait ahead; a run that is ready more
+	// than StartLate after it fails rather than start out of step.
+	StartAt time.Time
+	// Interval, when positive and Intervals is set, cuts the measurement
+	// into intervals of this length from its start (the last one ends
+	// with the measurement) and hands each interval's latency histogram,
+	// merged over the workers, to Intervals.
+	Interval time.Duration
+	// Intervals, when set with Interval, is called once per interval, in
+	// order, from a goroutine of its own; the workers never wait for it.
+	// With Count set the last interval ends when the last echo arrives.
+	Intervals func(Interval)
 	// Window, when set, is called as the measurement starts (end false)
 	// and as it ends (end true), from Run's goroutine, right where the
 	// client's own CPU is sampled: the matrix samples the server there.
@@ -145,8 +169,11 @@ func (c Config) normalize() (Config, layout, error) {
 	if c.Conns < 0 || c.Depth < 0 || c.Rate < 0 || c.Count < 0 || c.Workers < 0 || c.ConnectRate < 0 {
 		return c, lay, fmt.Errorf("bench: conns, depth, rate, count, workers and connect rate must not be negative")
 	}
-	if c.Duration < 0 || c.Warmup < 0 || c.Timeout < 0 {
+	if c.Duration < 0 || c.Warmup < 0 || c.Timeout < 0 || c.Interval < 0 {
 		return c, lay, fmt.Errorf("bench: durations must not be negative")
+	}
+	if err := checkStartAt(c.StartAt, time.Now()); err != nil {
+		return c, lay, err
 	}
 	c.Conns = max(c.Conns, 1)
 	c.Depth = max(c.Depth, 1)
@@ -188,4 +215,19 @@ func (c Config) sources(server netip.AddrPort) []netip.Addr {
 		out[i] = netip.AddrFrom4([4]byte{127, 0, 0, byte(1 + i)})
 	}
 	return out
+}
+
+// checkStartAt refuses a start time more than MaxStartWait after now or
+// more than StartLate before it; the zero time means no start time.
+func checkStartAt(at, now time.Time) error {
+	if at.IsZero() {
+		return nil
+	}
+	switch d := at.Sub(now); {
+	case d > MaxStartWait:
+		return fmt.Errorf("bench: start time %s is %v away, more than %v", at.Format(time.RFC3339), d.Round(time.Second), MaxStartWait)
+	case d < -StartLate:
+		return fmt.Errorf("bench: start time %s passed %v ago", at.Format(time.RFC3339), (-d).Round(time.Millisecond))
+	}
+	return nil
 }

@@ -18,6 +18,9 @@ type control struct {
 	clock clock
 	// start is when traffic starts; measurement covers [mStart, mEnd).
 	start, mStart, mEnd int64
+	// interval is the length of the measurement's intervals, 0 for one
+	// interval (Config.Interval).
+	interval int64
 	// goCh is closed when every worker is connected and the times are set.
 	goCh chan struct{}
 	// closeCh is closed when workers may close their connections.

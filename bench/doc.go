@@ -25,6 +25,16 @@
 // as client-bound when the client's cores were saturated.
 //
 // Latency is recorded in one HdrHistogram per worker, merged at the end.
+// With Config.Interval and Config.Intervals each worker also cuts its
+// histogram at every interval boundary and hands the part over without
+// waiting; interval k, merged over the workers, goes to Config.Intervals
+// once every worker has finished it. LogWriter writes those intervals as
+// a standard HdrHistogram interval log, with the run's Result as its last
+// line, and ReadLog reads one back. Merge combines the results of runs
+// made at once by several processes or hosts (Config.StartAt starts them
+// together) into one result whose percentiles are exactly those of every
+// round trip: it merges histograms bucket for bucket, never averages
+// percentiles.
 //
 // The harness that starts servers and compares engines (echo-bench matrix
 // and echo-bench scale) is not part of this package: it lives under

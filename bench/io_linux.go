@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"os"
 )
 
@@ -139,6 +140,9 @@ func (w *worker) complete(s *slot, now int64) {
 	if now < w.ctl.mStart || now >= w.ctl.mEnd {
 		return
 	}
+	if now >= w.cutAt {
+		w.cut(now)
+	}
 	w.st.messages++
 	w.st.bytes += uint64(s.size)
 	lat := now - s.at
@@ -150,6 +154,27 @@ func (w *worker) complete(s *slot, now int64) {
 	if w.hist.RecordValue(lat) != nil {
 		_ = w.hist.RecordValue(histMax)
 	}
+}
+
+// cut hands the histograms of the intervals that ended by now to w.iv
+// and starts the next interval.
+func (w *worker) cut(now int64) {
+	for now >= w.cutAt {
+		w.iv.put(w.k, w.hist)
+		w.hist = newHist()
+		w.cutAt += w.ctl.interval
+	}
+}
+
+// finishIntervals hands over the intervals left once the worker's loop
+// has ended: those that ended before the measurement did and the current
+// one, which is the worker's last.
+func (w *worker) finishIntervals() {
+	if w.cutAt != math.MaxInt64 && w.ctl.mEnd != math.MaxInt64 {
+		w.cut(w.ctl.mEnd - 1)
+	}
+	w.iv.put(w.k, w.hist)
+	w.hist = nil
 }
 
 // mismatch builds the error for an echo that differs from what was sent.

@@ -17,6 +17,9 @@ func (r *Result) WriteText(w io.Writer) error {
 		mode = fmt.Sprintf("open loop, %.0f msgs/s", r.Rate)
 	}
 	fmt.Fprintf(tw, "target\t%s %s, %s framing, %d conns, %s, size %s B\n", r.Network, r.Addr, r.Framing, r.Conns, mode, r.Sizes)
+	if r.Runs > 1 {
+		fmt.Fprintf(tw, "merged\t%d runs; percentiles are exact over every round trip of every run\n", r.Runs)
+	}
 	fmt.Fprintf(tw, "measured\t%.2f s, %d messages, %d bytes each way\n", r.Seconds, r.Messages, r.Bytes)
 	fmt.Fprintf(tw, "throughput\t%.0f msgs/s\t%.2f MB/s\n", r.MsgsPerSec, r.MBPerSec)
 	l := r.Latency
@@ -49,7 +52,7 @@ var CSVHeader = []string{
 	"network", "addr", "framing", "conns", "depth", "rate", "sizes", "seconds", "messages", "bytes",
 	"msgs_per_sec", "mb_per_sec", "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "mean_us",
 	"udp_sent", "udp_lost", "udp_late", "udp_reordered", "udp_duplicates", "udp_jitter_us",
-	"client_utilization", "client_us_per_msg", "client_bound", "error",
+	"client_utilization", "client_us_per_msg", "client_bound", "error", "runs",
 }
 
 // CSVRecord returns r as one row under CSVHeader.
@@ -66,6 +69,7 @@ func (r *Result) CSVRecord() []string {
 		f(r.Latency.P50), f(r.Latency.P90), f(r.Latency.P99), f(r.Latency.P999), f(r.Latency.Max), f(r.Latency.Mean),
 		u(udp.Sent), u(udp.Lost), u(udp.Late), u(udp.Reordered), u(udp.Duplicates), f(udp.JitterUs),
 		f(r.Client.Utilization), f(r.Client.UsPerMsg), strconv.FormatBool(r.Client.Bound), r.Error,
+		strconv.Itoa(max(r.Runs, 1)),
 	}
 }
 

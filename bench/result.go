@@ -27,8 +27,15 @@ type Result struct {
 	Depth   int     `json:"depth"`
 	Rate    float64 `json:"rate,omitempty"`
 	Sizes   string  `json:"sizes"`
-	// Seconds is the length of the measurement.
+	// Start is when the measurement began, on the wall clock. For a
+	// merged result it is the earliest start of its runs.
+	Start time.Time `json:"start"`
+	// Seconds is the length of the measurement; for a merged result,
+	// the span from the earliest start to the latest end of its runs.
 	Seconds float64 `json:"seconds"`
+	// Runs is the number of runs merged into this result (Merge), 0 for
+	// a single run.
+	Runs int `json:"runs,omitempty"`
 	// Messages and Bytes count echoes verified during the measurement;
 	// Bytes counts one direction.
 	Messages uint64 `json:"messages"`
@@ -40,6 +47,12 @@ type Result struct {
 	// Latency summarises round trips, from send (closed loop) or from
 	// the intended send time (open loop) to the echo's arrival.
 	Latency Latency `json:"latency"`
+	// Histogram holds every round trip of the measurement in
+	// nanoseconds, one count per message; Latency is computed from it.
+	// It is not part of the JSON form: an HdrHistogram log carries it
+	// (LogWriter, ReadLog), and Merge combines it exactly. Nil when
+	// nothing was measured or the result was decoded from JSON.
+	Histogram *hdrhistogram.Histogram `json:"-"`
 	// UDP holds datagram accounting; nil for TCP.
 	UDP *UDPStats `json:"udp,omitempty"`
 	// Client is the load generator's own CPU use.
@@ -123,3 +136,7 @@ type clock struct{ epoch time.Time }
 
 // now returns nanoseconds since the epoch.
 func (c clock) now() int64 { return int64(time.Since(c.epoch)) }
+
+// wall returns the wall-clock time of t nanoseconds after the epoch,
+// without a monotonic reading.
+func (c clock) wall(t int64) time.Time { return c.epoch.Add(time.Duration(t)).Round(0) }

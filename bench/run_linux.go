@@ -43,7 +43,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		for id := k; id < cfg.Conns; id += cfg.Workers {
 			ids = append(ids, uint32(id))
 		}
-		w, err := newWorker(&cfg, lay, ctl, ids, &lives[k], uint64(k)+1)
+		w, err := newWorker(&cfg, lay, ctl, ids, &lives[k], k)
 		if err != nil {
 			for _, done := range workers[:k] {
 				done.close()
@@ -117,9 +117,21 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 
 	ctl.start = ctl.clock.now()
+	if !cfg.StartAt.IsZero() {
+		ctl.fail(startAt(ctl, cfg.StartAt))
+	}
 	ctl.mStart = ctl.start + int64(cfg.Warmup)
 	if cfg.Count == 0 {
 		ctl.mEnd = ctl.mStart + int64(cfg.Duration)
+	}
+	var length time.Duration
+	if cfg.Intervals != nil && cfg.Interval > 0 {
+		length = cfg.Interval
+		ctl.interval = int64(length)
+	}
+	iv := newIntervals(len(workers), ctl.clock.wall(ctl.mStart), length, cfg.Intervals)
+	for _, w := range workers {
+		w.iv = iv
 	}
 	close(ctl.goCh)
 
@@ -143,13 +155,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Count > 0 {
 		cpu.end(ctl, cfg.Window)
 	}
+	end := windowEnd(&cfg, ctl, outs)
+	iv.ending(ctl.clock.wall(end))
+	for _, o := range outs {
+		o.w.finishIntervals()
+	}
+	hist := iv.finish()
 	if firstErr == nil && cfg.Hold != nil {
 		firstErr = cfg.Hold(ctx)
 	}
 	close(ctl.closeCh)
 	wg.Wait()
 
-	res := merge(&cfg, ctl, outs, cpu)
+	res := tally(&cfg, ctl, outs, cpu, hist, end)
 	if firstErr != nil {
 		res.Error = firstErr.Error()
 	}
@@ -190,27 +208,57 @@ func sleepUntil(ctl *control, t int64) {
 	}
 }
 
-// merge combines the workers' counters into a Result.
-func merge(cfg *Config, ctl *control, outs []workerOut, cpu cpuWindow) *Result {
-	res := &Result{
-		Network: cfg.Network,
-		Addr:    cfg.Addr,
-		Framing: frameName(cfg),
-		Conns:   cfg.Conns,
-		Depth:   cfg.Depth,
-		Rate:    cfg.Rate,
-		Sizes:   cfg.Sizes.String(),
+// startAt moves the start of traffic to the wall-clock time at, which
+// Config.StartAt sets, and waits for it; it returns an error when the
+// connections opened more than StartLate after it.
+func startAt(ctl *control, at time.Time) error {
+	// at carries no monotonic reading, so this is a wall-clock
+	// difference (package time, "Monotonic Clocks"), taken from the
+	// run clock's own reading so that the traffic starts at at exactly.
+	wait := at.Sub(ctl.clock.wall(ctl.start))
+	if wait < -StartLate {
+		return fmt.Errorf("bench: the connections were open %v after the start time %s, too late to start with the others",
+			(-wait).Round(time.Millisecond), at.Format(time.RFC3339Nano))
 	}
-	hist := hdrhistogram.New(histMin, histMax, histSigFigs)
+	ctl.start += max(int64(wait), 0)
+	sleepUntil(ctl, ctl.start)
+	return nil
+}
+
+// windowEnd is when the measurement ended on the run clock: its planned
+// end, or in Count mode the last echo's arrival.
+func windowEnd(cfg *Config, ctl *control, outs []workerOut) int64 {
+	if cfg.Count == 0 {
+		return ctl.mEnd
+	}
+	var last int64
+	for _, o := range outs {
+		last = max(last, o.w.st.lastDone)
+	}
+	return max(last, ctl.start+1)
+}
+
+// tally combines the workers' counters and hist, the merge of their
+// histograms, into the Result of a measurement that ended at end.
+func tally(cfg *Config, ctl *control, outs []workerOut, cpu cpuWindow, hist *hdrhistogram.Histogram, end int64) *Result {
+	res := &Result{
+		Network:   cfg.Network,
+		Addr:      cfg.Addr,
+		Framing:   frameName(cfg),
+		Conns:     cfg.Conns,
+		Depth:     cfg.Depth,
+		Rate:      cfg.Rate,
+		Sizes:     cfg.Sizes.String(),
+		Start:     ctl.clock.wall(ctl.mStart),
+		Histogram: hist,
+	}
 	var udp UDPStats
 	var jitter float64
 	var sockets int
-	var last int64
 	for _, o := range outs {
 		st := &o.w.st
 		res.Messages += st.messages
 		res.Bytes += st.bytes
-		hist.Merge(o.w.hist)
 		udp.Sent += st.udp.Sent
 		udp.Received += st.udp.Received
 		udp.Lost += st.udp.Lost
@@ -221,13 +269,8 @@ func merge(cfg *Config, ctl *control, outs []workerOut, cpu cpuWindow) *Result {
 			jitter += o.w.conns[i].jitter
 			sockets++
 		}
-		last = max(last, st.lastDone)
 	}
-	window := ctl.mEnd - ctl.mStart
-	if cfg.Count > 0 {
-		window = max(last-ctl.start, 1)
-	}
-	res.Seconds = float64(window) / 1e9
+	res.Seconds = float64(end-ctl.mStart) / 1e9
 	res.MsgsPerSec = float64(res.Messages) / res.Seconds
 	res.MBPerSec = float64(res.Bytes) / res.Seconds / 1e6
 	res.Latency = summarize(hist)

@@ -13,12 +13,7 @@ import (
 	"github.com/rawnet/rawnet/internal/udpgso"
 )
 
-// Histogram bounds: latencies are recorded in nanoseconds from 1ns to a
-// minute with three significant digits.
 const (
-	histMin     = 1
-	histMax     = 60_000_000_000
-	histSigFigs = 3
 	// maxWait bounds every blocking wait, so a worker notices an abort and
 	// phase changes even when no traffic flows.
 	maxWait = 50_000_000
@@ -58,7 +53,13 @@ type worker struct {
 	udp   *udpBatch
 	sizes []int
 	pick  *picker
+	// k is the worker's index; hist holds the current interval's
+	// latencies, which end at cutAt (math.MaxInt64 without intervals),
+	// and iv takes each interval as it ends.
+	k     int
 	hist  *hdrhistogram.Histogram
+	cutAt int64
+	iv    *intervals
 	st    counters
 	live  *live
 	// inflight sums the conns' inflight, so the drain can end early.
@@ -77,7 +78,7 @@ type worker struct {
 }
 
 // newWorker prepares a worker for conns with the given ids.
-func newWorker(cfg *Config, lay layout, ctl *control, ids []uint32, lv *live, seed uint64) (*worker, error) {
+func newWorker(cfg *Config, lay layout, ctl *control, ids []uint32, lv *live, k int) (*worker, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
@@ -91,8 +92,10 @@ func newWorker(cfg *Config, lay layout, ctl *control, ids []uint32, lv *live, se
 		events: make([]unix.EpollEvent, min(len(ids), 256)),
 		rbuf:   make([]byte, max(64<<10, maxMessage+1)),
 		wbuf:   make([]byte, max(writeBuf, cfg.Sizes.Max())),
-		pick:   newPicker(cfg.Sizes, seed),
-		hist:   hdrhistogram.New(histMin, histMax, histSigFigs),
+		pick:   newPicker(cfg.Sizes, uint64(k)+1),
+		k:      k,
+		hist:   newHist(),
+		cutAt:  math.MaxInt64,
 		live:   lv,
 	}
 	if cfg.Network == "udp" {
@@ -124,6 +127,9 @@ func (w *worker) close() {
 // in, or an error occurs.
 func (w *worker) loop() error {
 	udp := w.cfg.Network == "udp"
+	if w.ctl.interval > 0 {
+		w.cutAt = w.ctl.mStart + w.ctl.interval
+	}
 	if w.cfg.Rate > 0 {
 		lowTimerSlack()
 	} else {
@@ -139,6 +145,10 @@ func (w *worker) loop() error {
 			return errAborted
 		}
 		now := w.ctl.clock.now()
+		if now >= w.cutAt && now < w.ctl.mEnd {
+			// An interval ended without an echo to end it here.
+			w.cut(now)
+		}
 		if !w.stopping && (now >= w.ctl.mEnd || (w.cfg.Count > 0 && w.allSent())) {
 			w.stopping = true
 			drainBy = now + int64(w.cfg.Timeout)
