@@ -43,6 +43,9 @@ type options struct {
 	statsJSON       bool
 	shutdownTimeout time.Duration
 	logLevel        string
+	logFormat       string
+	metricsAddr     string
+	pprof           bool
 	allowPublic     bool
 	version         bool
 	listEngines     bool
@@ -101,6 +104,10 @@ func newFlagSet(cmd Command, o *options) *pflag.FlagSet {
 	fs.BoolVar(&o.statsJSON, "stats-json", false, "print stats and totals as JSON objects instead of text")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 5*time.Second, "on SIGINT/SIGTERM, how long to let connections drain before closing them")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level on stderr: debug, info, warn or error")
+	fs.StringVar(&o.logFormat, "log-format", logText, "log format on stderr: text (key=value pairs) or json (one JSON object per line)")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://HOST:PORT/metrics (off by default; :PORT or a bare port means loopback; "+
+		"a host beyond loopback exposes the metrics, and --pprof, to everyone who can reach it)")
+	fs.BoolVar(&o.pprof, "pprof", false, "also serve the Go profiler under /debug/pprof/ on --metrics-addr, which it needs")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return fs
 }
@@ -152,6 +159,9 @@ func (o *options) config(cmd Command) (engine.Config, error) {
 		return c, fmt.Errorf("--udp-buffer: must be positive")
 	}
 	if err := checkRateLimit(c.UDPRateLimit, c.UDPRateBurst); err != nil {
+		return c, err
+	}
+	if err := o.checkObservability(); err != nil {
 		return c, err
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {

@@ -27,10 +27,12 @@ const (
 	ExitUsage = 2 // bad flags or values
 )
 
-// Run parses args for cmd, starts the chosen engine, prints the listening
-// line to stdout and serves until ctx is done (the mains cancel it on
-// SIGINT or SIGTERM). Then it stops accepting, lets connections drain for
-// --shutdown-timeout, prints totals to stdout and returns ExitOK.
+// Run parses args for cmd, starts the chosen engine and, with
+// --metrics-addr, its metrics server, prints the listening line to stdout
+// and serves until ctx is done (the mains cancel it on SIGINT or
+// SIGTERM). Then it stops accepting, lets connections drain for
+// --shutdown-timeout, prints totals to stdout, stops the metrics server
+// and returns ExitOK.
 func Run(ctx context.Context, cmd Command, args []string, stdout, stderr io.Writer) int {
 	var o options
 	fs := newFlagSet(cmd, &o)
@@ -63,19 +65,31 @@ func Run(ctx context.Context, cmd Command, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return usageError(cmd, stderr, err)
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log := newLogger(o.logFormat, level, stderr)
 	cfg.Logger = log
-
-	eng, _ := all.Lookup(o.engine)
-	srv, err := eng.Start(cfg)
+	mln, err := listenMetrics(&o, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", cmd.Name, err)
 		return ExitError
 	}
+
+	eng, _ := all.Lookup(o.engine)
+	srv, err := eng.Start(cfg)
+	if err != nil {
+		if mln != nil {
+			mln.Close()
+		}
+		fmt.Fprintf(stderr, "%s: %v\n", cmd.Name, err)
+		return ExitError
+	}
 	norm, codec, _ := cfg.Normalize()
+	// Deferred before the stats ticker, so the metrics stay up until the
+	// totals are printed.
+	metricsFields, stopMetrics := serveMetrics(mln, srv, eng.Name(), norm.IsUDP(), o.pprof, log)
+	defer stopMetrics()
 	report := srv.Sockopts()
-	fmt.Fprintf(stdout, "listening on %s %s engine=%s framing=%s loops=%d%s %s\n",
-		cmd.Network, srv.Addr(), eng.Name(), codec, norm.Loops, rateLimitFields(norm), report)
+	fmt.Fprintf(stdout, "listening on %s %s engine=%s framing=%s loops=%d%s%s %s\n",
+		cmd.Network, srv.Addr(), eng.Name(), codec, norm.Loops, rateLimitFields(norm), metricsFields, report)
 	for _, w := range report.Warnings {
 		log.Warn(w)
 	}
@@ -128,9 +142,11 @@ func printUsage(cmd Command, fs *pflag.FlagSet, w io.Writer) {
 		fmt.Fprintf(w, "  %s --framing line                      # then: nc 127.0.0.1 9000\n", cmd.Name)
 		fmt.Fprintf(w, "  %s --addr 127.0.0.1:0 --engine std     # free port, goroutine per connection\n", cmd.Name)
 		fmt.Fprintf(w, "  %s --framing length --max-frame 1MiB --rcvbuf 4MiB --idle-timeout 30s\n", cmd.Name)
+		fmt.Fprintf(w, "  %s --metrics-addr 127.0.0.1:9100 --log-format json  # Prometheus metrics at http://127.0.0.1:9100/metrics\n", cmd.Name)
 	} else {
 		fmt.Fprintf(w, "  %s                                     # then: nc -u 127.0.0.1 9001\n", cmd.Name)
 		fmt.Fprintf(w, "  %s --loops 2 --rcvbuf 8MiB --udp-buffer 9000\n", cmd.Name)
+		fmt.Fprintf(w, "  %s --metrics-addr :9101 --pprof              # metrics and the profiler on loopback port 9101\n", cmd.Name)
 		fmt.Fprintf(w, "  %s --addr 0.0.0.0:9001 --allow-public --rate-limit 100 --rate-burst 200  # open to all, reflection capped\n", cmd.Name)
 	}
 }

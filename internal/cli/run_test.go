@@ -79,6 +79,9 @@ func TestUsageErrorsNameTheFlag(t *testing.T) {
 		{name: "burst without a rate", cmd: udpCmd, args: []string{"--rate-burst", "10"}, flag: "--rate-burst"},
 		{name: "rate limit on tcp", cmd: tcpCmd, args: []string{"--rate-limit", "10"}, flag: "--rate-limit"},
 		{name: "burst on tcp", cmd: tcpCmd, args: []string{"--rate-burst", "10"}, flag: "--rate-burst"},
+		{name: "pprof without metrics", cmd: tcpCmd, args: []string{"--pprof"}, flag: "--pprof"},
+		{name: "unknown log format", cmd: tcpCmd, args: []string{"--log-format", "xml"}, flag: "--log-format"},
+		{name: "bad metrics address", cmd: udpCmd, args: []string{"--metrics-addr", "1:2:3"}, flag: "--metrics-addr"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -28,11 +28,14 @@ func printStats(w io.Writer, kind string, s engine.Stats, asJSON bool) {
 	fmt.Fprintln(w, formatStats(kind, s))
 }
 
-// formatStats renders s as one line of key=value pairs.
+// formatStats renders s as one line of key=value pairs. closed is the
+// sum of the closes by reason, which the JSON form lists.
 func formatStats(kind string, s engine.Stats) string {
 	e := s.Errors
-	return fmt.Sprintf("%s: accepted=%d active=%d frames=%d bytes_in=%d bytes_out=%d"+
-		" errors: frame=%d truncated=%d rate_limited=%d rejected=%d idle=%d write_timeout=%d io=%d accept=%d backpressure=%d",
-		kind, s.Accepted, s.Active, s.Frames, s.BytesIn, s.BytesOut,
-		e.Frame, e.Truncated, e.RateLimited, e.Rejected, e.Idle, e.WriteTimeout, e.IO, e.Accept, e.Backpressure)
+	return fmt.Sprintf("%s: accepted=%d active=%d closed=%d frames=%d frames_in=%d bytes_in=%d bytes_out=%d datagrams=%d"+
+		" errors: frame=%d truncated=%d rate_limited=%d rejected=%d idle=%d write_timeout=%d io=%d accept=%d backpressure=%d"+
+		" emfile=%d budget=%d unechoed=%d",
+		kind, s.Accepted, s.Active, s.Closed.Total(), s.Frames, s.FramesIn, s.BytesIn, s.BytesOut, s.Datagrams,
+		e.Frame, e.Truncated, e.RateLimited, e.Rejected, e.Idle, e.WriteTimeout, e.IO, e.Accept, e.Backpressure,
+		e.EMFILE, e.Budget, e.Unechoed)
 }
