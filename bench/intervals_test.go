@@ -84,7 +84,7 @@ func TestRunIntervals(t *testing.T) {
 			if uint64(n) != res.Messages || res.Messages == 0 {
 				t.Fatalf("intervals hold %d round trips, the run %d messages", n, res.Messages)
 			}
-			sameHist(t, whole, res.Histogram)
+			sameHist(t, whole, res.Histogram, percentiles())
 			if err := lw.Result(res); err != nil {
 				t.Fatal(err)
 			}

@@ -3,8 +3,10 @@
 // engine and the C reference side by side and compares them
 // (echo-bench matrix [flags]), and holds many connections on one server
 // (or on several processes sharing its port, past the per-process open
-// file limit) to measure its memory (echo-bench scale [flags]). Run it
-// with --help for the details.
+// file limit) to measure its memory (echo-bench scale [flags]), and merges
+// the HdrHistogram logs of runs on several hosts or processes into one
+// exact result (echo-bench merge [flags] FILE...). Run it with --help for
+// the details.
 package main
 
 import (
@@ -28,6 +30,8 @@ func main() {
 		err = runMatrix(ctx, args[1:])
 	case len(args) > 0 && args[0] == "scale":
 		err = runScale(ctx, args[1:])
+	case len(args) > 0 && args[0] == "merge":
+		err = runMerge(ctx, args[1:], os.Stdout, os.Stderr)
 	case len(args) > 0 && args[0] == "run":
 		err = runLoad(ctx, args[1:], os.Stdout, os.Stderr)
 	default:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -23,6 +24,7 @@ Usage:
   echo-bench [run] [flags]          load one server at --addr
   echo-bench matrix [flags]         compare every engine (see echo-bench matrix --help)
   echo-bench scale [flags]          hold many connections and read server memory (see echo-bench scale --help)
+  echo-bench merge [flags] FILE...  merge --hdr-log files of runs on several hosts or processes into one result
 
 Every message carries its connection id and sequence number and every echo is
 checked byte for byte; a mismatch, or a TCP echo that never comes, fails the
@@ -37,10 +39,19 @@ The client reports its own CPU use and flags a result CLIENT-BOUND when its
 cores were saturated: then the server may be faster than the numbers say.
 Pin client and server to different CPUs (--cpus here, taskset for the server).
 
+--hdr-log FILE writes the latencies as a standard HdrHistogram interval log
+(format 1.3: one histogram per --hdr-interval, in nanoseconds, tagged
+--hdr-tag), which HdrHistogram's own tools read, and ends it with the run's
+result. echo-bench merge combines such logs from several load generators into
+one result whose percentiles are exact over every round trip. Started with the
+same --start-at, load generators on several hosts open their connections, wait
+for that time and measure the same window.
+
 Examples:
   echo-bench --addr 127.0.0.1:9000 --conns 50 --depth 16 --duration 10s
   echo-bench --framing length --length-bytes 2 --size 64:9,1024:1 --rate 20000
   echo-bench --net udp --addr 127.0.0.1:9001 --conns 50 --json - | jq .msgs_per_sec
+  echo-bench --addr 198.18.0.1:9000 --conns 100 --rate 50000 --start-at $(date -d '+10 sec' +%s) --hdr-log $(hostname).hlog
 
 The summary goes to stdout, or to stderr when --json - or --csv - puts the
 result on stdout: stdout then carries that format alone, ready for a pipe.
@@ -61,6 +72,10 @@ type loadFlags struct {
 	jsonOut     string
 	csvOut      string
 	quiet       bool
+	hdrLog      string
+	hdrInterval time.Duration
+	hdrTag      string
+	startAt     string
 }
 
 // define registers the load flags on fs.
@@ -88,6 +103,10 @@ func (f *loadFlags) define(fs *pflag.FlagSet) {
 	fs.StringVar(&f.jsonOut, "json", "", "write the result as JSON to this file (- for stdout, which then carries the JSON alone; the summary goes to stderr)")
 	fs.StringVar(&f.csvOut, "csv", "", "write the result as CSV to this file (- for stdout, which then carries the CSV alone; the summary goes to stderr)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line")
+	fs.StringVar(&f.hdrLog, "hdr-log", "", "write the latencies to this file as an HdrHistogram interval log, ended by the result (for echo-bench merge and HdrHistogram's tools)")
+	fs.DurationVar(&f.hdrInterval, "hdr-interval", time.Second, "length of each interval of --hdr-log")
+	fs.StringVar(&f.hdrTag, "hdr-tag", "", "tag of every interval of --hdr-log; no commas or spaces (default HOSTNAME-PID)")
+	fs.StringVar(&f.startAt, "start-at", "", "open the connections, then start the traffic (--warmup first) at this time, RFC 3339 or Unix seconds, at most 1h ahead: give every load generator of a multi-host run the same")
 }
 
 // config turns the flags into a bench.Config.
@@ -99,6 +118,13 @@ func (f *loadFlags) config() (bench.Config, error) {
 		if cfg.Sizes, err = bench.ParseSizes(f.size); err != nil {
 			return cfg, fmt.Errorf("--size: %w", err)
 		}
+	}
+	if f.hdrLog != "" && f.hdrInterval <= 0 {
+		return cfg, fmt.Errorf("--hdr-interval %v: want a positive length", f.hdrInterval)
+	}
+	var err error
+	if cfg.StartAt, err = parseStartAt(f.startAt); err != nil {
+		return cfg, err
 	}
 	for _, s := range f.sources {
 		a, err := netip.ParseAddr(s)
@@ -117,7 +143,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SortFlags = false
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, runUsage)
+		io.WriteString(stderr, runUsage)
 		fs.PrintDefaults()
 	}
 	var f loadFlags
@@ -149,6 +175,17 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if _, err := proc.RaiseNoFile(uint64(cfg.Conns) + 256); err != nil {
 		return err
 	}
+	var hlog *hdrLog
+	if f.hdrLog != "" {
+		tag := f.hdrTag
+		if tag == "" {
+			tag = defaultTag()
+		}
+		if hlog, err = createHdrLog(f.hdrLog, tag); err != nil {
+			return err
+		}
+		cfg.Interval, cfg.Intervals = f.hdrInterval, hlog.lw.Interval
+	}
 	var bar *loadBar
 	if tty, ok := stderr.(*os.File); ok && !f.quiet && isTerminal(tty) {
 		bar = newLoadBar(tty, cfg)
@@ -159,7 +196,16 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		bar.finish(runErr == nil)
 	}
 	if res == nil {
+		if hlog != nil {
+			hlog.f.Close()
+			os.Remove(f.hdrLog)
+		}
 		return runErr
+	}
+	if hlog != nil {
+		if err := hlog.finish(res); err != nil {
+			return errors.Join(runErr, err)
+		}
 	}
 	if err := res.WriteText(summary); err != nil {
 		return err

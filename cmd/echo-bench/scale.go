@@ -30,7 +30,11 @@ raising the hard limit needs CAP_SYS_RESOURCE (root in a container may lack
 it). Past that, the connections are split over --procs server processes that
 share the port with SO_REUSEPORT (the kernel spreads connections over them by
 hash) and as many client processes; the figures are summed over the servers
-and each server's share is listed.
+and each server's share is listed. The client processes' latency histograms
+are merged, so the percentiles are exact over every round trip, and their CPU
+is put over the client CPUs they share: when they saturated them the traffic
+line is flagged CLIENT-BOUND, and its latency says more about the client than
+about the server.
 
 Writes scale-ENGINE.json into --out and prints a summary.
 

@@ -27,18 +27,46 @@ func printScale(w io.Writer, r *scale.Result) {
 		mib(r.RSS), total, mib(r.RSSBefore), mib(r.HWM), r.BytesPerConn)
 	fmt.Fprintf(w, "  server CPU      %.0f%% of a core%s, %.2f µs per message; %d threads\n", 100*r.CPUUtil, total, r.CPUUsPerMsg, r.Threads)
 	if t := r.Traffic; t != nil {
-		worst := ""
-		if r.Procs > 1 {
-			worst = " (worst client process)"
+		merged := ""
+		if len(r.Clients) > 1 {
+			merged = fmt.Sprintf(" (merged over %d client processes)", len(r.Clients))
 		}
 		fmt.Fprintf(w, "  traffic         %.0f msgs/s, latency µs p50 %.1f p99 %.1f p99.9 %.1f max %.1f%s\n",
-			t.MsgsPerSec, t.Latency.P50, t.Latency.P99, t.Latency.P999, t.Latency.Max, worst)
+			t.MsgsPerSec, t.Latency.P50, t.Latency.P99, t.Latency.P999, t.Latency.Max, merged)
+		if lo, hi, ok := p99Spread(r.Clients); ok {
+			fmt.Fprintf(w, "  per process     p99 from %.1f to %.1f µs (each client process's own)\n", lo, hi)
+		}
+		bound := ""
+		if t.Client.Bound {
+			bound = "; CLIENT-BOUND: the client saturated its CPUs, so latency and rate describe the client more than the server"
+		}
+		fmt.Fprintf(w, "  client CPU      %.0f%% of %d core(s)%s\n", 100*t.Client.Utilization, t.Client.Cores, bound)
 	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "  FAILED          %s\n", r.Error)
 	} else {
 		fmt.Fprintf(w, "  errors          none\n")
 	}
+}
+
+// p99Spread returns the lowest and highest p99 of the client processes'
+// traffic, or false with fewer than two.
+func p99Spread(clients []scale.ClientResult) (lo, hi float64, ok bool) {
+	n := 0
+	for _, c := range clients {
+		if c.Traffic == nil {
+			continue
+		}
+		p := c.Traffic.Latency.P99
+		if n == 0 || p < lo {
+			lo = p
+		}
+		if n == 0 || p > hi {
+			hi = p
+		}
+		n++
+	}
+	return lo, hi, n > 1
 }
 
 // commas writes n with a comma between each group of three digits.

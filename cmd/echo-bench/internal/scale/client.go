@@ -73,6 +73,12 @@ type ClientResult struct {
 	// Idle and Traffic are as in Result, for this process's share.
 	Idle    *bench.Result `json:"idle,omitempty"`
 	Traffic *bench.Result `json:"traffic,omitempty"`
+	// IdleHist and TrafficHist are Idle's and Traffic's latency
+	// histograms in HdrHistogram's compressed encoding (JSON leaves
+	// bench.Result's histogram out), so that the parent merges the
+	// processes' percentiles exactly.
+	IdleHist    string `json:"idle_hist,omitempty"`
+	TrafficHist string `json:"traffic_hist,omitempty"`
 	// Error says what went wrong; empty when the share passed.
 	Error string `json:"error,omitempty"`
 }
@@ -108,6 +114,9 @@ func Client(ctx context.Context, in io.Reader, out io.Writer) error {
 		return fmt.Errorf("scale: client: share: %w", err)
 	}
 	res := c.run(ctx, &sh)
+	if err := res.encodeHists(); err != nil {
+		return err
+	}
 	b, err := json.Marshal(res)
 	if err != nil {
 		return err

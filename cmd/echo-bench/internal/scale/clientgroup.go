@@ -203,6 +203,9 @@ func (g *clientGroup) parseResult(e clientEvent) error {
 	if err := json.Unmarshal([]byte(strings.TrimPrefix(e.line, msgResult)), &r); err != nil {
 		return fmt.Errorf("%s: result: %w", g.name(e.i), err)
 	}
+	if err := r.decodeHists(); err != nil {
+		return fmt.Errorf("%s: result: %w", g.name(e.i), err)
+	}
 	g.results[e.i] = &r
 	return nil
 }

@@ -1,61 +1,90 @@
 package scale
 
 import (
-	"strings"
+	"fmt"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/rawnet/rawnet/bench"
 )
 
 // mergeResults combines the results of several client processes, picked
-// from each by pick, into one, or returns nil when none has one. Counts,
-// rates and CPU add up; Seconds is the longest; errors are joined.
-// Latency percentiles and the maximum are the worst process's, an upper
-// bound: percentiles of separate histograms do not combine exactly. The
-// mean is weighted by messages.
-func mergeResults(rs []ClientResult, pick func(*ClientResult) *bench.Result) *bench.Result {
-	var out *bench.Result
-	var errs []string
-	var clientCPU float64 // CPU seconds per second, all processes
+// from each by pick, with bench.Merge: counts and rates add up and the
+// latency percentiles are exact over every round trip of every process.
+// It returns nil when no process has a result.
+//
+// The processes share the client CPUs, cores of them, so their CPU
+// seconds are put over those cores rather than over a core each: six
+// processes on one core, each using a sixth of it, saturate it, and the
+// merged result is then flagged client-bound (bench.ClientBoundAt).
+func mergeResults(rs []ClientResult, pick func(*ClientResult) *bench.Result, cores int) (*bench.Result, error) {
+	var parts []*bench.Result
 	for i := range rs {
-		r := pick(&rs[i])
-		if r == nil {
-			continue
-		}
-		if out == nil {
-			out = &bench.Result{Network: r.Network, Addr: r.Addr, Framing: r.Framing, Depth: r.Depth, Sizes: r.Sizes}
-		}
-		out.Conns += r.Conns
-		out.Rate += r.Rate
-		out.Seconds = max(out.Seconds, r.Seconds)
-		if n := out.Messages + r.Messages; n > 0 {
-			out.Latency.Mean = (out.Latency.Mean*float64(out.Messages) + r.Latency.Mean*float64(r.Messages)) / float64(n)
-		}
-		out.Messages += r.Messages
-		out.Bytes += r.Bytes
-		out.MsgsPerSec += r.MsgsPerSec
-		out.MBPerSec += r.MBPerSec
-		l := &out.Latency
-		l.P50, l.P90, l.P99 = max(l.P50, r.Latency.P50), max(l.P90, r.Latency.P90), max(l.P99, r.Latency.P99)
-		l.P999, l.Max = max(l.P999, r.Latency.P999), max(l.Max, r.Latency.Max)
-		c := &out.Client
-		c.UserSec += r.Client.UserSec
-		c.SysSec += r.Client.SysSec
-		c.Cores += r.Client.Cores
-		c.Bound = c.Bound || r.Client.Bound
-		clientCPU += r.Client.Utilization * float64(r.Client.Cores)
-		if r.Error != "" {
-			errs = append(errs, r.Error)
+		if r := pick(&rs[i]); r != nil {
+			parts = append(parts, r)
 		}
 	}
-	if out == nil {
-		return nil
+	if len(parts) == 0 {
+		return nil, nil
 	}
-	if out.Client.Cores > 0 {
-		out.Client.Utilization = clientCPU / float64(out.Client.Cores)
+	out, err := bench.Merge(parts...)
+	if err != nil {
+		return nil, fmt.Errorf("scale: merging the client processes' results: %w", err)
 	}
-	if out.MsgsPerSec > 0 {
-		out.Client.UsPerMsg = clientCPU / out.MsgsPerSec * 1e6
+	c := &out.Client
+	if cores > 0 && out.Seconds > 0 {
+		c.Cores = cores
+		c.Utilization = (c.UserSec + c.SysSec) / out.Seconds / float64(cores)
+		c.Bound = c.Bound || c.Utilization >= bench.ClientBoundAt
 	}
-	out.Error = strings.Join(errs, "; ")
-	return out
+	return out, nil
+}
+
+// encodeHist returns h in HdrHistogram's compressed V2 encoding, the one
+// its logs use, or "" for nil: how a client process sends its
+// histograms to the parent, which JSON alone would leave out.
+func encodeHist(h *hdrhistogram.Histogram) (string, error) {
+	if h == nil {
+		return "", nil
+	}
+	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	return string(b), err
+}
+
+// decodeHist reverses encodeHist.
+func decodeHist(s string) (*hdrhistogram.Histogram, error) {
+	if s == "" {
+		return nil, nil
+	}
+	return hdrhistogram.Decode([]byte(s))
+}
+
+// encodeHists puts r's histograms into their encoded fields.
+func (r *ClientResult) encodeHists() error {
+	var err error
+	if r.Idle != nil {
+		if r.IdleHist, err = encodeHist(r.Idle.Histogram); err != nil {
+			return err
+		}
+	}
+	if r.Traffic != nil {
+		r.TrafficHist, err = encodeHist(r.Traffic.Histogram)
+	}
+	return err
+}
+
+// decodeHists restores r's histograms from their encoded fields.
+func (r *ClientResult) decodeHists() error {
+	var err error
+	if r.Idle != nil {
+		if r.Idle.Histogram, err = decodeHist(r.IdleHist); err != nil {
+			return fmt.Errorf("idle histogram: %w", err)
+		}
+	}
+	if r.Traffic != nil {
+		if r.Traffic.Histogram, err = decodeHist(r.TrafficHist); err != nil {
+			return fmt.Errorf("traffic histogram: %w", err)
+		}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/rawnet/rawnet/bench"
@@ -61,8 +62,11 @@ func runMulti(ctx context.Context, cfg Config, procs int, limit uint64) (*Result
 			out.Clients = append(out.Clients, *r)
 		}
 	}
-	out.Idle = mergeResults(out.Clients, func(r *ClientResult) *bench.Result { return r.Idle })
-	out.Traffic = mergeResults(out.Clients, func(r *ClientResult) *bench.Result { return r.Traffic })
+	cores := clientCores(&cfg)
+	var idleErr, trafficErr error
+	out.Idle, idleErr = mergeResults(out.Clients, func(r *ClientResult) *bench.Result { return r.Idle }, cores)
+	out.Traffic, trafficErr = mergeResults(out.Clients, func(r *ClientResult) *bench.Result { return r.Traffic }, cores)
+	runErr = errors.Join(runErr, idleErr, trafficErr)
 	if runErr != nil {
 		// A server that died shows first as its clients' lost echoes:
 		// name it.
@@ -75,6 +79,18 @@ func runMulti(ctx context.Context, cfg Config, procs int, limit uint64) (*Result
 	out.sumServers()
 	out.Error = out.checkConns()
 	return out, nil
+}
+
+// clientCores is the number of CPUs the client processes share: the
+// client CPUs they are pinned to, or all this process may use.
+func clientCores(cfg *Config) int {
+	if len(cfg.ClientCPUs) > 0 {
+		return len(cfg.ClientCPUs)
+	}
+	if cpus, err := proc.Allowed(); err == nil && len(cpus) > 0 {
+		return len(cpus)
+	}
+	return runtime.NumCPU()
 }
 
 // phaseTimeout bounds a whole phase, generously: connecting, the idle

@@ -121,6 +121,10 @@ func TestRunProcs(t *testing.T) {
 			if res.Active > 0 && (res.Traffic == nil || res.Traffic.Messages == 0 || res.Traffic.Conns != res.Active) {
 				t.Errorf("traffic result %+v, want messages over %d connections", res.Traffic, res.Active)
 			}
+			if res.Active > 0 && (res.Traffic.Runs != tt.procs || uint64(res.Traffic.Histogram.TotalCount()) != res.Traffic.Messages) {
+				t.Errorf("traffic merged from %d runs with %d round trips for %d messages; want %d runs, one round trip per message",
+					res.Traffic.Runs, res.Traffic.Histogram.TotalCount(), res.Traffic.Messages, tt.procs)
+			}
 		})
 	}
 }

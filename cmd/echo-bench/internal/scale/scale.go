@@ -86,7 +86,9 @@ type Result struct {
 	NoFile uint64 `json:"nofile"`
 	// Idle and Traffic are the load generator's results for the idle
 	// connections (one echo each) and the active ones; over several
-	// client processes, their merge (mergeResults).
+	// client processes, their merge (mergeResults): percentiles exact
+	// over every process's round trips, client CPU over the CPUs the
+	// processes shared, flagged client-bound when they saturated them.
 	Idle    *bench.Result `json:"idle,omitempty"`
 	Traffic *bench.Result `json:"traffic,omitempty"`
 	// Clients holds each client process's results when Procs > 1.

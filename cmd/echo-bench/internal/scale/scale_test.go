@@ -2,10 +2,13 @@ package scale
 
 import (
 	"context"
+	"math"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/rawnet/rawnet/bench"
 	"github.com/rawnet/rawnet/cmd/echo-bench/internal/server/servertest"
@@ -170,25 +173,72 @@ func TestShares(t *testing.T) {
 }
 
 func TestMergeResults(t *testing.T) {
+	hist := func(vs ...int64) *hdrhistogram.Histogram {
+		h := hdrhistogram.New(1, 60_000_000_000, 3)
+		for _, v := range vs {
+			_ = h.RecordValue(v)
+		}
+		return h
+	}
+	start := time.Unix(1_700_000_000, 0)
+	traffic := func(msgs int, lat ...int64) *bench.Result {
+		return &bench.Result{Network: "tcp", Framing: "raw", Depth: 1, Sizes: "64", Conns: 10, Rate: 10,
+			Start: start, Seconds: 2, Messages: uint64(msgs), Histogram: hist(lat...),
+			Client: bench.ClientCPU{UserSec: 0.75, SysSec: 0.25, Cores: 1, Utilization: 0.5}}
+	}
 	rs := []ClientResult{
-		{Traffic: &bench.Result{Conns: 10, Rate: 10, Seconds: 1, Messages: 10, MsgsPerSec: 10,
-			Latency: bench.Latency{P50: 5, P99: 40, Max: 90, Mean: 6}, Client: bench.ClientCPU{Cores: 1, Utilization: 0.1}}},
+		{Traffic: traffic(3, 10_000, 20_000, 30_000)},
 		{},
-		{Traffic: &bench.Result{Conns: 30, Rate: 30, Seconds: 2, Messages: 30, MsgsPerSec: 30,
-			Latency: bench.Latency{P50: 7, P99: 20, Max: 50, Mean: 10}, Client: bench.ClientCPU{Cores: 1, Utilization: 0.3}}, Error: "x"},
+		{Traffic: traffic(2, 40_000_000, 50_000), Error: "x"},
 	}
 	rs[2].Traffic.Error = "lost"
-	got := mergeResults(rs, func(r *ClientResult) *bench.Result { return r.Traffic })
-	if got.Conns != 40 || got.Rate != 40 || got.Seconds != 2 || got.Messages != 40 || got.MsgsPerSec != 40 {
-		t.Errorf("counts %+v", got)
+	// Through the encoding a client process sends.
+	for i := range rs {
+		if err := rs[i].encodeHists(); err != nil {
+			t.Fatal(err)
+		}
+		if rs[i].Traffic != nil {
+			rs[i].Traffic.Histogram = nil
+		}
+		if err := rs[i].decodeHists(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if got.Latency.P50 != 7 || got.Latency.P99 != 40 || got.Latency.Max != 90 || got.Latency.Mean != 9 {
-		t.Errorf("latency %+v, want the worst percentiles and the mean weighted by messages", got.Latency)
+	tests := []struct {
+		name      string
+		cores     int
+		wantUtil  float64
+		wantBound bool
+	}{
+		// 2 CPU seconds in 2 s: all of one shared core, half of two,
+		// though each process used only half a core.
+		{name: "one shared core", cores: 1, wantUtil: 1, wantBound: true},
+		{name: "two cores", cores: 2, wantUtil: 0.5},
 	}
-	if got.Client.Cores != 2 || got.Client.Utilization != 0.2 || got.Error != "lost" {
-		t.Errorf("client %+v, error %q", got.Client, got.Error)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := mergeResults(rs, func(r *ClientResult) *bench.Result { return r.Traffic }, tt.cores)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Conns != 20 || got.Rate != 20 || got.Seconds != 2 || got.Messages != 5 || got.MsgsPerSec != 2.5 || got.Runs != 2 {
+				t.Errorf("counts %+v", got)
+			}
+			want := hist(10_000, 20_000, 30_000, 40_000_000, 50_000)
+			if got.Latency.P50 != float64(want.ValueAtPercentile(50))/1e3 || got.Latency.P99 != float64(want.ValueAtPercentile(99))/1e3 ||
+				got.Latency.Max != float64(want.Max())/1e3 || got.Latency.Mean != want.Mean()/1e3 {
+				t.Errorf("latency %+v, want the percentiles of every round trip", got.Latency)
+			}
+			if c := got.Client; c.Cores != tt.cores || math.Abs(c.Utilization-tt.wantUtil) > 1e-9 || c.Bound != tt.wantBound || got.Error != "run 2: lost" {
+				t.Errorf("client %+v, error %q; want utilization %v of %d cores, bound %v", c, got.Error, tt.wantUtil, tt.cores, tt.wantBound)
+			}
+		})
 	}
-	if mergeResults(rs, func(r *ClientResult) *bench.Result { return r.Idle }) != nil {
-		t.Error("merging no results gave one")
+	if r, err := mergeResults(rs, func(r *ClientResult) *bench.Result { return r.Idle }, 1); r != nil || err != nil {
+		t.Errorf("merging no results gave %v, %v", r, err)
+	}
+	rs[0].Traffic.Histogram = nil
+	if _, err := mergeResults(rs, func(r *ClientResult) *bench.Result { return r.Traffic }, 1); err == nil {
+		t.Error("a result without its histogram merged")
 	}
 }
