@@ -9,7 +9,7 @@ SOAK      ?= 60s
 SCALE_CONNS ?= 100000
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: help build test race vet fuzz lint bench scale hostile soak clean
+.PHONY: help build test race vet fuzz lint bench scale multihost hostile soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ bench: build ## run the default comparison matrix (a few minutes) into out/bench
 
 scale: build ## hold SCALE_CONNS connections on the epoll engine (half idle, half at one message a second) and report server memory; past one process's nofile limit (raising it needs CAP_SYS_RESOURCE) servers and clients split into processes sharing the port with SO_REUSEPORT
 	$(BIN)/echo-bench scale --bin $(BIN) --conns $(SCALE_CONNS)
+
+multihost: build ## (root) two load generators, each in a network namespace of its own, against echo-tcp in a third, started together, their HdrHistogram logs merged into one result (out/multihost-<timestamp>)
+	scripts/multihost.sh
 
 hostile: ## every hostile case against every engine; writes hostile/RESULTS.md and README's table (namespace cases need root)
 	RAWNET_HOSTILE=full RAWNET_HOSTILE_RESULTS=RESULTS.md $(GO) test -count=1 -timeout 30m ./hostile
