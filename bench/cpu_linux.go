@@ -1,12 +1,14 @@
 package bench
 
-// cpuWindow samples the process's CPU time at the start and end of the
-// measurement, with the wall clock at each sample.
+// cpuWindow samples the process's CPU time, and the time its threads
+// waited for a CPU, at the start and end of the measurement, with the
+// wall clock at each sample.
 type cpuWindow struct {
 	wall0, wall1 int64
 	user0, user1 int64
 	sys0, sys1   int64
-	ok           bool
+	wait0, wait1 int64
+	ok, waitOK   bool
 }
 
 // begin takes the first sample.
@@ -15,6 +17,7 @@ func (c *cpuWindow) begin(ctl *control, hook func(bool)) {
 		hook(false)
 	}
 	u, s, err := cpuTime()
+	c.wait0, c.waitOK = runWait()
 	c.user0, c.sys0, c.wall0, c.ok = u, s, ctl.clock.now(), err == nil
 }
 
@@ -24,8 +27,10 @@ func (c *cpuWindow) end(ctl *control, hook func(bool)) {
 		defer hook(true)
 	}
 	u, s, err := cpuTime()
-	c.user1, c.sys1, c.wall1 = u, s, ctl.clock.now()
+	w, ok := runWait()
+	c.user1, c.sys1, c.wait1, c.wall1 = u, s, w, ctl.clock.now()
 	c.ok = c.ok && err == nil
+	c.waitOK = c.waitOK && ok
 }
 
 // result turns the samples into a ClientCPU for a run that used cores
@@ -43,6 +48,10 @@ func (c *cpuWindow) result(cores int, msgsPerSec float64) ClientCPU {
 	if msgsPerSec > 0 {
 		out.UsPerMsg = perSec / msgsPerSec * 1e6
 	}
-	out.Bound = out.Utilization >= ClientBoundAt
+	if c.waitOK {
+		out.WaitSec = float64(c.wait1-c.wait0) / 1e9
+		out.Waiting = out.WaitSec / (wall / 1e9) / float64(cores)
+	}
+	out.Bound = out.bound()
 	return out
 }

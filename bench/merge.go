@@ -15,9 +15,10 @@ import (
 // generator making all their traffic would have reported:
 //
 //   - Messages, bytes, connections, open-loop rates, UDP counts and client
-//     CPU seconds and cores add up; loss is recomputed from the sums and
-//     jitter weighted by sockets; client utilization is CPU seconds over
-//     the cores' time, and the result is client-bound when any run was.
+//     CPU and wait seconds and cores add up; loss is recomputed from the
+//     sums and jitter weighted by sockets; client utilization (and
+//     waiting) is CPU (and wait) seconds over the cores' time, and the
+//     result is client-bound when any run was.
 //   - The measurement spans from the earliest start to the latest end, and
 //     the rates are over that span: runs started together (Config.StartAt)
 //     span one window.
@@ -81,6 +82,7 @@ func Merge(rs ...*Result) (*Result, error) {
 		c.UserSec += r.Client.UserSec
 		c.SysSec += r.Client.SysSec
 		c.Cores += r.Client.Cores
+		c.WaitSec += r.Client.WaitSec
 		c.Bound = c.Bound || r.Client.Bound
 		cpu += r.Client.UserSec + r.Client.SysSec
 		coreTime += r.Seconds * float64(r.Client.Cores)
@@ -104,6 +106,7 @@ func Merge(rs ...*Result) (*Result, error) {
 	}
 	if coreTime > 0 {
 		out.Client.Utilization = cpu / coreTime
+		out.Client.Waiting = out.Client.WaitSec / coreTime
 	}
 	if out.Messages > 0 {
 		out.Client.UsPerMsg = cpu / float64(out.Messages) * 1e6

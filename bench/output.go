@@ -33,7 +33,11 @@ func (r *Result) WriteText(w io.Writer) error {
 	if c.Bound {
 		bound = "\tCLIENT-BOUND: the client's cores were saturated; the server may be faster than this shows"
 	}
-	fmt.Fprintf(tw, "client CPU\t%.0f%% of %d core(s)\t%.2f µs/msg%s\n", 100*c.Utilization, c.Cores, c.UsPerMsg, bound)
+	waited := ""
+	if c.Waiting >= 0.005 {
+		waited = fmt.Sprintf(", waited for a CPU %.0f%% of the time", 100*c.Waiting)
+	}
+	fmt.Fprintf(tw, "client CPU\t%.0f%% of %d core(s)%s\t%.2f µs/msg%s\n", 100*c.Utilization, c.Cores, waited, c.UsPerMsg, bound)
 	if r.Error != "" {
 		fmt.Fprintf(tw, "error\t%s\n", r.Error)
 	}
@@ -52,7 +56,7 @@ var CSVHeader = []string{
 	"network", "addr", "framing", "conns", "depth", "rate", "sizes", "seconds", "messages", "bytes",
 	"msgs_per_sec", "mb_per_sec", "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "mean_us",
 	"udp_sent", "udp_lost", "udp_late", "udp_reordered", "udp_duplicates", "udp_jitter_us",
-	"client_utilization", "client_us_per_msg", "client_bound", "error", "runs",
+	"client_utilization", "client_us_per_msg", "client_bound", "error", "runs", "client_waiting",
 }
 
 // CSVRecord returns r as one row under CSVHeader.
@@ -69,7 +73,7 @@ func (r *Result) CSVRecord() []string {
 		f(r.Latency.P50), f(r.Latency.P90), f(r.Latency.P99), f(r.Latency.P999), f(r.Latency.Max), f(r.Latency.Mean),
 		u(udp.Sent), u(udp.Lost), u(udp.Late), u(udp.Reordered), u(udp.Duplicates), f(udp.JitterUs),
 		f(r.Client.Utilization), f(r.Client.UsPerMsg), strconv.FormatBool(r.Client.Bound), r.Error,
-		strconv.Itoa(max(r.Runs, 1)),
+		strconv.Itoa(max(r.Runs, 1)), f(r.Client.Waiting),
 	}
 }
 

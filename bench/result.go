@@ -106,14 +106,25 @@ type ClientCPU struct {
 	Utilization float64 `json:"utilization"`
 	// UsPerMsg is client CPU microseconds per echoed message.
 	UsPerMsg float64 `json:"us_per_msg"`
-	// Bound is set when Utilization reached ClientBoundAt: the result
-	// may measure the client rather than the server.
+	// WaitSec is how long the client's threads were ready to run but
+	// waited for a CPU, taken by other processes or by each other;
+	// Waiting is that time over wall time over Cores. Both are 0 where
+	// the kernel keeps no scheduler statistics.
+	WaitSec float64 `json:"wait_sec"`
+	Waiting float64 `json:"waiting"`
+	// Bound is set when the client wanted its cores for ClientBoundAt of
+	// the time, running or waiting to run (Utilization + Waiting): the
+	// result may measure the client rather than the server.
 	Bound bool `json:"client_bound"`
 }
 
-// ClientBoundAt is the utilization from which a result is flagged as
-// client-bound.
+// ClientBoundAt is the share of its cores' time the client used or
+// waited for from which a result is flagged as client-bound.
 const ClientBoundAt = 0.9
+
+// bound reports whether the client wanted its cores, running or waiting
+// to run, for ClientBoundAt of the time.
+func (c ClientCPU) bound() bool { return c.Utilization+c.Waiting >= ClientBoundAt }
 
 // summarize fills a Latency from a histogram of nanoseconds.
 func summarize(h *hdrhistogram.Histogram) Latency {

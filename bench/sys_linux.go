@@ -3,6 +3,8 @@ package bench
 import (
 	"net/netip"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"unsafe"
 
@@ -156,4 +158,34 @@ func cpuTime() (user, sys int64, err error) {
 // PR_SET_TIMERSLACK), so open-loop sends leave on time. It is best effort.
 func lowTimerSlack() {
 	_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1000, 0, 0, 0)
+}
+
+// runWait returns how long the threads of this process have been ready to
+// run but waiting for a CPU, in nanoseconds: the sum of the second field
+// of every /proc/self/task/TID/schedstat (run_delay; the kernel's
+// Documentation/scheduler/sched-stats.rst). A thread that has exited no
+// longer counts, so sample it while the workers live. ok is false where
+// the kernel keeps no such statistics (CONFIG_SCHED_INFO).
+func runWait() (ns int64, ok bool) {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return 0, false
+	}
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue // the thread exited
+		}
+		f := strings.Fields(string(b))
+		if len(f) < 2 {
+			return 0, false
+		}
+		d, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		ns += d
+		ok = true
+	}
+	return ns, ok
 }

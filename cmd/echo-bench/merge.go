@@ -35,7 +35,8 @@ names the file and refuses: merging them would not be exact, or would mix two
 loads. It exits 1 when a run failed, after printing the merged result.
 
 It prints one line per run and the merged summary; --json and --csv write the
-merged result in the forms echo-bench run writes.
+merged result in the forms echo-bench run writes. HdrHistogram's own
+HistogramLogProcessor reads the same files, one tag at a time (-tag TAG).
 
 Examples:
   echo-bench merge host-a.hlog host-b.hlog host-c.hlog

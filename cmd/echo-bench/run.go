@@ -35,8 +35,9 @@ Closed loop (the default) keeps --depth messages in flight per connection:
 (--rate) sends at a fixed total rate and times every message from the moment
 it was due, so a server that stalls cannot hide it (no coordinated omission).
 
-The client reports its own CPU use and flags a result CLIENT-BOUND when its
-cores were saturated: then the server may be faster than the numbers say.
+The client reports its own CPU use, and the time its threads waited for a CPU,
+and flags a result CLIENT-BOUND when it ran or waited to run on its cores 90%
+of the time: then the server may be faster than the numbers say.
 Pin client and server to different CPUs (--cpus here, taskset for the server).
 
 --hdr-log FILE writes the latencies as a standard HdrHistogram interval log

@@ -38,9 +38,10 @@ func printScale(w io.Writer, r *scale.Result) {
 		}
 		bound := ""
 		if t.Client.Bound {
-			bound = "; CLIENT-BOUND: the client saturated its CPUs, so latency and rate describe the client more than the server"
+			bound = "; CLIENT-BOUND: the client ran or waited to run nearly all the time, so latency and rate describe the client more than the server"
 		}
-		fmt.Fprintf(w, "  client CPU      %.0f%% of %d core(s)%s\n", 100*t.Client.Utilization, t.Client.Cores, bound)
+		fmt.Fprintf(w, "  client CPU      %.0f%% of %d core(s), waited for a CPU %.0f%% of the time%s\n",
+			100*t.Client.Utilization, t.Client.Cores, 100*t.Client.Waiting, bound)
 	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "  FAILED          %s\n", r.Error)

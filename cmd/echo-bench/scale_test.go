@@ -28,7 +28,7 @@ func TestPrintScale(t *testing.T) {
 			res: scale.Result{Engine: "epoll", Conns: 100000, Active: 50000, Rate: 50000, Procs: 2, NoFile: 20000,
 				RSS: 60 << 20, BytesPerConn: 312,
 				Traffic: &bench.Result{MsgsPerSec: 50000, Latency: bench.Latency{P99: 2000},
-					Client: bench.ClientCPU{Cores: 1, Utilization: 0.97, Bound: true}},
+					Client: bench.ClientCPU{Cores: 1, Utilization: 0.6, Waiting: 0.4, Bound: true}},
 				Clients: []scale.ClientResult{
 					{Traffic: &bench.Result{Latency: bench.Latency{P99: 1500}}},
 					{Traffic: &bench.Result{Latency: bench.Latency{P99: 2500}}},
@@ -38,7 +38,7 @@ func TestPrintScale(t *testing.T) {
 			want: []string{"100,000 connections over 2 server processes (SO_REUSEPORT), RSS total 60.0 MiB, 312 B/conn",
 				"server 1        50,100 connections, RSS 30.0 MiB", "server 2        49,900 connections", "(pid 8)",
 				"60.0 MiB in all", "p99 2000.0 p99.9 0.0 max 0.0 (merged over 2 client processes)",
-				"per process     p99 from 1500.0 to 2500.0 µs", "client CPU      97% of 1 core(s); CLIENT-BOUND",
+				"per process     p99 from 1500.0 to 2500.0 µs", "client CPU      60% of 1 core(s), waited for a CPU 40% of the time; CLIENT-BOUND",
 				"FAILED          client 2 (pid 9)"},
 			not: []string{"worst"},
 		},

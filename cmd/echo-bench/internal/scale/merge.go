@@ -14,9 +14,11 @@ import (
 // It returns nil when no process has a result.
 //
 // The processes share the client CPUs, cores of them, so their CPU
-// seconds are put over those cores rather than over a core each: six
-// processes on one core, each using a sixth of it, saturate it, and the
-// merged result is then flagged client-bound (bench.ClientBoundAt).
+// seconds, and the seconds their threads waited for a CPU, are put over
+// those cores rather than over a core each: six processes on one core,
+// each using a sixth of it, saturate it, and the merged result is then
+// flagged client-bound (bench.ClientBoundAt), as it is when other
+// processes kept the client waiting for its CPUs.
 func mergeResults(rs []ClientResult, pick func(*ClientResult) *bench.Result, cores int) (*bench.Result, error) {
 	var parts []*bench.Result
 	for i := range rs {
@@ -35,7 +37,8 @@ func mergeResults(rs []ClientResult, pick func(*ClientResult) *bench.Result, cor
 	if cores > 0 && out.Seconds > 0 {
 		c.Cores = cores
 		c.Utilization = (c.UserSec + c.SysSec) / out.Seconds / float64(cores)
-		c.Bound = c.Bound || c.Utilization >= bench.ClientBoundAt
+		c.Waiting = c.WaitSec / out.Seconds / float64(cores)
+		c.Bound = c.Bound || c.Utilization+c.Waiting >= bench.ClientBoundAt
 	}
 	return out, nil
 }

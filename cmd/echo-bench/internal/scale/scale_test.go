@@ -184,7 +184,7 @@ func TestMergeResults(t *testing.T) {
 	traffic := func(msgs int, lat ...int64) *bench.Result {
 		return &bench.Result{Network: "tcp", Framing: "raw", Depth: 1, Sizes: "64", Conns: 10, Rate: 10,
 			Start: start, Seconds: 2, Messages: uint64(msgs), Histogram: hist(lat...),
-			Client: bench.ClientCPU{UserSec: 0.75, SysSec: 0.25, Cores: 1, Utilization: 0.5}}
+			Client: bench.ClientCPU{UserSec: 0.75, SysSec: 0.25, WaitSec: 0.9, Cores: 1, Utilization: 0.5, Waiting: 0.45}}
 	}
 	rs := []ClientResult{
 		{Traffic: traffic(3, 10_000, 20_000, 30_000)},
@@ -205,15 +205,18 @@ func TestMergeResults(t *testing.T) {
 		}
 	}
 	tests := []struct {
-		name      string
-		cores     int
-		wantUtil  float64
-		wantBound bool
+		name        string
+		cores       int
+		wantUtil    float64
+		wantWaiting float64
+		wantBound   bool
 	}{
-		// 2 CPU seconds in 2 s: all of one shared core, half of two,
-		// though each process used only half a core.
-		{name: "one shared core", cores: 1, wantUtil: 1, wantBound: true},
-		{name: "two cores", cores: 2, wantUtil: 0.5},
+		// 2 CPU seconds and 1.8 s waiting for a CPU in 2 s, though each
+		// process used only half a core: all of one shared core, half
+		// of two (with the wait, 95% wanted), a quarter of four.
+		{name: "one shared core", cores: 1, wantUtil: 1, wantWaiting: 0.9, wantBound: true},
+		{name: "two cores", cores: 2, wantUtil: 0.5, wantWaiting: 0.45, wantBound: true},
+		{name: "four cores", cores: 4, wantUtil: 0.25, wantWaiting: 0.225},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,8 +232,9 @@ func TestMergeResults(t *testing.T) {
 				got.Latency.Max != float64(want.Max())/1e3 || got.Latency.Mean != want.Mean()/1e3 {
 				t.Errorf("latency %+v, want the percentiles of every round trip", got.Latency)
 			}
-			if c := got.Client; c.Cores != tt.cores || math.Abs(c.Utilization-tt.wantUtil) > 1e-9 || c.Bound != tt.wantBound || got.Error != "run 2: lost" {
-				t.Errorf("client %+v, error %q; want utilization %v of %d cores, bound %v", c, got.Error, tt.wantUtil, tt.cores, tt.wantBound)
+			if c := got.Client; c.Cores != tt.cores || math.Abs(c.Utilization-tt.wantUtil) > 1e-9 || math.Abs(c.Waiting-tt.wantWaiting) > 1e-9 ||
+				c.Bound != tt.wantBound || got.Error != "run 2: lost" {
+				t.Errorf("client %+v, error %q; want utilization %v and waiting %v of %d cores, bound %v", c, got.Error, tt.wantUtil, tt.wantWaiting, tt.cores, tt.wantBound)
 			}
 		})
 	}
