@@ -136,6 +136,59 @@ func inputBudgetCase(t tb, e engine.Engine) {
 	})
 }
 
+// budgetTimeout is the idle timeout of the input budget timeout case:
+// long enough that the steps before the wait take a fraction of it on a
+// loaded machine.
+const budgetTimeout = time.Second
+
+// inputBudgetTimeoutCase checks that a connection whose large frame times
+// out while it waits for input budget is closed and counted as turned
+// away by the budget (Closed.Budget, Errors.Budget), and as idle. The
+// waiter's frame begins first, so it runs out of time before the holder's
+// and while the holder still holds the budget.
+func inputBudgetTimeoutCase(t tb, e engine.Engine) {
+	srv := start(t, e, engine.Config{
+		Frame:       frame.Spec{Kind: frame.KindLength, LengthBytes: 4, Max: budgetMax},
+		InputBudget: budgetMax,
+		IdleTimeout: budgetTimeout,
+	})
+	if srv.Stats().Unknown.Has(engine.UnknownInputBudget) {
+		return // no input budget to wait for (ENGINES.md)
+	}
+	waiter, holder := dial(t, srv), dial(t, srv)
+	wait, held := lengthFrame(budgetPayload, 2), lengthFrame(budgetPayload, 1)
+	const small = 8 << 10
+	waiter.SetWriteDeadline(time.Now().Add(patience))
+	holder.SetWriteDeadline(time.Now().Add(patience))
+	if _, err := waiter.Write(wait[:small]); err != nil {
+		t.Fatalf("the start of the waiter's frame: %v", err)
+	}
+	if !waitStats(t, srv, "the start of the waiter's frame was not read", func(s engine.Stats) bool { return s.BytesIn >= small }) {
+		return
+	}
+	// The holder's frame begins half a timeout later, so that it still
+	// holds the budget when the waiter's frame runs out of time: with
+	// deadlines a moment apart, the holder's timeout could hand the
+	// budget to the waiter first.
+	<-time.After(budgetTimeout / 2)
+	if _, err := holder.Write(held[:budgetPartial]); err != nil {
+		t.Fatalf("the holder's partial frame: %v", err)
+	}
+	if !waitStats(t, srv, "the holder's partial frame took no input budget", func(s engine.Stats) bool { return s.InputBudgetUsed > 0 }) {
+		return
+	}
+	if _, err := waiter.Write(wait[small:budgetPartial]); err != nil {
+		t.Fatalf("the rest of the waiter's partial frame: %v", err)
+	}
+	waitStats(t, srv, "the waiter's wait for input budget not counted", func(s engine.Stats) bool { return s.BudgetWaits >= 1 })
+	if _, err := readToClose(waiter, patience); !isClosed(err) {
+		t.Errorf("a frame that ran out of time waiting for input budget: want its connection closed, got %v", err)
+	}
+	waitStats(t, srv, "the connection the budget turned away not counted", func(s engine.Stats) bool {
+		return s.Closed.Budget == 1 && s.Errors.Budget == 1 && s.Errors.Idle >= 1
+	})
+}
+
 // lengthFrame returns a 4-byte length frame of n payload bytes filled
 // with fill.
 func lengthFrame(n int, fill byte) []byte {

@@ -20,6 +20,7 @@ func cases() []testCase {
 		testCase{"idle", idleCase},
 		testCase{"idle/frame", frameTimeoutCase},
 		testCase{"inputbudget", inputBudgetCase},
+		testCase{"inputbudget/timeout", inputBudgetTimeoutCase},
 		testCase{"writetimeout", writeTimeoutCase},
 		testCase{"emfile", emfileCase},
 		testCase{"shutdown", shutdownCase},

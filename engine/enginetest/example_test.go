@@ -32,6 +32,7 @@ func ExampleCases() {
 	// idle
 	// idle/frame
 	// inputbudget
+	// inputbudget/timeout
 	// writetimeout
 	// emfile
 	// shutdown
