@@ -1,9 +1,10 @@
 package bench
 
-// cpuWindow samples the process's CPU time, and the time its threads
-// waited for a CPU, at the start and end of the measurement, with the
-// wall clock at each sample.
+// cpuWindow samples the process's CPU time, and the time the worker
+// threads tids waited for a CPU, at the start and end of the measurement,
+// with the wall clock at each sample.
 type cpuWindow struct {
+	tids         []int
 	wall0, wall1 int64
 	user0, user1 int64
 	sys0, sys1   int64
@@ -17,7 +18,7 @@ func (c *cpuWindow) begin(ctl *control, hook func(bool)) {
 		hook(false)
 	}
 	u, s, err := cpuTime()
-	c.wait0, c.waitOK = runWait()
+	c.wait0, c.waitOK = runWait(c.tids)
 	c.user0, c.sys0, c.wall0, c.ok = u, s, ctl.clock.now(), err == nil
 }
 
@@ -27,7 +28,7 @@ func (c *cpuWindow) end(ctl *control, hook func(bool)) {
 		defer hook(true)
 	}
 	u, s, err := cpuTime()
-	w, ok := runWait()
+	w, ok := runWait(c.tids)
 	c.user1, c.sys1, c.wait1, c.wall1 = u, s, w, ctl.clock.now()
 	c.ok = c.ok && err == nil
 	c.waitOK = c.waitOK && ok

@@ -2,7 +2,10 @@ package bench
 
 import (
 	"math"
+	"runtime"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestCPUWindowResult(t *testing.T) {
@@ -40,12 +43,21 @@ func TestCPUWindowResult(t *testing.T) {
 }
 
 func TestRunWait(t *testing.T) {
-	a, ok := runWait()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tid := unix.Gettid()
+	a, ok := runWait([]int{tid})
 	if !ok {
 		t.Skip("the kernel keeps no scheduler statistics (CONFIG_SCHED_INFO)")
 	}
-	b, _ := runWait()
-	if a < 0 || b < 0 {
-		t.Fatalf("run delays %d and %d", a, b)
+	b, _ := runWait([]int{tid, tid})
+	if a < 0 || b < 2*a {
+		t.Fatalf("run delays %d and, counting the thread twice, %d", a, b)
+	}
+	if _, ok := runWait([]int{-1}); ok {
+		t.Error("runWait read a thread that does not exist")
+	}
+	if _, ok := runWait(nil); ok {
+		t.Error("runWait of no thread claimed a sample")
 	}
 }

@@ -106,10 +106,11 @@ type ClientCPU struct {
 	Utilization float64 `json:"utilization"`
 	// UsPerMsg is client CPU microseconds per echoed message.
 	UsPerMsg float64 `json:"us_per_msg"`
-	// WaitSec is how long the client's threads were ready to run but
-	// waited for a CPU, taken by other processes or by each other;
-	// Waiting is that time over wall time over Cores. Both are 0 where
-	// the kernel keeps no scheduler statistics.
+	// WaitSec is how long the worker threads were ready to run but
+	// waited for a CPU, which other threads or processes held; Waiting
+	// is that time over wall time over Cores, the share of the time a
+	// worker waited. Both are 0 where the kernel keeps no scheduler
+	// statistics.
 	WaitSec float64 `json:"wait_sec"`
 	Waiting float64 `json:"waiting"`
 	// Bound is set when the client wanted its cores for ClientBoundAt of

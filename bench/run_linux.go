@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"golang.org/x/sys/unix"
 )
 
 // workerOut is what a worker hands back when its loop ends.
@@ -67,6 +68,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
 			defer w.close()
+			w.tid = unix.Gettid()
 			err := w.connect(server, sources, perWorkerRate, k)
 			ctl.fail(err)
 			readyCh <- err
@@ -136,6 +138,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	close(ctl.goCh)
 
 	cpu := cpuWindow{}
+	for _, w := range workers {
+		cpu.tids = append(cpu.tids, w.tid)
+	}
 	if cfg.Count == 0 {
 		sleepUntil(ctl, ctl.mStart)
 	}

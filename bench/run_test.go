@@ -77,6 +77,10 @@ func TestRunOneSecond(t *testing.T) {
 	if res.Client.Cores == 0 || res.Client.UserSec+res.Client.SysSec <= 0 || res.Client.UsPerMsg <= 0 {
 		t.Fatalf("client CPU not measured: %+v", res.Client)
 	}
+	// A worker cannot wait for a CPU longer than the measurement lasts.
+	if w := res.Client.Waiting; w < 0 || w > 1.01 {
+		t.Fatalf("workers waited for a CPU %v of the time: %+v", w, res.Client)
+	}
 	if len(progress) == 0 {
 		t.Fatal("no progress reported")
 	}

@@ -160,21 +160,16 @@ func lowTimerSlack() {
 	_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1000, 0, 0, 0)
 }
 
-// runWait returns how long the threads of this process have been ready to
-// run but waiting for a CPU, in nanoseconds: the sum of the second field
-// of every /proc/self/task/TID/schedstat (run_delay; the kernel's
-// Documentation/scheduler/sched-stats.rst). A thread that has exited no
-// longer counts, so sample it while the workers live. ok is false where
-// the kernel keeps no such statistics (CONFIG_SCHED_INFO).
-func runWait() (ns int64, ok bool) {
-	tasks, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		return 0, false
-	}
-	for _, t := range tasks {
-		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/schedstat")
+// runWait returns how long the threads tids of this process have been
+// ready to run but waiting for a CPU, in nanoseconds: the sum of the
+// second field of their /proc/self/task/TID/schedstat (run_delay; the
+// kernel's Documentation/scheduler/sched-stats.rst). ok is false where the
+// kernel keeps no such statistics (CONFIG_SCHED_INFO) or a thread is gone.
+func runWait(tids []int) (ns int64, ok bool) {
+	for _, tid := range tids {
+		b, err := os.ReadFile("/proc/self/task/" + strconv.Itoa(tid) + "/schedstat")
 		if err != nil {
-			continue // the thread exited
+			return 0, false
 		}
 		f := strings.Fields(string(b))
 		if len(f) < 2 {
@@ -185,7 +180,6 @@ func runWait() (ns int64, ok bool) {
 			return 0, false
 		}
 		ns += d
-		ok = true
 	}
-	return ns, ok
+	return ns, len(tids) > 0
 }

@@ -53,6 +53,8 @@ type worker struct {
 	udp   *udpBatch
 	sizes []int
 	pick  *picker
+	// tid is the OS thread the worker is locked to.
+	tid int
 	// k is the worker's index; hist holds the current interval's
 	// latencies, which end at cutAt (math.MaxInt64 without intervals),
 	// and iv takes each interval as it ends.
