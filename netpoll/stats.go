@@ -18,6 +18,10 @@ type Stats struct {
 	// Backpressure counts the times reading a connection was paused
 	// because its output passed Config.WriteLimit.
 	Backpressure uint64
+	// Resumed counts the times such a pause ended because the output
+	// drained below half the limit. A connection closed while paused
+	// never resumes, so Resumed may trail Backpressure.
+	Resumed uint64
 	// IdleTimeouts, WriteTimeouts and CloseTimeouts count connections
 	// closed by each timeout.
 	IdleTimeouts, WriteTimeouts, CloseTimeouts uint64
@@ -38,7 +42,7 @@ type Stats struct {
 type counters struct {
 	accepted, rejected, acceptErrors          atomic.Uint64
 	active                                    atomic.Int64
-	bytesIn, bytesOut, backpressure           atomic.Uint64
+	bytesIn, bytesOut, backpressure, resumed  atomic.Uint64
 	idleTimeouts, writeTimeouts, closeTimeout atomic.Uint64
 	ioErrors, datagrams, truncated, dropped   atomic.Uint64
 	// pad keeps the next loop's counters off this cache line.
@@ -54,6 +58,7 @@ func (c *counters) addTo(s *Stats) {
 	s.BytesIn += c.bytesIn.Load()
 	s.BytesOut += c.bytesOut.Load()
 	s.Backpressure += c.backpressure.Load()
+	s.Resumed += c.resumed.Load()
 	s.IdleTimeouts += c.idleTimeouts.Load()
 	s.WriteTimeouts += c.writeTimeouts.Load()
 	s.CloseTimeouts += c.closeTimeout.Load()

@@ -55,6 +55,7 @@ func (l *Loop) flush(c *Conn) {
 	}
 	if c.flags&flagPaused != 0 && c.OutboundBuffered() <= l.cfg.WriteLimit/2 {
 		c.flags &^= flagPaused
+		l.stats.resumed.Add(1)
 	}
 	if c.state == stateDraining && !c.pending() {
 		l.advance(c)

@@ -46,9 +46,8 @@ func (s *server) noteQueued(c *netpoll.Conn) {
 // accept errors, backpressure, truncation, datagrams) with the engine's
 // own (frames, frame errors, rate-limited datagrams, closes by reason,
 // lifetimes, input budget waits), and asks every loop for the output its
-// connections have queued. The reactor does not report reading resumed
-// after backpressure, and counts every failed accept alike, so EMFILE is
-// every accept failure (ENGINES.md, "Metrics").
+// connections have queued. The reactor counts every failed accept alike,
+// so EMFILE is every accept failure (ENGINES.md, "Metrics").
 func (s *server) Stats() engine.Stats {
 	np := s.np.Stats()
 	var c engine.Stats
@@ -84,7 +83,7 @@ func (s *server) Stats() engine.Stats {
 	c.Errors.Accept = np.AcceptErrors
 	c.Errors.EMFILE = np.AcceptErrors
 	c.Errors.Backpressure = np.Backpressure
-	c.Unknown = engine.UnknownResumed
+	c.Resumed = np.Resumed
 	if s.udp {
 		// A reply is counted in Frames when it is queued for sendmmsg;
 		// one the kernel then refuses counts as unechoed as well.

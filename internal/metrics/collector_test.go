@@ -51,7 +51,7 @@ func TestLint(t *testing.T) {
 		{name: "tcp, empty"},
 		{name: "tcp", stats: busy()},
 		{name: "tcp, gnet's unknowns", stats: busy(), unknown: engine.UnknownEMFILE | engine.UnknownInputBudget},
-		{name: "tcp, epoll's unknowns", stats: busy(), unknown: engine.UnknownResumed},
+		{name: "tcp, resumed unknown", stats: busy(), unknown: engine.UnknownResumed},
 		{name: "udp", stats: busy(), udp: true},
 	}
 	for _, tt := range tests {
