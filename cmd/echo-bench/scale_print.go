@@ -40,8 +40,12 @@ func printScale(w io.Writer, r *scale.Result) {
 		if t.Client.Bound {
 			bound = "; CLIENT-BOUND: the client ran or waited to run nearly all the time, so latency and rate describe the client more than the server"
 		}
-		fmt.Fprintf(w, "  client CPU      %.0f%% of %d core(s), waited for a CPU %.0f%% of the time%s\n",
-			100*t.Client.Utilization, t.Client.Cores, 100*t.Client.Waiting, bound)
+		waiting := 0.0
+		if t.Seconds > 0 {
+			waiting = t.Client.WaitSec / t.Seconds
+		}
+		fmt.Fprintf(w, "  client CPU      %.0f%% of %d core(s), %.1f worker threads waiting for a CPU on average%s\n",
+			100*t.Client.Utilization, t.Client.Cores, waiting, bound)
 	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "  FAILED          %s\n", r.Error)
