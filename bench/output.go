@@ -35,9 +35,9 @@ func (r *Result) WriteText(w io.Writer) error {
 	}
 	waited := ""
 	if c.Waiting >= 0.005 {
-		waited = fmt.Sprintf(", waited for a CPU %.0f%% of the time", 100*c.Waiting)
+		waited = fmt.Sprintf(", workers waited for a CPU %.0f%% of the time", 100*c.Waiting)
 	}
-	fmt.Fprintf(tw, "client CPU\t%.0f%% of %d core(s)%s\t%.2f µs/msg%s\n", 100*c.Utilization, c.Cores, waited, c.UsPerMsg, bound)
+	fmt.Fprintf(tw, "client CPU\t%.0f%% of %d core(s)\t%.2f µs/msg%s%s\n", 100*c.Utilization, c.Cores, c.UsPerMsg, waited, bound)
 	if r.Error != "" {
 		fmt.Fprintf(tw, "error\t%s\n", r.Error)
 	}

@@ -13,7 +13,7 @@ func sampleResult() *Result {
 		Seconds: 2, Messages: 1000, Bytes: 64000, MsgsPerSec: 500, MBPerSec: 0.032,
 		Latency: Latency{P50: 10, P90: 20, P99: 30, P999: 40, Max: 50, Mean: 12},
 		UDP:     &UDPStats{Sent: 1001, Received: 1000, Lost: 1, LossPercent: 0.0999},
-		Client:  ClientCPU{Cores: 1, Utilization: 0.95, UsPerMsg: 3.5, Bound: true}}
+		Client:  ClientCPU{Cores: 1, Utilization: 0.95, UsPerMsg: 3.5, WaitSec: 0.1, Waiting: 0.05, Bound: true}}
 }
 
 func TestResultJSONRoundTrip(t *testing.T) {
@@ -62,7 +62,7 @@ func TestResultText(t *testing.T) {
 	if err := sampleResult().WriteText(&buf); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"500 msgs/s", "p99 30.0", "lost 1", "CLIENT-BOUND"} {
+	for _, want := range []string{"500 msgs/s", "p99 30.0", "lost 1", "CLIENT-BOUND", "workers waited for a CPU 5% of the time"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, buf.String())
 		}
