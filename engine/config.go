@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/sockopt"
 )
@@ -140,6 +141,19 @@ type Config struct {
 	// before UDPRateLimit paces it. 0 means UDPRateLimit rounded up, at
 	// least 1; it may only be set with UDPRateLimit.
 	UDPRateBurst int
+	// Work is what the handler does to every frame (every datagram, for
+	// UDP) before echoing it: burn CPU time, block as a synchronous
+	// database or disk call does, or either for a share of the frames
+	// (package work; echo-tcp and echo-udp take it as --work). Every
+	// engine applies it on the goroutine or thread that serves the
+	// frame, as its model would; the echo stays byte-exact. The zero
+	// value is no work, which costs an engine one branch per batch of
+	// frames.
+	Work work.Spec
+	// WorkSeed seeds the generators that draw which frames get a term
+	// of Work with a share, so that a run with the same seed and the
+	// same traffic draws the same frames.
+	WorkSeed uint64
 	// Logger receives connection errors and lifecycle events; nil
 	// discards them.
 	Logger *slog.Logger

@@ -2,7 +2,7 @@ package enginetest
 
 // cases lists the suite in the order Run runs it: echo integrity for
 // every framing first, then bad input, stream ends, limits, shutdown,
-// statistics, socket options and UDP.
+// statistics, socket options, handler work and UDP.
 func cases() []testCase {
 	var cs []testCase
 	for _, f := range tcpFramings() {
@@ -29,9 +29,11 @@ func cases() []testCase {
 		testCase{"stats", statsCase},
 		testCase{"loopback", loopbackCase},
 		testCase{"sockopts", sockoptsCase},
+		testCase{"work", workCase},
 		testCase{"udp/echo", udpEchoCase},
 		testCase{"udp/truncated", udpTruncatedCase},
 		testCase{"udp/length", udpLengthCase},
 		testCase{"udp/ratelimit", udpRateLimitCase},
+		testCase{"udp/work", udpWorkCase},
 	)
 }

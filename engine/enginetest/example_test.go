@@ -41,8 +41,10 @@ func ExampleCases() {
 	// stats
 	// loopback
 	// sockopts
+	// work
 	// udp/echo
 	// udp/truncated
 	// udp/length
 	// udp/ratelimit
+	// udp/work
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/budget"
+	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/netpoll"
 	"github.com/rawnet/rawnet/sockopt"
@@ -66,7 +67,7 @@ func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 		s.np, err = netpoll.ListenPacket(cfg.Network, cfg.Addr, h, npcfg)
 	} else {
 		h := &tcpHandler{s: s, codec: codec, log: cfg.Logger, quickAck: cfg.Sockopts.QuickAck,
-			reserve: budget.Reservation(codec.Max())}
+			reserve: budget.Reservation(codec.Max()), work: loopWork(cfg)}
 		s.np, err = netpoll.Listen(cfg.Network, cfg.Addr, h, npcfg)
 	}
 	if err != nil {
@@ -75,6 +76,22 @@ func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 	cfg.Logger.Debug("listening", "engine", "epoll", "addr", s.np.Addr().String(),
 		"loops", cfg.Loops, "balance", cfg.Balance, "frame", codec.String())
 	return s, nil
+}
+
+// loopWork returns a Runner of cfg.Work for each loop, or nil when there
+// is no work. Loops run as goroutines, so their sleeps park
+// (work.Park): the loop serves none of its connections meanwhile, yet
+// holds no P that the rest of the process could use.
+func loopWork(cfg engine.Config) []work.Runner {
+	if cfg.Work.IsZero() {
+		return nil
+	}
+	src := work.NewSource(cfg.Work, cfg.WorkSeed, work.Park)
+	runners := make([]work.Runner, cfg.Loops)
+	for i := range runners {
+		runners[i] = src.Next()
+	}
+	return runners
 }
 
 func parseBalance(b string) (netpoll.Balance, error) {

@@ -10,6 +10,7 @@ import (
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/budget"
 	"github.com/rawnet/rawnet/engine/internal/stat"
+	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/netpoll"
 	"github.com/rawnet/rawnet/sockopt"
@@ -27,6 +28,10 @@ type tcpHandler struct {
 	// frame in progress outgrows engine.UnbudgetedInput; 0 when the frame
 	// limit is too small for that to happen.
 	reserve int
+	// work holds each loop's Runner, indexed by Loop.Index, or is nil
+	// when there is no work. A loop that sleeps serves none of its
+	// connections meanwhile.
+	work []work.Runner
 }
 
 // OnOpen counts c on its loop, notes when it opened, and sets the one
@@ -49,6 +54,9 @@ func (h *tcpHandler) OnOpen(c *netpoll.Conn) {
 func (h *tcpHandler) OnData(c *netpoll.Conn, data []byte) int {
 	end, frames, ferr := frame.Scan(h.codec, data)
 	if end > 0 {
+		if h.work != nil {
+			h.work[c.Loop().Index()].Frames(frames)
+		}
 		if _, err := c.Write(data[:end]); err == nil {
 			h.s.counters(c.Loop()).Frames.Add(uint64(frames))
 			if c.OutboundBuffered() > 0 {

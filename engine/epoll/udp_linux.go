@@ -7,6 +7,7 @@ import (
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/ratelimit"
+	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/netpoll"
 )
@@ -21,6 +22,9 @@ type udpHandler struct {
 	// that varies its port over all of them (see ratelimit.Limiter),
 	// so one lock-free limiter serves them all.
 	limit *ratelimit.Limiter
+	// work holds each loop's Runner, indexed by Loop.Index, or is nil
+	// when there is no work.
+	work []work.Runner
 }
 
 // newUDPHandler returns the handler of a UDP server started with cfg.
@@ -29,7 +33,7 @@ func newUDPHandler(s *server, codec frame.Codec, cfg engine.Config) (*udpHandler
 	if err != nil {
 		return nil, err
 	}
-	return &udpHandler{s: s, codec: codec, log: cfg.Logger, limit: limit}, nil
+	return &udpHandler{s: s, codec: codec, log: cfg.Logger, limit: limit, work: loopWork(cfg)}, nil
 }
 
 // OnPacket replies with the datagram itself, which the loop sends
@@ -49,6 +53,9 @@ func (h *udpHandler) OnPacket(p *netpoll.Packet) {
 		h.log.Debug("datagram is not exactly one frame, dropped", "remote", p.From(),
 			"bytes", len(data), "frame", n, "err", err)
 		return
+	}
+	if h.work != nil {
+		h.work[p.Loop().Index()].Frames(1)
 	}
 	p.Reply(data)
 	h.s.counters(p.Loop()).Frames.Add(1)

@@ -9,6 +9,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/rawnet/rawnet/engine/internal/stat"
+	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/sockopt"
 )
@@ -46,6 +47,7 @@ type conn struct {
 	written  int64 // bytes handed to gnet for writing
 	sent     int64 // written minus OutboundBuffered at the last progress
 	progress int64 // s.clock at the last progress of queued output
+	work     work.Runner
 }
 
 // OnOpen admits a connection, or closes it at once when MaxConns are open
@@ -62,7 +64,7 @@ func (s *server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		return nil, gnet.Close
 	}
 	s.applyConnOptions(c.Fd())
-	st := &conn{c: c, loop: c.EventLoop(), opened: time.Now()}
+	st := &conn{c: c, loop: c.EventLoop(), opened: time.Now(), work: s.work.Next()}
 	st.last.Store(s.clock.Load())
 	c.SetContext(st)
 	s.mu.Lock()
@@ -169,6 +171,7 @@ func (s *server) echo(st *conn) error {
 	buf, _ := c.Peek(-1)
 	p, frames, ferr := frame.Scan(s.codec, buf)
 	if p > 0 {
+		st.work.Frames(frames)
 		// gnet copies what the socket does not take into its
 		// outbound buffer; a write error closes c inside gnet.
 		n, err := c.Write(buf[:p])

@@ -15,6 +15,7 @@ import (
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/ratelimit"
 	"github.com/rawnet/rawnet/engine/internal/stat"
+	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/internal/rawaddr"
 	"github.com/rawnet/rawnet/sockopt"
@@ -43,6 +44,10 @@ func start(cfg engine.Config) (engine.Server, error) {
 		ran:     make(chan struct{}),
 		done:    make(chan struct{}),
 		drained: make(chan struct{}),
+		work:    work.NewSource(cfg.Work, cfg.WorkSeed, work.Park),
+	}
+	if !cfg.Work.IsZero() {
+		s.udpWork.src = s.work
 	}
 	s.clock.Store(time.Now().UnixNano())
 	if s.limit, err = ratelimit.ForConfig(cfg); err != nil {
@@ -81,6 +86,11 @@ type server struct {
 	stats    stat.Counters
 	reserved *reservation
 	limit    *ratelimit.Limiter // UDP only, shared by every loop; nil when off
+	// work hands out a Runner per TCP connection; udpWork keeps one per
+	// UDP socket. Event loops are goroutines, so sleeps park
+	// (work.Park): the loop serves none of its connections meanwhile.
+	work    *work.Source
+	udpWork udpWork
 
 	// Set in OnBoot, before ready is closed.
 	eng       gnet.Engine

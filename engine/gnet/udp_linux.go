@@ -3,9 +3,12 @@ package gnetengine
 import (
 	"net"
 	"net/netip"
+	"sync"
+	"sync/atomic"
 
 	"github.com/panjf2000/gnet/v2"
 
+	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
 )
 
@@ -38,6 +41,9 @@ func (s *server) datagram(c gnet.Conn) gnet.Action {
 		s.cfg.Logger.Debug("datagram is not one frame; dropped", "len", n, "frame", k, "err", err)
 		return gnet.None
 	}
+	if s.udpWork.src != nil {
+		s.udpWork.runner(c.Fd()).Frames(1)
+	}
 	if _, err := c.Write(d); err != nil {
 		s.stats.IO.Add(1)
 		s.stats.Unechoed.Add(1)
@@ -58,4 +64,40 @@ func sourceAddr(a net.Addr) netip.Addr {
 		return ip
 	}
 	return netip.Addr{}
+}
+
+// udpWork keeps a work Runner for each UDP socket, found by its fd. gnet
+// hands each datagram to OnTraffic with a connection made for it alone,
+// so a Runner cannot live in a connection's context; but each event loop
+// reads one socket of its own (SO_REUSEPORT), so the socket's fd names
+// the loop, whose goroutine alone uses that Runner.
+type udpWork struct {
+	src *work.Source // nil when there is no work
+	// byFd holds the Runners indexed by fd, copied on write under mu, so
+	// that finding one takes no lock.
+	byFd atomic.Pointer[[]*work.Runner]
+	mu   sync.Mutex
+}
+
+// runner returns the Runner of the socket fd, making it on the socket's
+// first datagram. There must be work (src not nil).
+func (u *udpWork) runner(fd int) *work.Runner {
+	if t := u.byFd.Load(); t != nil && fd < len(*t) && (*t)[fd] != nil {
+		return (*t)[fd]
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var old []*work.Runner
+	if t := u.byFd.Load(); t != nil {
+		old = *t
+	}
+	if fd < len(old) && old[fd] != nil {
+		return old[fd]
+	}
+	t := make([]*work.Runner, max(len(old), fd+1))
+	copy(t, old)
+	r := u.src.Next()
+	t[fd] = &r
+	u.byFd.Store(&t)
+	return &r
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/rawnet/rawnet/engine/internal/budget"
 	"github.com/rawnet/rawnet/engine/internal/partial"
 	"github.com/rawnet/rawnet/engine/internal/stat"
+	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
 )
 
@@ -35,6 +36,9 @@ type conn struct {
 	end   int
 	limit int // the size buf may grow to
 	held  int // bytes of s.budget reserved for buf to grow past maxReadBuf
+	// work is applied to the frames before they are echoed; its sleeps
+	// park this goroutine.
+	work work.Runner
 
 	// clock times the frame in progress (IdleTimeout bounds it).
 	clock partial.Clock
@@ -48,9 +52,9 @@ type conn struct {
 	writeFn func(fd uintptr) bool
 }
 
-// serve runs one connection until it ends, then closes it and counts
-// why, with how long it lived.
-func (s *server) serve(c *net.TCPConn) {
+// serve runs one connection, applying w's work to its frames, until it
+// ends, then closes it and counts why, with how long it lived.
+func (s *server) serve(c *net.TCPConn, w work.Runner) {
 	opened := time.Now()
 	why := stat.IO // what a panic leaves
 	defer s.wg.Done()
@@ -74,6 +78,7 @@ func (s *server) serve(c *net.TCPConn) {
 		rc:    rc,
 		limit: connLimit(s.cfg, s.codec),
 		clock: partial.NewClock(s.cfg.IdleTimeout),
+		work:  w,
 	}
 	cn.buf = make([]byte, min(minBuf, cn.limit))
 	cn.writeFn = cn.writeOnce
@@ -200,6 +205,7 @@ func (cn *conn) tryRead() (int, error) {
 func (cn *conn) echo() (werr, ferr error) {
 	off, frames, ferr := frame.Scan(cn.s.codec, cn.buf[:cn.end])
 	if off > 0 {
+		cn.work.Frames(frames)
 		if err := cn.write(cn.buf[:off]); err != nil {
 			cn.s.stats.Unechoed.Add(uint64(frames))
 			return err, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/budget"
 	"github.com/rawnet/rawnet/engine/internal/stat"
+	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/sockopt"
 )
@@ -34,6 +35,7 @@ func (Engine) Start(cfg engine.Config) (engine.Server, error) {
 	s := &server{
 		cfg:     cfg,
 		codec:   codec,
+		work:    work.NewSource(cfg.Work, cfg.WorkSeed, work.Park),
 		conns:   make(map[*net.TCPConn]struct{}),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
@@ -56,6 +58,7 @@ func (Engine) Start(cfg engine.Config) (engine.Server, error) {
 type server struct {
 	cfg    engine.Config
 	codec  frame.Codec
+	work   *work.Source // a Runner per connection or UDP socket
 	addr   net.Addr
 	report sockopt.Report
 	ln     *net.TCPListener

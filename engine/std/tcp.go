@@ -100,7 +100,7 @@ func (s *server) accept() {
 			s.stats.Close(stat.Shutdown, 0)
 			return
 		}
-		go s.serve(c)
+		go s.serve(c, s.work.Next())
 	}
 }
 

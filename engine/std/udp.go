@@ -12,6 +12,7 @@ import (
 
 	"github.com/rawnet/rawnet/engine/internal/backoff"
 	"github.com/rawnet/rawnet/engine/internal/ratelimit"
+	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/sockopt"
 )
@@ -70,7 +71,7 @@ func (s *server) startUDP() (err error) {
 	s.cfg.Logger.Debug("listening", "engine", "std", "addr", s.addr.String(), "sockets", len(s.udp), "frame", s.codec.String())
 	for _, u := range s.udp {
 		s.wg.Add(1)
-		go s.serveUDP(u, limit)
+		go s.serveUDP(u, limit, s.work.Next())
 	}
 	return nil
 }
@@ -79,8 +80,9 @@ func (s *server) startUDP() (err error) {
 // until the socket is closed. Datagrams longer than the buffer arrive cut
 // short with MSG_TRUNC set (recvmsg(2)) and are dropped, never echoed in
 // part. When limit is not nil, datagrams from a source over its rate are
-// dropped as well.
-func (s *server) serveUDP(u *net.UDPConn, limit *ratelimit.Limiter) {
+// dropped as well. w is the socket's work, applied to each datagram before
+// its echo.
+func (s *server) serveUDP(u *net.UDPConn, limit *ratelimit.Limiter, w work.Runner) {
 	defer s.wg.Done()
 	buf := make([]byte, s.cfg.UDPBuffer)
 	log := s.cfg.Logger
@@ -112,16 +114,16 @@ func (s *server) serveUDP(u *net.UDPConn, limit *ratelimit.Limiter) {
 			s.stats.RateLimited.Add(1)
 			continue
 		}
-		if !s.datagram(u, buf[:n], from) {
+		if !s.datagram(u, buf[:n], from, &w) {
 			return
 		}
 	}
 }
 
-// datagram echoes d to from if it is exactly one frame, and counts it.
-// It reports false once the socket is closed. A panic ends the datagram,
-// logged with its stack, not the process.
-func (s *server) datagram(u *net.UDPConn, d []byte, from netip.AddrPort) (open bool) {
+// datagram applies w's work to d and echoes it to from if it is exactly
+// one frame, and counts it. It reports false once the socket is closed. A
+// panic ends the datagram, logged with its stack, not the process.
+func (s *server) datagram(u *net.UDPConn, d []byte, from netip.AddrPort, w *work.Runner) (open bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.stats.IO.Add(1)
@@ -135,6 +137,7 @@ func (s *server) datagram(u *net.UDPConn, d []byte, from netip.AddrPort) (open b
 			"bytes", len(d), "frame_bytes", k, "err", err)
 		return true
 	}
+	w.Frames(1)
 	m, err := u.WriteToUDPAddrPort(d, from)
 	s.stats.BytesOut.Add(uint64(m))
 	if err != nil {

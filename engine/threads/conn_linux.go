@@ -10,6 +10,7 @@ import (
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/partial"
 	"github.com/rawnet/rawnet/engine/internal/stat"
+	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/internal/sysfd"
 )
@@ -88,13 +89,15 @@ type conn struct {
 	clock partial.Clock
 	// armed is the SO_RCVTIMEO set on fd.
 	armed time.Duration
+	// work is applied to the frames before they are echoed.
+	work work.Runner
 }
 
 // serve echoes fd until it ends, then closes it and counts why, with how
 // long it lived. It runs on a pool worker.
 func (s *tcpServer) serve(fd int) {
 	opened := time.Now()
-	c := &conn{s: s, fd: fd, clock: partial.NewClock(s.cfg.IdleTimeout)}
+	c := &conn{s: s, fd: fd, clock: partial.NewClock(s.cfg.IdleTimeout), work: s.work.Next()}
 	if why := c.setup(); why != nil {
 		s.cfg.Logger.Warn("socket options not applied", "err", why)
 	}
@@ -167,6 +170,7 @@ func (c *conn) run() end {
 		k, frames, ferr := frame.Scan(codec, c.buf[start:stop])
 		p := start + k
 		if p > start {
+			c.work.Frames(frames)
 			err := c.write(c.buf[start:p])
 			if err == nil {
 				s.stats.Frames.Add(uint64(frames))

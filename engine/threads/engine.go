@@ -7,6 +7,7 @@ import (
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/stat"
+	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/sockopt"
 )
@@ -60,6 +61,9 @@ type base struct {
 	addr   net.Addr
 	report sockopt.Report
 	stats  stat.Counters
+	// work hands out a Runner per connection or UDP socket; its sleeps
+	// block the thread in a system call, as the engine's reads do.
+	work *work.Source
 
 	done     chan struct{}
 	stopOnce sync.Once
@@ -67,7 +71,8 @@ type base struct {
 }
 
 func newBase(cfg engine.Config, codec frame.Codec) base {
-	return base{cfg: cfg, codec: codec, done: make(chan struct{})}
+	return base{cfg: cfg, codec: codec, done: make(chan struct{}),
+		work: work.NewSource(cfg.Work, cfg.WorkSeed, work.BlockThread)}
 }
 
 // Addr returns the bound address.

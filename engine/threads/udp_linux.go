@@ -15,6 +15,7 @@ import (
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/backoff"
 	"github.com/rawnet/rawnet/engine/internal/ratelimit"
+	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/internal/rawaddr"
 	"github.com/rawnet/rawnet/internal/sysfd"
@@ -85,14 +86,14 @@ func startUDP(cfg engine.Config, codec frame.Codec) (_ engine.Server, err error)
 	}
 	for _, fd := range s.fds {
 		s.wg.Add(1)
-		go s.receive(fd)
+		go s.receive(fd, s.work.Next())
 	}
 	return s, nil
 }
 
-// receive echoes every datagram that holds exactly one frame, on a thread
-// of its own, until Shutdown.
-func (s *udpServer) receive(fd int) {
+// receive echoes every datagram that holds exactly one frame, after w's
+// work, on a thread of its own, until Shutdown.
+func (s *udpServer) receive(fd int, w work.Runner) {
 	runtime.LockOSThread()
 	defer s.wg.Done()
 	buf := make([]byte, s.cfg.UDPBuffer)
@@ -142,6 +143,7 @@ func (s *udpServer) receive(fd int) {
 			s.cfg.Logger.Debug("datagram is not one frame; dropped", "len", n, "frame", k, "err", err)
 			continue
 		}
+		w.Frames(1)
 		err = sysfd.Retry(func() error { return unix.Sendto(fd, d, 0, from) })
 		if err != nil {
 			if !s.stopped.Load() || !errors.Is(err, unix.EPIPE) {

@@ -99,6 +99,7 @@ func newFlagSet(cmd Command, o *options) *pflag.FlagSet {
 		fs.BoolVar(&o.allowPublic, "allow-public", false, "allow binding beyond loopback (an open UDP echo is a reflection vector)")
 		addRateLimitFlags(fs, c)
 	}
+	addWorkFlags(fs, c)
 
 	fs.DurationVar(&o.statsInterval, "stats-interval", 0, "print a stats line to stderr this often (0: only totals at exit)")
 	fs.BoolVar(&o.statsJSON, "stats-json", false, "print stats and totals as JSON objects instead of text")

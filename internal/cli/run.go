@@ -88,8 +88,8 @@ func Run(ctx context.Context, cmd Command, args []string, stdout, stderr io.Writ
 	metricsFields, stopMetrics := serveMetrics(mln, srv, eng.Name(), norm.IsUDP(), o.pprof, log)
 	defer stopMetrics()
 	report := srv.Sockopts()
-	fmt.Fprintf(stdout, "listening on %s %s engine=%s framing=%s loops=%d%s%s %s\n",
-		cmd.Network, srv.Addr(), eng.Name(), codec, norm.Loops, rateLimitFields(norm), metricsFields, report)
+	fmt.Fprintf(stdout, "listening on %s %s engine=%s framing=%s loops=%d%s%s%s %s\n",
+		cmd.Network, srv.Addr(), eng.Name(), codec, norm.Loops, rateLimitFields(norm), workFields(norm), metricsFields, report)
 	for _, w := range report.Warnings {
 		log.Warn(w)
 	}
@@ -97,7 +97,8 @@ func Run(ctx context.Context, cmd Command, args []string, stdout, stderr io.Writ
 		log.Warn(reflectionWarning(norm), "addr", srv.Addr())
 	}
 
-	stopStats := startStats(srv, o.statsInterval, o.statsJSON, stderr)
+	format := statsFormat{asJSON: o.statsJSON, work: norm.Work.String(), workSeed: norm.WorkSeed}
+	stopStats := startStats(srv, o.statsInterval, format, stderr)
 	defer stopStats()
 
 	select {
@@ -106,7 +107,7 @@ func Run(ctx context.Context, cmd Command, args []string, stdout, stderr io.Writ
 		if err == nil {
 			err = errors.New("the engine stopped serving on its own")
 		}
-		printTotals(stdout, srv.Stats(), o.statsJSON)
+		printTotals(stdout, srv.Stats(), format)
 		fmt.Fprintf(stderr, "%s: %v\n", cmd.Name, err)
 		return ExitError
 	case <-ctx.Done():
@@ -117,7 +118,7 @@ func Run(ctx context.Context, cmd Command, args []string, stdout, stderr io.Writ
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("closed connections that had not drained", "after", o.shutdownTimeout, "err", err)
 	}
-	printTotals(stdout, srv.Stats(), o.statsJSON)
+	printTotals(stdout, srv.Stats(), format)
 	return ExitOK
 }
 
@@ -143,6 +144,7 @@ func printUsage(cmd Command, fs *pflag.FlagSet, w io.Writer) {
 		fmt.Fprintf(w, "  %s --addr 127.0.0.1:0 --engine std     # free port, goroutine per connection\n", cmd.Name)
 		fmt.Fprintf(w, "  %s --framing length --max-frame 1MiB --rcvbuf 4MiB --idle-timeout 30s\n", cmd.Name)
 		fmt.Fprintf(w, "  %s --metrics-addr 127.0.0.1:9100 --log-format json  # Prometheus metrics at http://127.0.0.1:9100/metrics\n", cmd.Name)
+		fmt.Fprintf(w, "  %s --engine threads --work cpu:20us,sleep:5ms@1%%   # 20us of CPU per frame, and 1%% of frames wait 5ms\n", cmd.Name)
 	} else {
 		fmt.Fprintf(w, "  %s                                     # then: nc -u 127.0.0.1 9001\n", cmd.Name)
 		fmt.Fprintf(w, "  %s --loops 2 --rcvbuf 8MiB --udp-buffer 9000\n", cmd.Name)
@@ -162,7 +164,7 @@ func parseLevel(s string) (slog.Level, error) {
 
 // startStats prints a stats line every interval until the returned func is
 // called. A zero interval prints nothing.
-func startStats(srv engine.Server, every time.Duration, asJSON bool, w io.Writer) (stop func()) {
+func startStats(srv engine.Server, every time.Duration, f statsFormat, w io.Writer) (stop func()) {
 	if every <= 0 {
 		return func() {}
 	}
@@ -177,7 +179,7 @@ func startStats(srv engine.Server, every time.Duration, asJSON bool, w io.Writer
 			case <-done:
 				return
 			case <-t.C:
-				printStats(w, "stats", srv.Stats(), asJSON)
+				printStats(w, "stats", srv.Stats(), f)
 			}
 		}
 	}()
@@ -185,6 +187,6 @@ func startStats(srv engine.Server, every time.Duration, asJSON bool, w io.Writer
 }
 
 // printTotals writes the final counters.
-func printTotals(w io.Writer, s engine.Stats, asJSON bool) {
-	printStats(w, "totals", s, asJSON)
+func printTotals(w io.Writer, s engine.Stats, f statsFormat) {
+	printStats(w, "totals", s, f)
 }

@@ -9,17 +9,29 @@ import (
 	"github.com/rawnet/rawnet/engine"
 )
 
-// statsRecord is the JSON form of a stats or totals line.
+// statsRecord is the JSON form of a stats or totals line. It states the
+// work the server applies to each frame (--work, --work-seed), so a
+// record read on its own says what was measured.
 type statsRecord struct {
-	Type  string       `json:"type"`
-	Time  time.Time    `json:"time"`
-	Stats engine.Stats `json:"stats"`
+	Type     string       `json:"type"`
+	Time     time.Time    `json:"time"`
+	Work     string       `json:"work"`
+	WorkSeed uint64       `json:"work_seed"`
+	Stats    engine.Stats `json:"stats"`
+}
+
+// statsFormat is how stats lines are written: as text or JSON, and, in
+// JSON, with the work they were measured under.
+type statsFormat struct {
+	asJSON   bool
+	work     string // the --work spec as work.Spec.String gives it
+	workSeed uint64
 }
 
 // printStats writes one stats line labelled kind ("stats" or "totals").
-func printStats(w io.Writer, kind string, s engine.Stats, asJSON bool) {
-	if asJSON {
-		b, err := json.Marshal(statsRecord{Type: kind, Time: time.Now().UTC(), Stats: s})
+func printStats(w io.Writer, kind string, s engine.Stats, f statsFormat) {
+	if f.asJSON {
+		b, err := json.Marshal(statsRecord{Type: kind, Time: time.Now().UTC(), Work: f.work, WorkSeed: f.workSeed, Stats: s})
 		if err == nil {
 			fmt.Fprintf(w, "%s\n", b)
 		}
