@@ -98,7 +98,9 @@ type Config struct {
 	// generators on several hosts (or in several processes) given the
 	// same StartAt measure the same window and their intervals line up.
 	// It may lie at most MaxStartWait ahead; a run that is ready more
-	// than StartLate after it fails rather than start out of step.
+	// than StartLate after it fails rather than start out of step. A
+	// timed run's measurement starts Warmup after StartAt exactly; a
+	// Count run's as its traffic starts, a moment after.
 	StartAt time.Time
 	// Interval, when positive and Intervals is set, cuts the measurement
 	// into intervals of this length from its start (the last one ends

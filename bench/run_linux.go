@@ -122,6 +122,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if !cfg.StartAt.IsZero() {
 		ctl.fail(startAt(ctl, cfg.StartAt))
 	}
+	cpu := cpuWindow{}
+	for _, w := range workers {
+		cpu.tids = append(cpu.tids, w.tid)
+	}
+	if cfg.Count > 0 {
+		// Every message of a Count run is measured, so the window
+		// (and Config.Window) opens before the first is sent.
+		cpu.begin(ctl, cfg.Window)
+		ctl.start = max(ctl.start, ctl.clock.now())
+	}
 	ctl.mStart = ctl.start + int64(cfg.Warmup)
 	if cfg.Count == 0 {
 		ctl.mEnd = ctl.mStart + int64(cfg.Duration)
@@ -137,15 +147,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	close(ctl.goCh)
 
-	cpu := cpuWindow{}
-	for _, w := range workers {
-		cpu.tids = append(cpu.tids, w.tid)
-	}
 	if cfg.Count == 0 {
 		sleepUntil(ctl, ctl.mStart)
-	}
-	cpu.begin(ctl, cfg.Window)
-	if cfg.Count == 0 {
+		cpu.begin(ctl, cfg.Window)
 		sleepUntil(ctl, ctl.mEnd)
 		cpu.end(ctl, cfg.Window)
 	}

@@ -281,3 +281,29 @@ func TestRunCancel(t *testing.T) {
 		t.Fatalf("Run error = %v, want context.Canceled", err)
 	}
 }
+
+// TestRunCountWindowOpensFirst checks that in Count mode, where every
+// message is measured, Config.Window opens the window before the first
+// message reaches the server and closes it after the last echo.
+func TestRunCountWindowOpensFirst(t *testing.T) {
+	var frames atomic.Int64
+	srv := startTCP(t, frame.Spec{}, func(_ int, f []byte) []byte {
+		frames.Add(1)
+		return f
+	})
+	var atStart, atEnd int64 = -1, -1
+	res, err := Run(context.Background(), Config{Addr: srv.addr, Conns: 3, Workers: 2, Count: 40,
+		Window: func(end bool) {
+			if end {
+				atEnd = frames.Load()
+			} else {
+				atStart = frames.Load()
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if atStart != 0 || atEnd != 120 || res.Messages != 120 {
+		t.Fatalf("the server had seen %d frames as the window opened and %d as it closed, %d measured; want 0, 120, 120", atStart, atEnd, res.Messages)
+	}
+}

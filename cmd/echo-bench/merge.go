@@ -127,6 +127,28 @@ func writeRuns(w io.Writer, paths []string, logs []*bench.Log, merged *bench.Res
 			i+1, filepath.Base(paths[i]), lg.Tag, r.Start.Sub(merged.Start).Seconds(), r.Seconds, r.Conns, r.Messages,
 			r.MsgsPerSec, r.Latency.P50, r.Latency.P99, r.Latency.Max, 100*r.Client.Utilization, bound)
 	}
-	fmt.Fprintln(tw)
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if d := windowSpread(logs); d > 0.05*merged.Seconds {
+		fmt.Fprintf(w, "note: the runs' windows differ by up to %.3f s, so the rates are over the %.2f s from the first start to the last end; give the generators one --start-at to measure one window\n",
+			d, merged.Seconds)
+	}
+	_, err := fmt.Fprintln(w)
+	return err
+}
+
+// windowSpread is how far, in seconds, the runs' measurement windows
+// differ at the start or at the end.
+func windowSpread(logs []*bench.Log) float64 {
+	var spread float64
+	for _, a := range logs {
+		for _, b := range logs {
+			ra, rb := a.Result, b.Result
+			start := rb.Start.Sub(ra.Start).Seconds()
+			end := start + rb.Seconds - ra.Seconds
+			spread = max(spread, start, end)
+		}
+	}
+	return spread
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -52,8 +53,10 @@ func TestMergeRuns(t *testing.T) {
 	var runs [2]bench.Result
 	for i := range runs {
 		readJSON(t, filepath.Join(dir, fmt.Sprintf("run%d.json", i)), &runs[i])
-		if !runs[i].Start.Equal(at) {
-			t.Errorf("run %d began at %v, want the start time %v", i, runs[i].Start, at)
+		// A Count run's window opens as its traffic starts, a moment
+		// after the start time (bench.Config.StartAt).
+		if d := runs[i].Start.Sub(at); d < 0 || d > time.Second {
+			t.Errorf("run %d began at %v, %v after the start time %v", i, runs[i].Start, d, at)
 		}
 	}
 	var merged bench.Result
@@ -81,6 +84,27 @@ func readJSON(t *testing.T, path string, v any) {
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+func TestWindowSpread(t *testing.T) {
+	at := time.Unix(1_700_000_000, 0)
+	log := func(startMs int, secs float64) *bench.Log {
+		return &bench.Log{Result: &bench.Result{Start: at.Add(time.Duration(startMs) * time.Millisecond), Seconds: secs}}
+	}
+	tests := []struct {
+		name string
+		logs []*bench.Log
+		want float64
+	}{
+		{name: "together", logs: []*bench.Log{log(0, 2), log(0, 2)}, want: 0},
+		{name: "one late", logs: []*bench.Log{log(0, 2), log(500, 2)}, want: 0.5},
+		{name: "one longer", logs: []*bench.Log{log(0, 2), log(0, 3)}, want: 1},
+	}
+	for _, tt := range tests {
+		if got := windowSpread(tt.logs); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("%s: windowSpread = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }
 
