@@ -42,6 +42,10 @@ type conn struct {
 
 	// clock times the frame in progress (IdleTimeout bounds it).
 	clock partial.Clock
+	// streak counts the bytes read in a row, every read filling the
+	// buffer and no write waiting, since this connection last let the
+	// others have a turn (turnBudget).
+	streak int
 
 	// State of the write in progress, shared with writeFn, which runs
 	// inside rc.Write on this goroutine.
@@ -131,6 +135,7 @@ func (cn *conn) run(remote string) stat.Reason {
 					return cn.starved(remote, berr)
 				}
 			}
+			cn.take(n, n == free)
 		}
 		switch {
 		case err == nil:
@@ -146,6 +151,22 @@ func (cn *conn) run(remote string) stat.Reason {
 			log.Debug("read failed", "remote", remote, "err", err)
 			return stat.IO
 		}
+	}
+}
+
+// take counts n bytes read against the connection's turn and, once it
+// has read turnBudget bytes in a row, waits for its next turn. A read that
+// did not fill the buffer found the socket empty, so the next one parks in
+// the poller; a write that had to wait parked there already: either way
+// the others get their turn without this one waiting for it.
+func (cn *conn) take(n int, filled bool) {
+	if !filled || cn.blocked {
+		cn.streak = 0
+		return
+	}
+	if cn.streak += n; cn.streak >= turnBudget {
+		cn.streak = 0
+		cn.s.turns.wait()
 	}
 }
 

@@ -65,6 +65,7 @@ type server struct {
 	udp    []*net.UDPConn
 	stats  stat.Counters
 	budget *budget.Budget // input beyond maxReadBuf per connection, server-wide
+	turns  *turns         // where a TCP connection waits for its next turn
 
 	// forced is cancelled when Shutdown gives up on draining, to end
 	// connections waiting for budget; force cancels it.
@@ -159,6 +160,9 @@ func (s *server) beginShutdown() {
 	s.mu.Unlock()
 	go func() {
 		s.wg.Wait()
+		if s.turns != nil {
+			s.turns.close()
+		}
 		s.force()
 		s.cfg.Logger.Debug("server stopped", "addr", s.addr.String())
 		close(s.done)

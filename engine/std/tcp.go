@@ -54,6 +54,9 @@ func (s *server) startTCP() (err error) {
 	if err != nil {
 		return fmt.Errorf("engine/std: listener options: %w", err)
 	}
+	if s.turns, err = newTurns(); err != nil {
+		return fmt.Errorf("engine/std: %w", err)
+	}
 	s.ln = ln
 	s.addr = ln.Addr()
 	s.report = sockopt.NewReport(s.cfg.Sockopts, granted)
