@@ -21,10 +21,12 @@
 // not rawnet's own reactor (netpoll), only the frame formats and small
 // internal helpers, so the client stays independent of the servers it
 // measures; echo-bench's dependency test fails if that changes. The
-// client's CPU use is reported with every result, and a result is flagged
-// as client-bound when the client's cores were saturated.
+// client's CPU use, and how long its workers waited for a CPU, are
+// reported with every result, and a result is flagged as client-bound
+// when the client ran or waited to run on its cores 90% of the time.
 //
 // Latency is recorded in one HdrHistogram per worker, merged at the end.
+//
 // With Config.Interval and Config.Intervals each worker also cuts its
 // histogram at every interval boundary and hands the part over without
 // waiting; interval k, merged over the workers, goes to Config.Intervals
