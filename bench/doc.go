@@ -36,7 +36,8 @@
 // made at once by several processes or hosts (Config.StartAt starts them
 // together) into one result whose percentiles are exactly those of every
 // round trip: it merges histograms bucket for bucket, never averages
-// percentiles.
+// percentiles. MergeLogs does the same for logs, merging their intervals
+// by time, and its result written as a log merges again like any other.
 //
 // The harness that starts servers and compares engines (echo-bench matrix
 // and echo-bench scale) is not part of this package: it lives under

@@ -340,3 +340,68 @@ func TestMergeWiderRange(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeLogs merges three logs, two of which line up interval for
+// interval, writes the merge as a log and merges that with the third
+// again: the intervals group by time and the result stays exact.
+func TestMergeLogs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	whole := newHist()
+	runLog := func(start time.Time, intervals int) []byte {
+		var ivs []*hdrhistogram.Histogram
+		for range intervals {
+			h := newHist()
+			for range 1000 {
+				v := 1000 + rng.Int64N(1_000_000)
+				_ = h.RecordValue(v)
+				_ = whole.RecordValue(v)
+			}
+			ivs = append(ivs, h)
+		}
+		return logOf(t, "", start, ivs, 2)
+	}
+	read := func(b []byte) *Log {
+		lg, err := ReadLog(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lg
+	}
+	a, b := read(runLog(start, 3)), read(runLog(start, 3))
+	late := read(runLog(start.Add(500*time.Millisecond), 2))
+	ab, err := MergeLogs(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ab.Intervals) != 3 || ab.Intervals[1].Latency.TotalCount() != 2000 || !ab.Intervals[2].Start.Equal(start.Add(2*time.Second)) {
+		t.Fatalf("two aligned logs of 3 intervals merged into %d intervals", len(ab.Intervals))
+	}
+	var buf bytes.Buffer
+	lw, err := NewLogWriter(&buf, "merged")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, iv := range ab.Intervals {
+		lw.Interval(iv)
+	}
+	if err := lw.Result(ab.Result); err != nil {
+		t.Fatal(err)
+	}
+	all, err := MergeLogs(read(buf.Bytes()), late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Intervals) != 5 || all.Result.Runs != 3 || all.Result.Messages != 8000 {
+		t.Fatalf("%d intervals, %d runs, %d messages; want 5 (3 aligned, 2 not), 3, 8000", len(all.Intervals), all.Result.Runs, all.Result.Messages)
+	}
+	for k := 1; k < len(all.Intervals); k++ {
+		if all.Intervals[k].Start.Before(all.Intervals[k-1].Start) {
+			t.Fatalf("interval %d starts before interval %d", k, k-1)
+		}
+	}
+	sameHist(t, all.Result.Histogram, whole, percentiles())
+	if a.Intervals[0].Latency.TotalCount() != 1000 {
+		t.Fatal("MergeLogs changed a log's histogram")
+	}
+}

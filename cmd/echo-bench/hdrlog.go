@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -16,7 +17,11 @@ type hdrLog struct {
 }
 
 // createHdrLog creates the log at path, its intervals tagged with tag.
+// The tag is checked first, so a bad one leaves no file behind.
 func createHdrLog(path, tag string) (*hdrLog, error) {
+	if _, err := bench.NewLogWriter(io.Discard, tag); err != nil {
+		return nil, fmt.Errorf("--hdr-tag: %w", err)
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("--hdr-log: %w", err)
@@ -24,8 +29,7 @@ func createHdrLog(path, tag string) (*hdrLog, error) {
 	lw, err := bench.NewLogWriter(f, tag)
 	if err != nil {
 		f.Close()
-		os.Remove(path)
-		return nil, fmt.Errorf("--hdr-tag: %w", err)
+		return nil, err
 	}
 	return &hdrLog{f: f, lw: lw}, nil
 }

@@ -35,12 +35,17 @@ names the file and refuses: merging them would not be exact, or would mix two
 loads. It exits 1 when a run failed, after printing the merged result.
 
 It prints one line per run and the merged summary; --json and --csv write the
-merged result in the forms echo-bench run writes. HdrHistogram's own
-HistogramLogProcessor reads the same files, one tag at a time (-tag TAG).
+merged result in the forms echo-bench run writes. --hdr-log writes the merge
+as a log of its own: intervals with the same start and end (runs given one
+--start-at, --hdr-interval and --warmup line up) merged into one, so it is
+the timeline of all the traffic, and merge reads it back like a run's log, so
+merges of merges stay exact. HdrHistogram's own HistogramLogProcessor reads
+all these files, one tag at a time (-tag TAG).
 
 Examples:
   echo-bench merge host-a.hlog host-b.hlog host-c.hlog
   echo-bench merge --json - out/*.hlog | jq .latency.p99_us
+  echo-bench merge --hdr-log rack1.hlog host-a.hlog host-b.hlog   # then: merge rack1.hlog rack2.hlog
 
 Flags:
 `
@@ -56,6 +61,8 @@ func runMerge(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	jsonOut := fs.String("json", "", "write the merged result as JSON to this file (- for stdout, which then carries the JSON alone; the summary goes to stderr)")
 	csvOut := fs.String("csv", "", "write the merged result as CSV to this file (- for stdout, which then carries the CSV alone; the summary goes to stderr)")
+	hdrOut := fs.String("hdr-log", "", "write the merge as an HdrHistogram interval log to this file: intervals with the same start and end merged, ended by the merged result (merge reads it back)")
+	hdrTag := fs.String("hdr-tag", "merged", "tag of every interval of --hdr-log; no commas or spaces")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -67,18 +74,22 @@ func runMerge(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	var logs []*bench.Log
-	var results []*bench.Result
 	for _, path := range fs.Args() {
 		lg, err := readLogFile(path)
 		if err != nil {
 			return err
 		}
 		logs = append(logs, lg)
-		results = append(results, lg.Result)
 	}
-	merged, err := bench.Merge(results...)
+	mlog, err := bench.MergeLogs(logs...)
 	if err != nil {
 		return err
+	}
+	merged := mlog.Result
+	if *hdrOut != "" {
+		if err := writeMergedLog(*hdrOut, *hdrTag, mlog); err != nil {
+			return err
+		}
 	}
 	if err := writeRuns(summary, fs.Args(), logs, merged); err != nil {
 		return err
@@ -96,6 +107,18 @@ func runMerge(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("the merged runs carry errors: %s", merged.Error)
 	}
 	return nil
+}
+
+// writeMergedLog writes lg to path as an interval log tagged tag.
+func writeMergedLog(path, tag string, lg *bench.Log) error {
+	l, err := createHdrLog(path, tag)
+	if err != nil {
+		return err
+	}
+	for _, iv := range lg.Intervals {
+		l.lw.Interval(iv)
+	}
+	return l.finish(lg.Result)
 }
 
 // readLogFile reads the log at path, naming the file in any error.

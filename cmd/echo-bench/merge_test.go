@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -47,8 +48,14 @@ func TestMergeRuns(t *testing.T) {
 	}
 	var stdout, stderr bytes.Buffer
 	mergedJSON := filepath.Join(dir, "merged.json")
-	if err := runMerge(context.Background(), []string{"--json", mergedJSON, filepath.Join(dir, "run0.hlog"), filepath.Join(dir, "run1.hlog")}, &stdout, &stderr); err != nil {
+	mergedLog := filepath.Join(dir, "merged.hlog")
+	if err := runMerge(context.Background(), []string{"--json", mergedJSON, "--hdr-log", mergedLog, filepath.Join(dir, "run0.hlog"), filepath.Join(dir, "run1.hlog")}, &stdout, &stderr); err != nil {
 		t.Fatalf("merge: %v\n%s", err, stderr.String())
+	}
+	// The merge's own log reads back as the same result.
+	againJSON := filepath.Join(dir, "again.json")
+	if err := runMerge(context.Background(), []string{"--json", againJSON, mergedLog}, io.Discard, io.Discard); err != nil {
+		t.Fatalf("merge of the merged log: %v", err)
 	}
 	var runs [2]bench.Result
 	for i := range runs {
@@ -67,6 +74,12 @@ func TestMergeRuns(t *testing.T) {
 	}
 	if merged.Latency.Max != max(runs[0].Latency.Max, runs[1].Latency.Max) || merged.Latency.P50 <= 0 {
 		t.Errorf("merged latency %+v from %+v and %+v", merged.Latency, runs[0].Latency, runs[1].Latency)
+	}
+	var again bench.Result
+	readJSON(t, againJSON, &again)
+	if again.Messages != merged.Messages || again.Latency != merged.Latency || again.Runs != 2 {
+		t.Errorf("the merged log read back as %d messages, latency %+v, %d runs; the merge was %d, %+v, 2",
+			again.Messages, again.Latency, again.Runs, merged.Messages, merged.Latency)
 	}
 	for _, want := range []string{"run0.hlog", "gen1", "merged      2 runs", "600 messages"} {
 		if !strings.Contains(stdout.String(), want) {
