@@ -23,6 +23,10 @@ const (
 	// MaxStartWait is how far ahead Config.StartAt may lie: a start
 	// further away is more likely a mistake than a plan.
 	MaxStartWait = time.Hour
+	// MinInterval is the shortest Config.Interval: merging and writing
+	// an interval takes a few milliseconds of one core, and every
+	// worker's part of it a histogram of about 200 KiB until then.
+	MinInterval = 10 * time.Millisecond
 	// StartLate is how long after Config.StartAt a run may still begin:
 	// clocks of several hosts differ by a little, and a run whose
 	// connections open later than this would not line up with the
@@ -173,6 +177,9 @@ func (c Config) normalize() (Config, layout, error) {
 	}
 	if c.Duration < 0 || c.Warmup < 0 || c.Timeout < 0 || c.Interval < 0 {
 		return c, lay, fmt.Errorf("bench: durations must not be negative")
+	}
+	if c.Intervals != nil && c.Interval > 0 && c.Interval < MinInterval {
+		return c, lay, fmt.Errorf("bench: interval %v is shorter than %v", c.Interval, MinInterval)
 	}
 	if err := checkStartAt(c.StartAt, time.Now()); err != nil {
 		return c, lay, err

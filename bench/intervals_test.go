@@ -28,7 +28,7 @@ func TestRunIntervals(t *testing.T) {
 		{name: "open loop", cfg: Config{Conns: 4, Workers: 2, Rate: 2000, Duration: 300 * time.Millisecond},
 			interval: 50 * time.Millisecond, want: 6},
 		{name: "count", cfg: Config{Conns: 4, Workers: 2, Count: 300},
-			interval: 5 * time.Millisecond},
+			interval: MinInterval},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,6 +97,13 @@ func TestRunIntervals(t *testing.T) {
 					len(lg.Intervals), lg.Result.Messages, lg.Result.Latency, len(ivs), res.Messages, res.Latency)
 			}
 		})
+	}
+}
+
+func TestRunRefusesShortIntervals(t *testing.T) {
+	_, err := Run(context.Background(), Config{Interval: MinInterval - 1, Intervals: func(Interval) {}})
+	if err == nil || !strings.Contains(err.Error(), "shorter than") {
+		t.Fatalf("Run with an interval under MinInterval: %v", err)
 	}
 }
 

@@ -105,7 +105,7 @@ func (f *loadFlags) define(fs *pflag.FlagSet) {
 	fs.StringVar(&f.csvOut, "csv", "", "write the result as CSV to this file (- for stdout, which then carries the CSV alone; the summary goes to stderr)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line")
 	fs.StringVar(&f.hdrLog, "hdr-log", "", "write the latencies to this file as an HdrHistogram interval log, ended by the result (for echo-bench merge and HdrHistogram's tools)")
-	fs.DurationVar(&f.hdrInterval, "hdr-interval", time.Second, "length of each interval of --hdr-log")
+	fs.DurationVar(&f.hdrInterval, "hdr-interval", time.Second, "length of each interval of --hdr-log, at least 10ms")
 	fs.StringVar(&f.hdrTag, "hdr-tag", "", "tag of every interval of --hdr-log; no commas or spaces (default HOSTNAME-PID)")
 	fs.StringVar(&f.startAt, "start-at", "", "open the connections, then start the traffic (--warmup first) at this time, RFC 3339 or Unix seconds, at most 1h ahead: give every load generator of a multi-host run the same")
 }
