@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/rawnet/rawnet/cmd/echo-bench/internal/proc"
+	"github.com/rawnet/rawnet/internal/cpuset"
 )
 
 // pickCPUs returns the CPU sets of the servers and the client, for matrix
@@ -13,12 +14,12 @@ import (
 // pinned that was not given.
 func pickCPUs(server, client string) (serverCPUs, clientCPUs []int, err error) {
 	if server != "" {
-		if serverCPUs, err = proc.ParseCPUList(server); err != nil {
+		if serverCPUs, err = cpuset.Parse(server); err != nil {
 			return nil, nil, fmt.Errorf("--server-cpus: %w", err)
 		}
 	}
 	if client != "" {
-		if clientCPUs, err = proc.ParseCPUList(client); err != nil {
+		if clientCPUs, err = cpuset.Parse(client); err != nil {
 			return nil, nil, fmt.Errorf("--client-cpus: %w", err)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/rawnet/rawnet/cmd/echo-bench/internal/proc"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/internal/bytesize"
+	"github.com/rawnet/rawnet/internal/cpuset"
 )
 
 const runUsage = `echo-bench: drive one echo server and verify every echo.
@@ -164,7 +165,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if f.cpus != "" {
-		cpus, err := proc.ParseCPUList(f.cpus)
+		cpus, err := cpuset.Parse(f.cpus)
 		if err != nil {
 			return err
 		}

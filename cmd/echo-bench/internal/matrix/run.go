@@ -12,6 +12,7 @@ import (
 	"github.com/rawnet/rawnet/bench"
 	"github.com/rawnet/rawnet/cmd/echo-bench/internal/proc"
 	"github.com/rawnet/rawnet/cmd/echo-bench/internal/server"
+	"github.com/rawnet/rawnet/internal/cpuset"
 	"golang.org/x/sys/unix"
 )
 
@@ -164,8 +165,8 @@ func meta(cfg Config, start time.Time) Meta {
 		CPU:        cpuModel(),
 		CPUs:       runtime.NumCPU(),
 		GoVersion:  runtime.Version(),
-		ServerCPUs: proc.FormatCPUList(cfg.ServerCPUs),
-		ClientCPUs: proc.FormatCPUList(cfg.ClientCPUs),
+		ServerCPUs: cpuset.Format(cfg.ServerCPUs),
+		ClientCPUs: cpuset.Format(cfg.ClientCPUs),
 		Duration:   cfg.Duration.Seconds(),
 		Warmup:     cfg.Warmup.Seconds(),
 		Repeats:    cfg.Repeats,

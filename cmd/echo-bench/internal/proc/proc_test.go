@@ -1,6 +1,8 @@
 package proc
 
 import (
+	"github.com/rawnet/rawnet/internal/cpuset"
+
 	"os"
 	"os/exec"
 	"slices"
@@ -47,28 +49,6 @@ func TestParseStat(t *testing.T) {
 	}
 }
 
-func TestCPUList(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []int
-		bad  bool
-	}{
-		{in: "0", want: []int{0}},
-		{in: "0-2,5", want: []int{0, 1, 2, 5}},
-		{in: "3-1", bad: true},
-		{in: "x", bad: true},
-	}
-	for _, tt := range tests {
-		got, err := ParseCPUList(tt.in)
-		if (err != nil) != tt.bad || !slices.Equal(got, tt.want) {
-			t.Errorf("ParseCPUList(%q) = %v, %v", tt.in, got, err)
-		}
-		if !tt.bad && FormatCPUList(got) == "" {
-			t.Errorf("FormatCPUList(%v) empty", got)
-		}
-	}
-}
-
 func TestStartPinned(t *testing.T) {
 	allowed, err := Allowed()
 	if err != nil {
@@ -84,7 +64,7 @@ func TestStartPinned(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	want := FormatCPUList([]int{cpu})
+	want := cpuset.Format([]int{cpu})
 	if got := out.String(); !strings.Contains(got, "\t"+want+"\n") {
 		t.Fatalf("child affinity %q, want %s", got, want)
 	}
