@@ -116,6 +116,14 @@ type Config struct {
 	// yieldEvery in loop_linux.go), and locking was measured to cost
 	// nothing. docs/perf/README.md has the figures for both.
 	LockThreads bool
+	// CPUs pins the loops to CPUs, one CPU per loop in turn: loop i runs
+	// on CPUs[i % len(CPUs)] only (sched_setaffinity(2)). A pinned loop
+	// is locked to its OS thread whatever LockThreads says, since the
+	// affinity belongs to the thread, and it never unlocks it: the thread
+	// exits with the loop instead of carrying the affinity on to other
+	// goroutines. Every CPU must be one the process may run on; Listen
+	// and ListenPacket refuse others. Empty means no pinning.
+	CPUs []int
 	// Wait says how an idle loop waits for events: WaitPark (the zero
 	// value) or WaitSyscall. See Wait, and the package documentation for
 	// what it means for the rest of the program.

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rawnet/rawnet/internal/cpuset"
 )
 
 // Server is a running set of loops serving one TCP listener (or one
@@ -132,6 +134,9 @@ func (s *Server) bindLoops(loops []*Loop, ep endpoint, sotype int, reuse bool, a
 }
 
 func newServer(cfg Config) (*Server, error) {
+	if err := checkCPUs(cfg.CPUs); err != nil {
+		return nil, err
+	}
 	s := &Server{
 		cfg:     cfg.normalize(),
 		epoch:   time.Now(),
@@ -172,7 +177,15 @@ func (s *Server) start() {
 // serve runs one loop, on an OS thread of its own if Config.LockThreads
 // says so (see there for what that changes).
 func (s *Server) serve(l *Loop) {
-	if s.cfg.LockThreads {
+	switch {
+	case len(s.cfg.CPUs) > 0:
+		// Never unlocked: the pinned thread exits with the loop rather
+		// than run other goroutines on the loop's CPU alone.
+		runtime.LockOSThread()
+		if err := cpuset.Pin(s.cfg.CPUs[l.idx%len(s.cfg.CPUs)]); err != nil {
+			s.fail(fmt.Errorf("netpoll: loop %d: %w", l.idx, err))
+		}
+	case s.cfg.LockThreads:
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 	}
