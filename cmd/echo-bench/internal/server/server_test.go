@@ -36,7 +36,9 @@ func TestStartRefuses(t *testing.T) {
 		wantErr string
 	}{
 		{name: "exits before listening", body: "exit 3\n", wantErr: "exited before listening (exit status 3)"},
-		{name: "prints something else", body: "echo hello\nsleep 60\n", wantErr: `printed "hello"`},
+		// exec, so that killing the fake server kills the sleep too: a
+		// child left holding the output pipe would keep Start waiting.
+		{name: "prints something else", body: "echo hello\nexec sleep 60\n", wantErr: `printed "hello"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
