@@ -47,16 +47,21 @@ const (
 	// poller, as a goroutine reading from Go's net package is parked: it
 	// holds no P while it waits, so the rest of the program runs as if
 	// the loop were not there. A loop parks only after a zero-timeout
-	// epoll_wait has found nothing (park_linux.go).
+	// epoll_wait has found nothing (park_linux.go), so a park costs a
+	// few more system calls than a sleep in epoll_wait: what a
+	// ping-pong connection, whose loop waits between any two messages,
+	// pays for the rest of the program.
 	WaitPark Wait = iota
 	// WaitSyscall sleeps in a blocking epoll_wait system call, which
 	// keeps the loop goroutine's P (one of GOMAXPROCS) for as long as it
 	// sleeps: the runtime hands that P to other goroutines only when its
 	// sysmon thread retakes it, 20 µs to 10 ms later (runtime/proc.go,
-	// sysmon and retake). With as many loops as Ps and every loop asleep,
-	// every other goroutine of the program (a client in the same
-	// process, a timer, a metrics endpoint) waits for sysmon. It suits
-	// only a process that runs nothing but its loops, or one whose loops
+	// sysmon and retake). With as many loops as Ps, the program's other
+	// goroutines (a client in the same process, a timer, a metrics
+	// endpoint) then wait for sysmon, or for a loop's yield, at most a
+	// millisecond apart while it is busy (yieldEvery in yield_linux.go).
+	// It suits a process that runs nothing but its loops and perhaps a
+	// metrics page, such as rawnet's echo servers, or one whose loops
 	// leave a P free.
 	WaitSyscall
 )
@@ -112,9 +117,10 @@ type Config struct {
 	// (stoplockedm and startlockedm in runtime/proc.go). With WaitPark a
 	// loop stops at every park, so locking adds two thread wake-ups and
 	// context switches to every wait that sleeps: it is off by default.
-	// With WaitSyscall a loop stops only for its periodic yield (see
-	// yieldEvery in loop_linux.go), and locking was measured to cost
-	// nothing. docs/perf/README.md has the figures for both.
+	// With WaitSyscall a loop stops only for its yield, at most once a
+	// millisecond (yieldEvery in yield_linux.go). Loops pinned with CPUs
+	// are locked too, and pay the same. docs/perf/README.md has the
+	// figures.
 	LockThreads bool
 	// CPUs pins the loops to CPUs, one CPU per loop in turn: loop i runs
 	// on CPUs[i % len(CPUs)] only (sched_setaffinity(2)). A pinned loop

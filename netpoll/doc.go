@@ -95,19 +95,23 @@
 // program's other goroutines (clients in the same process, timers, a
 // metrics endpoint) run beside idle loops as they would beside idle
 // connections on net, even with as many loops as Ps. A busy loop holds
-// its P like any goroutine that computes, and passes through the
-// scheduler at least every few milliseconds (yieldEvery in
-// loop_linux.go). Loops are not locked to their OS threads unless
-// Config.LockThreads asks for it, because a locked goroutine that parks
-// hands its P to another thread and back each time.
+// its P like any goroutine that computes, but at least once a
+// millisecond it passes through the scheduler in a way that lets the
+// runtime poll the network, so goroutines waiting for it are not left to
+// sysmon (yieldEvery in yield_linux.go). Loops are not locked to their
+// OS threads unless Config.LockThreads (or Config.CPUs) asks for it,
+// because a locked goroutine that parks hands its P to another thread
+// and back each time.
 //
 // WaitSyscall sleeps in a blocking epoll_wait instead, which keeps the
 // loop's P while it sleeps: the runtime gives that P to other goroutines
 // only when its sysmon thread retakes it, 20 µs to 10 ms later
-// (runtime/proc.go, sysmon and retake). With as many loops as Ps and
-// every loop asleep, the rest of the program then waits for sysmon. It
-// suits only a process that runs nothing but its loops, or loops fewer
-// than GOMAXPROCS. docs/perf/README.md ("Loops that share the process")
-// compares the two, for goroutines that share the process and for a
+// (runtime/proc.go, sysmon and retake), or when the loop yields. A sleep
+// costs a ping-pong connection fewer system calls per message than a
+// park, so a process that runs nothing but its loops and a metrics page,
+// like rawnet's echo servers, may prefer it; a program with other work,
+// or with clients of its own loops in the same process, should not.
+// docs/perf/README.md ("Loops that share the process") measures both
+// modes beside goroutines of the same process, and the CPU each costs a
 // server that runs alone.
 package netpoll

@@ -58,6 +58,17 @@ func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 		// The idle timeout also bounds a frame in progress, as
 		// engine.Config.IdleTimeout says.
 		IdleBoundsPartial: true,
+
+		// Loops sleep in epoll_wait rather than park on the Go
+		// runtime's poller, netpoll's default: the engine serves
+		// echo-tcp and echo-udp, processes that run nothing but their
+		// loops and a metrics page, and a park costs a ping-pong
+		// connection more system calls per message than the sleep. The
+		// loops' yields through the runtime's poller still reach the
+		// metrics page when they are busy, and sysmon when they sleep
+		// (netpoll.WaitSyscall; docs/perf/README.md, "Loops that share
+		// the process", has the figures for both modes).
+		Wait: netpoll.WaitSyscall,
 	}
 	if s.udp {
 		var h *udpHandler

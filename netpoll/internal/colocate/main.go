@@ -5,7 +5,9 @@
 //	                    with an echo server in the same process
 //	colocate scrape     a net/http handler in the same process answers
 //	                    GETs from a goroutine client while a load
-//	                    generator in another process keeps the loops busy
+//	                    generator in another process keeps the loops busy;
+//	                    with --bins, echo-tcp binaries serve their own
+//	                    /metrics instead
 //
 // Both compare server variants side by side in one run, the order of the
 // variants rotating from round to round: netpoll with each Config.Wait
@@ -13,9 +15,9 @@
 // server on Go's net package, like rawnet's std engine. Loops default to
 // GOMAXPROCS, the case where a loop that keeps its P while it sleeps
 // leaves no P to anyone else. Every round prints one line per variant; the
-// summary gives the median over rounds and its ratio to the first variant
-// named in --ratio-to. docs/perf/README.md ("Loops that share the
-// process") has the commands and the results.
+// summary gives the median over rounds and its ratio to the variant named
+// in --ratio-to. docs/perf/README.md ("Loops that share the process") has
+// the commands and the results.
 package main
 
 import (

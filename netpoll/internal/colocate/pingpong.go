@@ -34,8 +34,8 @@ func pingpong(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("pingpong: GOMAXPROCS=%d NumCPU=%d loops=%d clients=%d trips=%d size=%d rounds=%d %s\n",
-		runtime.GOMAXPROCS(0), runtime.NumCPU(), *loops, *clients, *trips, *size, *rounds, runtime.Version())
+	fmt.Printf("pingpong: GOMAXPROCS=%d NumCPU=%d loops=%d clients=%d trips=%d size=%d rounds=%d %s; load average %s\n",
+		runtime.GOMAXPROCS(0), runtime.NumCPU(), *loops, *clients, *trips, *size, *rounds, runtime.Version(), loadavg())
 	var results []result
 	for round := 1; round <= *rounds; round++ {
 		for _, v := range rotate(vs, round-1) {
@@ -48,6 +48,7 @@ func pingpong(args []string) error {
 			results = append(results, r)
 		}
 	}
+	fmt.Printf("load average at the end: %s\n", loadavg())
 	summarize(os.Stdout, results, vs, *base)
 	if *out != "" {
 		return writeCSV(*out, results, nil)

@@ -17,16 +17,23 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// scrape serves an echo server of each variant and, in the same process,
-// a net/http handler that renders the server's counters the way a metrics
-// endpoint does. While echo-bench, in its own process, loads the echo
-// server, a goroutine client GETs the page every --interval over one
-// keep-alive connection and times each GET.
+// scrape serves an echo server of each variant and a metrics page, and
+// times GETs of the page while echo-bench, in its own process, loads the
+// echo server. With --variants the server and the page, a net/http
+// handler rendering the server's counters at request time, run in this
+// process, and a goroutine of this process GETs the page every --interval
+// over one keep-alive connection. With --bins each variant is instead an
+// echo-tcp binary, started with --engine epoll and --metrics-addr, pinned
+// to --server-cpus with GOMAXPROCS set to their number as echo-bench
+// matrix starts servers, and the GETs, still from this process, reach
+// the binary's own /metrics.
 func scrape(args []string) error {
 	fs := pflag.NewFlagSet("scrape", pflag.ContinueOnError)
-	list := fs.String("variants", "syscall,park", "server variants, comma separated: syscall, syscall-unlocked, park, park-locked, net")
+	list := fs.String("variants", "syscall,park", "in-process server variants, comma separated: syscall, syscall-unlocked, park, park-locked, net")
+	bins := fs.String("bins", "", "binary variants instead, comma separated NAME=DIR, each DIR holding an echo-tcp")
+	serverCPUs := fs.String("server-cpus", "", "CPUs to pin --bins servers to, e.g. 1 (GOMAXPROCS follows)")
 	base := fs.String("ratio-to", "", "variant the p99 ratios are taken against (default the first)")
-	loops := fs.Int("loops", runtime.GOMAXPROCS(0), "netpoll loops (default GOMAXPROCS)")
+	loops := fs.Int("loops", runtime.GOMAXPROCS(0), "netpoll loops of in-process variants (default GOMAXPROCS)")
 	bin := fs.String("load-bin", "bin/echo-bench", "the echo-bench binary that loads the echo server")
 	cpus := fs.String("load-cpus", "", "CPUs to pin echo-bench to (its --cpus), e.g. 0")
 	conns := fs.Int("conns", 50, "load connections; 0 runs no load, for the idle case")
@@ -40,18 +47,33 @@ func scrape(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	vs, err := parseVariants(*list)
+	var vs []variant
+	var err error
+	if *bins != "" {
+		vs, err = parseBins(*bins)
+	} else {
+		vs, err = parseVariants(*list)
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Printf("scrape: GOMAXPROCS=%d NumCPU=%d loops=%d load: %d conns x depth %d x %d B from %s (cpus %q), %v after %v warmup; GET every %v; rounds=%d %s\n",
-		runtime.GOMAXPROCS(0), runtime.NumCPU(), *loops, *conns, *depth, *size, *bin, *cpus, *dur, *warm, *every, *rounds, runtime.Version())
+	fmt.Printf("scrape: GOMAXPROCS=%d NumCPU=%d loops=%d server-cpus %q; load: %d conns x depth %d x %d B from %s (cpus %q), %v after %v warmup; GET every %v; rounds=%d %s; load average %s\n",
+		runtime.GOMAXPROCS(0), runtime.NumCPU(), *loops, *serverCPUs, *conns, *depth, *size, *bin, *cpus, *dur, *warm, *every, *rounds, runtime.Version(), loadavg())
 	cols := []string{"load_msgs_per_sec"}
 	var results []result
 	for round := 1; round <= *rounds; round++ {
 		for _, v := range rotate(vs, round-1) {
 			l := load{bin: *bin, cpus: *cpus, conns: *conns, depth: *depth, size: *size, dur: *dur, warm: *warm}
-			samples, rate, err := scrapeRun(v, *loops, l, *every)
+			var t target
+			if v.bin != "" {
+				t, err = startBinary(v, *serverCPUs)
+			} else {
+				t, err = startInProcess(v, *loops)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", v.name, err)
+			}
+			samples, rate, err := scrapeRun(t, l, *every)
 			if err != nil {
 				return fmt.Errorf("%s: %w", v.name, err)
 			}
@@ -61,11 +83,36 @@ func scrape(args []string) error {
 			results = append(results, r)
 		}
 	}
+	fmt.Printf("load average at the end: %s\n", loadavg())
 	summarize(os.Stdout, results, vs, *base)
 	if *out != "" {
 		return writeCSV(*out, results, cols)
 	}
 	return nil
+}
+
+// target is what a scrape run loads and GETs: an echo server's address
+// and the URL of its metrics page.
+type target struct {
+	echo, url string
+	stop      func() error
+}
+
+// startInProcess starts an echo server of variant v in this process and
+// a metrics page for it.
+func startInProcess(v variant, loops int) (target, error) {
+	srv, err := startEcho(v, loops)
+	if err != nil {
+		return target{}, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return target{}, errors.Join(err, srv.close())
+	}
+	page := &http.Server{Handler: metricsPage(srv)}
+	go func() { _ = page.Serve(ln) }()
+	stop := func() error { return errors.Join(page.Close(), srv.close()) }
+	return target{echo: srv.addr(), url: "http://" + ln.Addr().String() + "/metrics", stop: stop}, nil
 }
 
 // load describes the echo-bench run that loads the echo server.
@@ -75,23 +122,10 @@ type load struct {
 	dur, warm          time.Duration
 }
 
-// scrapeRun starts the echo server of variant v and the metrics page,
-// runs the load and the GETs, and returns the GET latencies and the
-// load's messages per second.
-func scrapeRun(v variant, loops int, l load, every time.Duration) (samples []time.Duration, rate float64, err error) {
-	srv, err := startEcho(v, loops)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer func() { err = errors.Join(err, srv.close()) }()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, 0, err
-	}
-	page := &http.Server{Handler: metricsPage(srv)}
-	go func() { _ = page.Serve(ln) }()
-	defer page.Close()
-
+// scrapeRun runs the load against t and the GETs of its page, then stops
+// t, and returns the GET latencies and the load's messages per second.
+func scrapeRun(t target, l load, every time.Duration) (samples []time.Duration, rate float64, err error) {
+	defer func() { err = errors.Join(err, t.stop()) }()
 	tmp, err := os.MkdirTemp("", "colocate")
 	if err != nil {
 		return nil, 0, err
@@ -100,7 +134,7 @@ func scrapeRun(v variant, loops int, l load, every time.Duration) (samples []tim
 	report := filepath.Join(tmp, "load.json")
 	done := make(chan error, 1)
 	if l.conns > 0 {
-		args := []string{"run", "--addr", srv.addr(), "--conns", strconv.Itoa(l.conns), "--depth", strconv.Itoa(l.depth),
+		args := []string{"run", "--addr", t.echo, "--conns", strconv.Itoa(l.conns), "--depth", strconv.Itoa(l.depth),
 			"--size", strconv.Itoa(l.size), "--duration", l.dur.String(), "--warmup", l.warm.String(), "-q", "--json", report}
 		if l.cpus != "" {
 			args = append(args, "--cpus", l.cpus)
@@ -116,7 +150,7 @@ func scrapeRun(v variant, loops int, l load, every time.Duration) (samples []tim
 	}
 
 	client := &http.Client{Timeout: 10 * time.Second}
-	url := "http://" + ln.Addr().String() + "/metrics"
+	url := t.url
 	// The GETs start once the load is past its warmup and stop when it
 	// ends; a GET in flight then is still counted.
 	time.Sleep(l.warm)

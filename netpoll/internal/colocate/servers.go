@@ -22,14 +22,16 @@ type variant struct {
 	name string
 	// net serves with a goroutine per connection on Go's net package
 	// instead of netpoll.
-	net  bool
+	net bool
+	// bin, for a binary variant, is the folder holding its echo-tcp.
+	bin  string
 	wait netpoll.Wait
 	lock bool
 }
 
 // variants are the configurations --variants may name. "syscall" is
-// netpoll's behaviour before WaitPark existed: loops locked to their
-// threads, sleeping in epoll_wait.
+// WaitSyscall with LockThreads, the settings of netpoll's default before
+// WaitPark existed (its yield has changed since: yield_linux.go).
 var variants = map[string]variant{
 	"syscall":          {name: "syscall", wait: netpoll.WaitSyscall, lock: true},
 	"syscall-unlocked": {name: "syscall-unlocked", wait: netpoll.WaitSyscall},
