@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -66,6 +67,11 @@ const (
 	BalanceLeastConn  = "leastconn"  // one acceptor, loop with fewest conns
 )
 
+// ErrNoAffinity is returned by engines that cannot pin their threads
+// (Config.CPUAffinity) because the Go runtime, not the engine, decides
+// which thread runs what; taskset(1) pins such a process as a whole.
+var ErrNoAffinity = errors.New("engine: CPU affinity needs an engine that owns its threads (epoll, threads, pool); pin this one's whole process with taskset(1)")
+
 // Config is what every engine is started with. Its zero value serves raw
 // TCP echo on a free loopback port with sane limits; Normalize fills the
 // defaults and rejects values out of range.
@@ -83,6 +89,13 @@ type Config struct {
 	// Loops is the number of event loops or UDP sockets; 0 means one per
 	// CPU. Engines with no loops ignore it.
 	Loops int
+	// CPUAffinity pins the threads an engine owns to these CPUs, one
+	// per listed CPU in turn: the event loops of epoll (and the pool
+	// engine's loops), the worker threads of threads (and of the pool
+	// engine), and the threads engine's UDP sockets. Engines whose
+	// threads belong to the Go runtime (std, gnet) refuse it with
+	// ErrNoAffinity. Empty means no pinning.
+	CPUAffinity []int
 	// Balance spreads connections over loops: BalanceReusePort,
 	// BalanceRoundRobin or BalanceLeastConn. Empty means round robin.
 	Balance string

@@ -134,8 +134,8 @@ func (s *Server) bindLoops(loops []*Loop, ep endpoint, sotype int, reuse bool, a
 }
 
 func newServer(cfg Config) (*Server, error) {
-	if err := checkCPUs(cfg.CPUs); err != nil {
-		return nil, err
+	if err := cpuset.Check(cfg.CPUs); err != nil {
+		return nil, fmt.Errorf("netpoll: %w", err)
 	}
 	s := &Server{
 		cfg:     cfg.normalize(),

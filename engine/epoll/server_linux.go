@@ -43,6 +43,7 @@ func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 	}
 	npcfg := netpoll.Config{
 		Loops:        cfg.Loops,
+		CPUs:         cfg.CPUAffinity,
 		Balance:      balance,
 		MaxConns:     cfg.MaxConns,
 		IdleTimeout:  cfg.IdleTimeout,

@@ -3,6 +3,7 @@ package gnetengine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"sync"
@@ -34,6 +35,10 @@ func start(cfg engine.Config) (engine.Server, error) {
 	cfg, codec, err := cfg.Normalize()
 	if err != nil {
 		return nil, err
+	}
+	if len(cfg.CPUAffinity) > 0 {
+		// gnet's loops are goroutines on the runtime's threads.
+		return nil, fmt.Errorf("gnet engine: %w", engine.ErrNoAffinity)
 	}
 	s := &server{
 		cfg:     cfg,

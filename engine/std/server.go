@@ -2,6 +2,7 @@ package std
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,11 @@ func (Engine) Start(cfg engine.Config) (engine.Server, error) {
 	cfg, codec, err := cfg.Normalize()
 	if err != nil {
 		return nil, err
+	}
+	if len(cfg.CPUAffinity) > 0 {
+		// A connection's goroutine runs on whatever thread the runtime
+		// gives it.
+		return nil, fmt.Errorf("std engine: %w", engine.ErrNoAffinity)
 	}
 	s := &server{
 		cfg:     cfg,

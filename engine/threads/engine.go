@@ -1,6 +1,7 @@
 package threads
 
 import (
+	"fmt"
 	"net"
 	"runtime/debug"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
+	"github.com/rawnet/rawnet/internal/cpuset"
 	"github.com/rawnet/rawnet/sockopt"
 )
 
@@ -25,6 +27,9 @@ func (Engine) Start(cfg engine.Config) (engine.Server, error) {
 	cfg, codec, err := cfg.Normalize()
 	if err != nil {
 		return nil, err
+	}
+	if err := cpuset.Check(cfg.CPUAffinity); err != nil {
+		return nil, fmt.Errorf("threads engine: %w", err)
 	}
 	if cfg.IsUDP() {
 		return startUDP(cfg, codec)

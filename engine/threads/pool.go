@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/rawnet/rawnet/internal/cpuset"
 )
 
 // pool is a bounded set of workers, each locked to its own OS thread. A
@@ -20,10 +22,12 @@ type pool struct {
 	slots     chan struct{}
 	serve     func(fd int)
 	keepAlive time.Duration
+	cpus      []int // Config.CPUAffinity: worker threads pinned in turn
 
 	mu     sync.Mutex
 	idle   []*worker
 	live   int // workers started and not yet exited
+	born   int // workers ever started, to pick each one's CPU
 	closed bool
 	wg     sync.WaitGroup
 }
@@ -34,9 +38,10 @@ type worker struct {
 }
 
 // newPool returns a pool of at most threads workers serving with serve,
-// each exiting once idle for keepAlive.
-func newPool(threads int, keepAlive time.Duration, serve func(fd int)) *pool {
-	return &pool{slots: make(chan struct{}, threads), serve: serve, keepAlive: keepAlive}
+// each exiting once idle for keepAlive, and each pinned to the next of
+// cpus in turn when cpus is not empty.
+func newPool(threads int, keepAlive time.Duration, cpus []int, serve func(fd int)) *pool {
+	return &pool{slots: make(chan struct{}, threads), serve: serve, keepAlive: keepAlive, cpus: cpus}
 }
 
 // workers returns how many workers, and so OS threads, the pool holds now.
@@ -73,13 +78,18 @@ func (p *pool) dispatch(fd int) {
 	}
 	p.wg.Add(1)
 	p.live++
+	cpu := -1
+	if len(p.cpus) > 0 {
+		cpu = p.cpus[p.born%len(p.cpus)]
+	}
+	p.born++
 	p.mu.Unlock()
-	go p.run(&worker{fds: make(chan int, 1)}, fd)
+	go p.run(&worker{fds: make(chan int, 1)}, fd, cpu)
 }
 
 // run is a worker's life: serve fd, go idle, serve the next one, until
 // the pool closes or the worker idles past keepAlive.
-func (p *pool) run(w *worker, fd int) {
+func (p *pool) run(w *worker, fd int, cpu int) {
 	// Never unlocked: the thread belongs to this worker for its whole
 	// life and exits with it (runtime.LockOSThread: a goroutine that
 	// returns while locked takes its thread down), so a connection being
@@ -87,6 +97,11 @@ func (p *pool) run(w *worker, fd int) {
 	// its thread back to the system.
 	runtime.LockOSThread()
 	defer p.wg.Done()
+	if cpu >= 0 {
+		// The CPUs were checked when the server started; a failure
+		// here leaves the worker unpinned rather than the peer unserved.
+		_ = cpuset.Pin(cpu)
+	}
 	idle := time.NewTimer(p.keepAlive)
 	defer idle.Stop()
 	for {

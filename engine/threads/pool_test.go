@@ -36,7 +36,7 @@ func TestPoolIdleWorkersExitWithTheirThreads(t *testing.T) {
 	release := make(chan struct{})
 	var serving sync.WaitGroup
 	serving.Add(n)
-	p := newPool(n, 20*time.Millisecond, func(fd int) {
+	p := newPool(n, 20*time.Millisecond, nil, func(fd int) {
 		serving.Done()
 		<-release
 	})
@@ -75,7 +75,7 @@ func TestPoolIdleWorkersExitWithTheirThreads(t *testing.T) {
 
 func TestPoolReusesAnIdleWorkerWithinKeepAlive(t *testing.T) {
 	served := make(chan int)
-	p := newPool(4, time.Hour, func(fd int) { served <- fd })
+	p := newPool(4, time.Hour, nil, func(fd int) { served <- fd })
 	t.Cleanup(p.close)
 	for fd := range 5 {
 		if !p.acquire(nil) {
@@ -116,7 +116,7 @@ func TestPoolDispatchRacesRetirement(t *testing.T) {
 	const conns = 2000
 	var mu sync.Mutex
 	seen := make(map[int]int, conns)
-	p := newPool(8, time.Microsecond, func(fd int) {
+	p := newPool(8, time.Microsecond, nil, func(fd int) {
 		mu.Lock()
 		seen[fd]++
 		mu.Unlock()

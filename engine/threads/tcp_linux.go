@@ -77,7 +77,7 @@ func startTCP(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 		unix.Close(lfd)
 		return nil, err
 	}
-	s.pool = newPool(cfg.Threads, cfg.ThreadKeepAlive, s.serve)
+	s.pool = newPool(cfg.Threads, cfg.ThreadKeepAlive, cfg.CPUAffinity, s.serve)
 	go s.acceptLoop()
 	return s, nil
 }

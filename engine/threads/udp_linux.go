@@ -17,6 +17,7 @@ import (
 	"github.com/rawnet/rawnet/engine/internal/ratelimit"
 	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
+	"github.com/rawnet/rawnet/internal/cpuset"
 	"github.com/rawnet/rawnet/internal/rawaddr"
 	"github.com/rawnet/rawnet/internal/sysfd"
 	"github.com/rawnet/rawnet/sockopt"
@@ -84,18 +85,30 @@ func startUDP(cfg engine.Config, codec frame.Codec) (_ engine.Server, err error)
 			return nil, err
 		}
 	}
-	for _, fd := range s.fds {
+	for i, fd := range s.fds {
+		cpu := -1
+		if n := len(cfg.CPUAffinity); n > 0 {
+			cpu = cfg.CPUAffinity[i%n]
+		}
 		s.wg.Add(1)
-		go s.receive(fd, s.work.Next())
+		go s.receive(fd, s.work.Next(), cpu)
 	}
 	return s, nil
 }
 
 // receive echoes every datagram that holds exactly one frame, after w's
-// work, on a thread of its own, until Shutdown.
-func (s *udpServer) receive(fd int, w work.Runner) {
+// work, on a thread of its own (pinned to cpu unless it is -1), until
+// Shutdown.
+func (s *udpServer) receive(fd int, w work.Runner, cpu int) {
+	// Never unlocked: the thread exits with the goroutine, and its
+	// affinity with it.
 	runtime.LockOSThread()
 	defer s.wg.Done()
+	if cpu >= 0 {
+		// Start checked the CPU; a failure leaves the thread unpinned
+		// rather than the socket unread.
+		_ = cpuset.Pin(cpu)
+	}
 	buf := make([]byte, s.cfg.UDPBuffer)
 	var delay time.Duration
 	for {

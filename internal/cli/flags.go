@@ -15,6 +15,7 @@ import (
 	"github.com/rawnet/rawnet/engine/all"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/internal/bytesize"
+	"github.com/rawnet/rawnet/internal/cpuset"
 )
 
 // Command describes one of the echo binaries.
@@ -49,6 +50,7 @@ type options struct {
 	allowPublic     bool
 	version         bool
 	listEngines     bool
+	cpuAffinity     string
 }
 
 // newFlagSet defines every flag of cmd on a fresh FlagSet bound to o.
@@ -62,6 +64,7 @@ func newFlagSet(cmd Command, o *options) *pflag.FlagSet {
 	fs.StringVar(&o.engine, "engine", all.Default, "concurrency model: "+strings.Join(all.Names(), ", "))
 	fs.BoolVar(&o.listEngines, "list-engines", false, "print the available engines, one per line, and exit")
 	fs.IntVar(&c.Loops, "loops", 0, "event loops (epoll, gnet) or sockets (UDP); 0 means one per CPU")
+	fs.StringVar(&o.cpuAffinity, "cpu-affinity", "", "pin the engine's threads to these CPUs, one per listed CPU in turn, e.g. 0-1 or 2,3: epoll's loops, the threads engine's workers and UDP sockets (std and gnet refuse it: use taskset)")
 	if tcp {
 		fs.StringVar(&c.Balance, "balance", engine.BalanceRoundRobin, "how loops share connections: reuseport (a listener per loop), roundrobin or leastconn (one acceptor)")
 		fs.IntVar(&c.Threads, "threads", engine.DefaultThreads, "thread pool bound of the threads engine; further connections wait in the listen backlog")
@@ -140,6 +143,13 @@ func (o *options) config(cmd Command) (engine.Config, error) {
 	}
 	if c.Loops < 0 {
 		return c, fmt.Errorf("--loops: %d is negative", c.Loops)
+	}
+	if o.cpuAffinity != "" {
+		cpus, err := cpuset.Parse(o.cpuAffinity)
+		if err != nil {
+			return c, fmt.Errorf("--cpu-affinity: %w", err)
+		}
+		c.CPUAffinity = cpus
 	}
 	if c.Threads < 0 {
 		return c, fmt.Errorf("--threads: %d is negative", c.Threads)

@@ -62,6 +62,7 @@ func TestUsageErrorsNameTheFlag(t *testing.T) {
 		{name: "bad header size", cmd: tcpCmd, args: []string{"--framing", "length", "--length-bytes", "3"}, flag: "--length-bytes"},
 		{name: "unknown flag", cmd: tcpCmd, args: []string{"--frobnicate"}, flag: "--frobnicate"},
 		{name: "negative loops", cmd: tcpCmd, args: []string{"--loops", "-1"}, flag: "--loops"},
+		{name: "bad CPU list", cmd: tcpCmd, args: []string{"--cpu-affinity", "1-0"}, flag: "--cpu-affinity"},
 		{name: "bad duration", cmd: tcpCmd, args: []string{"--idle-timeout", "soon"}, flag: "--idle-timeout"},
 		{name: "bad addr", cmd: tcpCmd, args: []string{"--addr", "nowhere"}, flag: "--addr"},
 		{name: "bad log level", cmd: tcpCmd, args: []string{"--log-level", "loud"}, flag: "--log-level"},

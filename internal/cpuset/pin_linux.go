@@ -3,6 +3,7 @@
 package cpuset
 
 import (
+	"fmt"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -31,4 +32,23 @@ func Allowed(tid int) ([]int, error) {
 		return nil, err
 	}
 	return allowedFromStatus(string(b))
+}
+
+// Check refuses a CPU the calling process may not run on, naming it, so
+// that a typo in a CPU list fails at start rather than in a thread later
+// with EINVAL from sched_setaffinity(2).
+func Check(cpus []int) error {
+	if len(cpus) == 0 {
+		return nil
+	}
+	var allowed unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &allowed); err != nil {
+		return os.NewSyscallError("sched_getaffinity", err)
+	}
+	for _, c := range cpus {
+		if c < 0 || !allowed.IsSet(c) {
+			return fmt.Errorf("cpuset: CPU %d is not one this process may run on (%d allowed)", c, allowed.Count())
+		}
+	}
+	return nil
 }

@@ -15,3 +15,12 @@ func Pin(cpu int) error { return ErrUnsupported }
 // Allowed reads a thread's allowed CPUs on Linux; elsewhere it returns
 // ErrUnsupported.
 func Allowed(tid int) ([]int, error) { return nil, ErrUnsupported }
+
+// Check accepts an empty list and refuses any other with ErrUnsupported
+// where Pin cannot honour it.
+func Check(cpus []int) error {
+	if len(cpus) == 0 {
+		return nil
+	}
+	return ErrUnsupported
+}
