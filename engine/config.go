@@ -29,6 +29,14 @@ const (
 	// burst does not hold its threads (about 27 KiB of RSS each) for the
 	// server's life.
 	DefaultThreadKeepAlive = 10 * time.Second
+	// DefaultWorkers is the least bound of the pool engine's workers
+	// when Config.Workers is 0, which means max(DefaultWorkers, 2 per
+	// CPU): on one or two CPUs 4 workers did as well as any count from
+	// 1 to 16 on a CPU-bound handler and on one that also blocks, and a
+	// handler that blocks needs workers beyond the CPUs to keep them
+	// busy. docs/perf/README.md ("The pool engine's workers") has the
+	// measurements.
+	DefaultWorkers = 4
 	// DefaultUDPBuffer is the datagram receive buffer: the largest UDP
 	// payload over IPv4 is 65507 bytes, so nothing fits only in part.
 	DefaultUDPBuffer = 65536
@@ -65,6 +73,17 @@ const (
 	BalanceReusePort  = "reuseport"  // one SO_REUSEPORT listener per loop
 	BalanceRoundRobin = "roundrobin" // one acceptor, loops in turn
 	BalanceLeastConn  = "leastconn"  // one acceptor, loop with fewest conns
+)
+
+// Kinds of worker of the pool engine (Config.WorkerKind).
+const (
+	// WorkerThread runs each worker as a goroutine locked to an OS
+	// thread of its own, as a C server's thread pool would.
+	WorkerThread = "thread"
+	// WorkerGoroutine runs each worker as a plain goroutine on
+	// GOMAXPROCS, so the same design can be measured without the cost of
+	// OS threads.
+	WorkerGoroutine = "goroutine"
 )
 
 // ErrNoAffinity is returned by engines that cannot pin their threads
@@ -107,6 +126,15 @@ type Config struct {
 	// means DefaultThreadKeepAlive. Engines without a thread pool ignore
 	// it.
 	ThreadKeepAlive time.Duration
+	// Workers bounds the pool engine's workers, which run the handler
+	// (its Work) on the frames its event loops cut; 0 means
+	// max(DefaultWorkers, 2 per CPU). Other engines ignore it.
+	Workers int
+	// WorkerKind is what the pool engine's workers are: WorkerThread
+	// (the default when empty) or WorkerGoroutine. Thread workers idle
+	// for ThreadKeepAlive exit, and their threads with them; goroutine
+	// workers exit the same way. Other engines ignore it.
+	WorkerKind string
 	// MaxConns bounds concurrent TCP connections; a connection over the
 	// limit is accepted and closed at once. 0 means no limit but the fd
 	// limit.
@@ -189,8 +217,8 @@ func (cfg Config) Normalize() (Config, frame.Codec, error) {
 	if err != nil {
 		return cfg, nil, err
 	}
-	if cfg.Loops < 0 || cfg.Threads < 0 || cfg.MaxConns < 0 || cfg.WriteLimit < 0 || cfg.UDPBuffer < 0 || cfg.InputBudget < 0 {
-		return cfg, nil, fmt.Errorf("engine: loops, threads, max conns, write limit, input budget and UDP buffer must not be negative")
+	if cfg.Loops < 0 || cfg.Threads < 0 || cfg.Workers < 0 || cfg.MaxConns < 0 || cfg.WriteLimit < 0 || cfg.UDPBuffer < 0 || cfg.InputBudget < 0 {
+		return cfg, nil, fmt.Errorf("engine: loops, threads, workers, max conns, write limit, input budget and UDP buffer must not be negative")
 	}
 	if cfg.IdleTimeout < 0 || cfg.WriteTimeout < 0 || cfg.ThreadKeepAlive < 0 {
 		return cfg, nil, fmt.Errorf("engine: timeouts must not be negative")
@@ -210,6 +238,16 @@ func (cfg Config) Normalize() (Config, frame.Codec, error) {
 	}
 	if cfg.ThreadKeepAlive == 0 {
 		cfg.ThreadKeepAlive = DefaultThreadKeepAlive
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = max(DefaultWorkers, 2*runtime.NumCPU())
+	}
+	switch cfg.WorkerKind {
+	case "":
+		cfg.WorkerKind = WorkerThread
+	case WorkerThread, WorkerGoroutine:
+	default:
+		return cfg, nil, fmt.Errorf("engine: unknown worker kind %q (want thread or goroutine)", cfg.WorkerKind)
 	}
 	if cfg.WriteLimit == 0 {
 		cfg.WriteLimit = DefaultWriteLimit

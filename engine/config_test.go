@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -76,6 +77,38 @@ func TestNormalizeUDPRateLimit(t *testing.T) {
 			}
 			if cfg.UDPRateBurst != tt.wantBurst {
 				t.Errorf("UDPRateBurst = %d, want %d", cfg.UDPRateBurst, tt.wantBurst)
+			}
+		})
+	}
+}
+
+func TestNormalizeWorkers(t *testing.T) {
+	tests := []struct {
+		name     string
+		cfg      engine.Config
+		wantN    int
+		wantKind string
+		wantErr  string
+	}{
+		{name: "defaults", cfg: engine.Config{}, wantN: max(engine.DefaultWorkers, 2*runtime.NumCPU()), wantKind: engine.WorkerThread},
+		{name: "explicit", cfg: engine.Config{Workers: 3, WorkerKind: engine.WorkerGoroutine}, wantN: 3, wantKind: engine.WorkerGoroutine},
+		{name: "negative", cfg: engine.Config{Workers: -1}, wantErr: "must not be negative"},
+		{name: "unknown kind", cfg: engine.Config{WorkerKind: "fiber"}, wantErr: `unknown worker kind "fiber"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, _, err := tt.cfg.Normalize()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Normalize = %v, want an error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Normalize: %v", err)
+			}
+			if cfg.Workers != tt.wantN || cfg.WorkerKind != tt.wantKind {
+				t.Errorf("Workers, WorkerKind = %d, %q; want %d, %q", cfg.Workers, cfg.WorkerKind, tt.wantN, tt.wantKind)
 			}
 		})
 	}

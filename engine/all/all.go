@@ -6,6 +6,7 @@ import (
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/epoll"
 	gnetengine "github.com/rawnet/rawnet/engine/gnet"
+	"github.com/rawnet/rawnet/engine/pool"
 	"github.com/rawnet/rawnet/engine/std"
 	"github.com/rawnet/rawnet/engine/threads"
 )
@@ -19,6 +20,7 @@ var engines = []engine.Engine{
 	epoll.Engine{},
 	std.Engine{},
 	threads.Engine{},
+	pool.Engine{},
 	gnetengine.Engine{},
 }
 

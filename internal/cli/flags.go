@@ -68,7 +68,7 @@ func newFlagSet(cmd Command, o *options) *pflag.FlagSet {
 	if tcp {
 		fs.StringVar(&c.Balance, "balance", engine.BalanceRoundRobin, "how loops share connections: reuseport (a listener per loop), roundrobin or leastconn (one acceptor)")
 		fs.IntVar(&c.Threads, "threads", engine.DefaultThreads, "thread pool bound of the threads engine; further connections wait in the listen backlog")
-		fs.DurationVar(&c.ThreadKeepAlive, "thread-keepalive", engine.DefaultThreadKeepAlive, "how long an idle thread of the threads engine's pool waits for a connection before it exits")
+		fs.DurationVar(&c.ThreadKeepAlive, "thread-keepalive", engine.DefaultThreadKeepAlive, "how long an idle thread of the threads engine's pool waits for a connection, or an idle worker of the pool engine for a frame, before it exits")
 	}
 
 	fs.StringVar(&o.framing, "framing", string(frame.KindRaw), "frame format: raw (bytes as they come), line (ends with \\n), length (big-endian header + payload), fixed (N bytes)")
@@ -156,6 +156,9 @@ func (o *options) config(cmd Command) (engine.Config, error) {
 	}
 	if c.ThreadKeepAlive < 0 {
 		return c, fmt.Errorf("--thread-keepalive: %v is negative", c.ThreadKeepAlive)
+	}
+	if err := checkWorkers(c); err != nil {
+		return c, err
 	}
 	if c.MaxConns < 0 {
 		return c, fmt.Errorf("--max-conns: %d is negative", c.MaxConns)

@@ -34,19 +34,40 @@ func (v workValue) Set(s string) error {
 // Type names the value in --help.
 func (workValue) Type() string { return "spec" }
 
-// addWorkFlags defines --work and --work-seed on fs, bound to c.
+// addWorkFlags defines the flags of the handler's work and of the pool
+// engine's workers that do it on fs, bound to c: --work, --work-seed,
+// --workers and --worker-kind.
 func addWorkFlags(fs *pflag.FlagSet, c *engine.Config) {
 	fs.Var(workValue{&c.Work}, "work", "work done to every frame before its echo, terms added up: cpu:DUR burns DUR of CPU, "+
 		"sleep:DUR blocks like a synchronous database call (the event loop, thread or goroutine serving the frame waits), "+
 		"TERM@P% applies a term to P% of the frames only; e.g. cpu:20us,sleep:5ms@1% (none: no work)")
 	fs.Uint64Var(&c.WorkSeed, "work-seed", 0, "seed of the draws that pick the frames a --work term with @P% applies to; the same seed draws the same frames")
+	fs.IntVar(&c.Workers, "workers", 0, fmt.Sprintf("most workers of the pool engine, which run --work on the frames its event loops cut (0: max(%d, 2 per CPU))", engine.DefaultWorkers))
+	fs.StringVar(&c.WorkerKind, "worker-kind", engine.WorkerThread, "what the pool engine's workers are: thread (each locked to an OS thread of its own) or goroutine")
+}
+
+// checkWorkers checks --workers and --worker-kind, naming the flag at
+// fault.
+func checkWorkers(c engine.Config) error {
+	if c.Workers < 0 {
+		return fmt.Errorf("--workers: %d is negative", c.Workers)
+	}
+	switch c.WorkerKind {
+	case "", engine.WorkerThread, engine.WorkerGoroutine:
+		return nil
+	}
+	return fmt.Errorf("--worker-kind: %q is not %s or %s", c.WorkerKind, engine.WorkerThread, engine.WorkerGoroutine)
 }
 
 // workFields is the part of the listening line that states the work of
-// cfg.
-func workFields(cfg engine.Config) string {
-	if cfg.Work.IsZero() {
-		return " work=" + work.None
+// cfg and, for the pool engine, its workers.
+func workFields(cfg engine.Config, engineName string) string {
+	s := " work=" + work.None
+	if !cfg.Work.IsZero() {
+		s = fmt.Sprintf(" work=%s work-seed=%d", cfg.Work, cfg.WorkSeed)
 	}
-	return fmt.Sprintf(" work=%s work-seed=%d", cfg.Work, cfg.WorkSeed)
+	if engineName == "pool" {
+		s += fmt.Sprintf(" workers=%d worker-kind=%s", cfg.Workers, cfg.WorkerKind)
+	}
+	return s
 }

@@ -93,3 +93,50 @@ func TestNoWorkStated(t *testing.T) {
 		t.Errorf("exit code %d", code)
 	}
 }
+
+func TestWorkerFlagErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		cmd  Command
+		args []string
+		flag string
+	}{
+		{name: "negative workers", cmd: tcpCmd, args: []string{"--workers", "-2"}, flag: "--workers"},
+		{name: "workers not a number", cmd: udpCmd, args: []string{"--workers", "many"}, flag: "--workers"},
+		{name: "unknown kind", cmd: tcpCmd, args: []string{"--worker-kind", "fiber"}, flag: "--worker-kind"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runSync(t, tt.cmd, tt.args...)
+			first, _, _ := strings.Cut(stderr, "\n")
+			if code != ExitUsage || !strings.Contains(first, tt.flag) {
+				t.Errorf("exit %d, first stderr line %q; want %d naming %s", code, first, ExitUsage, tt.flag)
+			}
+		})
+	}
+}
+
+// TestPoolWorkersStated checks that the pool engine's listening line
+// states its workers, and that it echoes with goroutine workers.
+func TestPoolWorkersStated(t *testing.T) {
+	s := startRun(t, tcpCmd, "--addr", "127.0.0.1:0", "--engine", "pool", "--workers", "3", "--worker-kind", "goroutine", "--framing", "line")
+	if !strings.Contains(s.line, " workers=3 worker-kind=goroutine ") {
+		t.Errorf("listening line %q does not state the workers", s.line)
+	}
+	c, err := net.DialTimeout("tcp", s.addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, "one\ntwo\n"); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 8)
+	if _, err := io.ReadFull(c, got); err != nil || string(got) != "one\ntwo\n" {
+		t.Fatalf("echo = %q, %v", got, err)
+	}
+	if code, _ := s.stop(t); code != ExitOK {
+		t.Errorf("exit code %d", code)
+	}
+}

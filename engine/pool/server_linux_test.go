@@ -1,0 +1,186 @@
+//go:build linux
+
+package pool
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/enginetest"
+	"github.com/rawnet/rawnet/engine/work"
+	"github.com/rawnet/rawnet/frame"
+)
+
+// startTest starts a pool server with a queue of queue jobs, shut down
+// when the test ends.
+func startTest(t *testing.T, cfg engine.Config, queue int) *server {
+	t.Helper()
+	cfg, codec, err := cfg.Normalize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := startQueue(cfg, codec, queue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	})
+	return s
+}
+
+func mustWork(t *testing.T, spec string) work.Spec {
+	t.Helper()
+	sp, err := work.Parse(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sp
+}
+
+// TestBacklog gives a pool of one worker a queue of one job and more
+// connections than that, each pipelining frames numbered in order: the
+// jobs that find the queue full wait in their loops' backlogs, and every
+// frame still comes back, once, in order.
+func TestBacklog(t *testing.T) {
+	const conns, frames, size = 12, 40, 16
+	s := startTest(t, engine.Config{
+		Frame:   frame.Spec{Kind: frame.KindFixed, FixedSize: size},
+		Workers: 1,
+		Loops:   2,
+		Work:    mustWork(t, "sleep:200us"),
+	}, 1)
+	var wg sync.WaitGroup
+	for i := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := numbered(s, i, frames, size); err != nil {
+				t.Errorf("connection %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	var backlogged uint64
+	for i := range s.loops {
+		backlogged += s.loops[i].backlogged.Load()
+	}
+	if backlogged == 0 {
+		t.Errorf("no job waited in a backlog; the case did not fill the queue")
+	}
+	if st := s.Stats(); st.Frames != conns*frames {
+		t.Errorf("Frames = %d, want %d", st.Frames, conns*frames)
+	}
+}
+
+// numbered writes frames frames of size bytes, each carrying the
+// connection's id and its sequence number, all at once, and checks the
+// echo frame by frame.
+func numbered(srv engine.Server, id, frames, size int) error {
+	c := enginetestDial(srv)
+	if c == nil {
+		return fmt.Errorf("dial %v failed", srv.Addr())
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	out := make([]byte, 0, frames*size)
+	for seq := range frames {
+		f := make([]byte, size)
+		binary.BigEndian.PutUint32(f, uint32(id))
+		binary.BigEndian.PutUint32(f[4:], uint32(seq))
+		out = append(out, f...)
+	}
+	werr := make(chan error, 1)
+	go func() { _, err := c.Write(out); werr <- err }()
+	got := make([]byte, len(out))
+	if _, err := io.ReadFull(c, got); err != nil {
+		return err
+	}
+	if err := <-werr; err != nil {
+		return err
+	}
+	for seq := range frames {
+		f := got[seq*size:]
+		if gid, gseq := binary.BigEndian.Uint32(f), binary.BigEndian.Uint32(f[4:]); gid != uint32(id) || gseq != uint32(seq) {
+			return fmt.Errorf("frame %d came back as connection %d's frame %d", seq, gid, gseq)
+		}
+	}
+	return nil
+}
+
+// enginetestDial dials srv, or returns nil.
+func enginetestDial(srv engine.Server) net.Conn {
+	c, err := net.DialTimeout("tcp", srv.Addr().String(), 10*time.Second)
+	if err != nil {
+		return nil
+	}
+	return c
+}
+
+// TestUDPFullQueueDrops sends datagrams faster than one slow worker with
+// a queue of one can take them: those that do not fit are dropped and
+// counted as not echoed, every datagram is accounted for, and the server
+// still echoes afterwards.
+func TestUDPFullQueueDrops(t *testing.T) {
+	const sent = 40
+	s := startTest(t, engine.Config{Network: "udp", Loops: 1, Workers: 1, Work: mustWork(t, "sleep:20ms")}, 1)
+	c, err := net.Dial("udp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range sent {
+		if _, err := c.Write([]byte(fmt.Sprintf("datagram %d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !enginetest.PollUntil(10*time.Second, func() bool {
+		st := s.Stats()
+		return st.Frames+st.Errors.Unechoed == sent
+	}) {
+		t.Fatalf("stats %+v: want %d datagrams echoed or dropped", s.Stats(), sent)
+	}
+	st := s.Stats()
+	if st.Errors.Unechoed == 0 || st.Frames == 0 || st.FramesIn != sent {
+		t.Errorf("%d echoed, %d dropped, %d frames in; want some of each of %d", st.Frames, st.Errors.Unechoed, st.FramesIn, sent)
+	}
+}
+
+// TestThreadWorkersBlockThreads runs one frame per worker through sleep
+// work: thread workers sleep in nanosleep on threads of their own, so
+// the process holds a thread per sleeping worker.
+func TestThreadWorkersBlockThreads(t *testing.T) {
+	const workers = 8
+	before := osThreads(t)
+	s := startTest(t, engine.Config{Workers: workers, Loops: 1, Work: mustWork(t, "sleep:500ms")}, 64)
+	var wg sync.WaitGroup
+	for range workers {
+		c := enginetestDial(s)
+		if c == nil {
+			t.Fatal("dial failed")
+		}
+		defer c.Close()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			c.Write([]byte("x"))
+			io.ReadFull(c, make([]byte, 1))
+		}()
+	}
+	if !enginetest.PollUntil(400*time.Millisecond, func() bool { return osThreads(t) >= before+workers }) {
+		t.Errorf("threads: %d before, %d with %d thread workers asleep; want at least one more per worker", before, osThreads(t), workers)
+	}
+	wg.Wait()
+}

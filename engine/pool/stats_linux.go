@@ -1,0 +1,115 @@
+//go:build linux
+
+package pool
+
+import (
+	"time"
+
+	"github.com/rawnet/rawnet/engine"
+)
+
+// queuedWait bounds how long Stats waits for a loop to report the output
+// its connections have queued; a loop that does not answer in time, or has
+// stopped, adds nothing.
+const queuedWait = 250 * time.Millisecond
+
+// Stats merges the reactor's counters (connections, bytes, timeouts,
+// accept errors, backpressure, truncation, datagrams) with the engine's
+// own (frames, frame errors, rate-limited datagrams, replies the workers
+// sent or dropped, closes by reason, lifetimes, input budget waits), and
+// asks every loop for the output its connections have queued, as the
+// epoll engine does.
+func (s *server) Stats() engine.Stats {
+	np := s.np.Stats()
+	var c engine.Stats
+	for i := range s.loops {
+		l := s.loops[i].Snapshot()
+		c.Frames += l.Frames
+		c.BytesOut += l.BytesOut
+		c.Errors.Frame += l.Errors.Frame
+		c.Errors.RateLimited += l.Errors.RateLimited
+		c.Errors.Unechoed += l.Errors.Unechoed
+		c.Errors.Budget += l.Errors.Budget
+		c.Errors.IO += l.Errors.IO
+		c.BudgetWaits += l.BudgetWaits
+		c.BudgetGrants += l.BudgetGrants
+		addClosed(&c.Closed, l.Closed)
+		for j, n := range l.Lifetime.Buckets {
+			c.Lifetime.Buckets[j] += n
+		}
+		c.Lifetime.Sum += l.Lifetime.Sum
+	}
+	c.Accepted = np.Accepted
+	c.Active = np.Active
+	c.Closed.MaxConns = np.Rejected
+	c.BytesIn = np.BytesIn
+	c.BytesOut += np.BytesOut
+	c.Errors.Truncated = np.Truncated
+	c.Errors.Rejected = np.Rejected
+	c.Errors.Idle = np.IdleTimeouts
+	// Output that did not drain within the close timeout after a close
+	// made no progress either.
+	c.Errors.WriteTimeout = np.WriteTimeouts + np.CloseTimeouts
+	c.Errors.IO += np.IOErrors + np.DroppedReplies
+	c.Errors.Accept = np.AcceptErrors
+	c.Errors.EMFILE = np.AcceptErrors
+	c.Errors.Backpressure = np.Backpressure
+	c.Resumed = np.Resumed
+	c.FramesIn = c.Frames + c.Errors.Unechoed
+	if s.udp {
+		c.Datagrams = np.Datagrams + np.Truncated
+		return c
+	}
+	c.InputBudget = int64(s.budget.Size())
+	c.InputBudgetUsed = int64(s.budget.Size() - s.budget.Free())
+	c.OutputQueued = s.outputQueued()
+	return c
+}
+
+// addClosed adds the closes of b to a.
+func addClosed(a *engine.CloseStats, b engine.CloseStats) {
+	a.Peer += b.Peer
+	a.Shutdown += b.Shutdown
+	a.Idle += b.Idle
+	a.WriteTimeout += b.WriteTimeout
+	a.IO += b.IO
+	a.Frame += b.Frame
+	a.Budget += b.Budget
+}
+
+// outputQueued asks each loop, on its own goroutine, for the output its
+// connections hold, and forgets the connections whose output is gone.
+func (s *server) outputQueued() int64 {
+	loops := s.np.Loops()
+	sums := make(chan int64, len(loops))
+	asked := 0
+	for _, l := range loops {
+		queued := s.loops[l.Index()].queued
+		err := l.Submit(func() {
+			var n int64
+			for c := range queued {
+				b := c.OutboundBuffered()
+				if b == 0 {
+					delete(queued, c)
+				}
+				n += int64(b)
+			}
+			sums <- n
+		})
+		if err == nil {
+			asked++
+		}
+	}
+	var total int64
+	timer := time.NewTimer(queuedWait)
+	defer timer.Stop()
+	for range asked {
+		select {
+		case n := <-sums:
+			total += n
+		case <-timer.C:
+			return total
+		}
+	}
+	return total
+}

@@ -1,0 +1,173 @@
+package pool
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rawnet/rawnet/engine/work"
+)
+
+// job is what a worker runs: the handler's work on a batch of frames,
+// then handing the reply on. drop gives up a job the pool will never run
+// (it closed with the job still queued).
+type job interface {
+	run(r *work.Runner)
+	drop()
+}
+
+// workers is the pool: a bounded queue of jobs and at most max workers
+// taking them, each with a work.Runner of its own.
+//
+// Workers start on demand: a push that finds no worker idle starts one
+// while fewer than max are alive. A worker idle for keepAlive exits, and
+// with a thread worker its OS thread: it is locked to it and never
+// unlocked (runtime.LockOSThread: a goroutine that exits locked takes its
+// thread with it). So a burst does not leave its threads behind, as in
+// the threads engine.
+//
+// The queue holds at most cap(jobs) jobs; push never blocks, so an event
+// loop never waits for a worker. A loop whose job does not fit keeps it
+// in a backlog of its own and registers with waiting; then each worker
+// that takes a job calls freed, which hands those loops the room.
+type workers struct {
+	jobs      chan job
+	max       int32
+	lock      bool // thread workers: lock each to its OS thread
+	keepAlive time.Duration
+	src       *work.Source
+	// freed is called by a worker that took a job from the queue while
+	// waiting is not zero.
+	freed   func()
+	waiting atomic.Int32
+
+	live, idle atomic.Int32
+	wg         sync.WaitGroup
+	quit       chan struct{}
+	closeOnce  sync.Once
+}
+
+// newWorkers returns a pool of at most max workers, thread workers when
+// lock is set, with a queue of queueLen jobs, whose workers apply src's
+// work and exit once idle for keepAlive.
+func newWorkers(max, queueLen int, lock bool, keepAlive time.Duration, src *work.Source) *workers {
+	return &workers{
+		jobs:      make(chan job, queueLen),
+		max:       int32(max),
+		lock:      lock,
+		keepAlive: keepAlive,
+		src:       src,
+		freed:     func() {},
+		quit:      make(chan struct{}),
+	}
+}
+
+// push queues j and reports whether it fitted; it never blocks. It starts
+// a worker when none is idle and the pool is below its bound.
+func (p *workers) push(j job) bool {
+	select {
+	case p.jobs <- j:
+	default:
+		return false
+	}
+	if p.idle.Load() == 0 {
+		p.grow()
+	}
+	return true
+}
+
+// full reports whether the queue has no room: a loop with a backlog
+// pushes nothing new ahead of it.
+func (p *workers) full() bool { return len(p.jobs) == cap(p.jobs) }
+
+// grow starts a worker if the pool is below its bound.
+func (p *workers) grow() {
+	for {
+		n := p.live.Load()
+		if n >= p.max {
+			return
+		}
+		if p.live.CompareAndSwap(n, n+1) {
+			p.wg.Add(1)
+			go p.work()
+			return
+		}
+	}
+}
+
+// alive returns how many workers, and so thread workers' OS threads, the
+// pool holds now.
+func (p *workers) alive() int { return int(p.live.Load()) }
+
+// work is a worker's life: take jobs until the pool closes or none comes
+// for keepAlive.
+func (p *workers) work() {
+	defer p.wg.Done()
+	if p.lock {
+		// Never unlocked: see workers.
+		runtime.LockOSThread()
+	}
+	r := p.src.Next()
+	idle := time.NewTimer(p.keepAlive)
+	defer idle.Stop()
+	for {
+		p.idle.Add(1)
+		select {
+		case j := <-p.jobs:
+			p.idle.Add(-1)
+			if p.waiting.Load() > 0 {
+				p.freed()
+			}
+			j.run(&r)
+			idle.Reset(p.keepAlive)
+		case <-idle.C:
+			p.idle.Add(-1)
+			if p.retire() {
+				return
+			}
+			idle.Reset(p.keepAlive)
+		case <-p.quit:
+			p.idle.Add(-1)
+			p.live.Add(-1)
+			return
+		}
+	}
+}
+
+// retire lets an idle worker go and reports true, unless a job arrived as
+// it gave up: a push that saw it idle started no other worker, so it
+// stays if it can take its place back within the bound.
+func (p *workers) retire() bool {
+	p.live.Add(-1)
+	if len(p.jobs) == 0 {
+		return true
+	}
+	for {
+		n := p.live.Load()
+		if n >= p.max {
+			return true // another worker took the place and the job
+		}
+		if p.live.CompareAndSwap(n, n+1) {
+			return false
+		}
+	}
+}
+
+// close stops the workers once their current jobs are done, waits for
+// them, and drops the jobs still queued. The loops must have stopped, so
+// that nothing is pushed any more.
+func (p *workers) close() {
+	p.closeOnce.Do(func() {
+		close(p.quit)
+		p.wg.Wait()
+		for {
+			select {
+			case j := <-p.jobs:
+				j.drop()
+			default:
+				return
+			}
+		}
+	})
+}

@@ -1,0 +1,171 @@
+package pool
+
+import (
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rawnet/rawnet/engine/work"
+)
+
+// fnJob is a job that runs a function; dropped counts the jobs the pool
+// gave up.
+type fnJob struct {
+	fn      func()
+	dropped *atomic.Int32
+}
+
+func (j fnJob) run(*work.Runner) { j.fn() }
+func (j fnJob) drop()            { j.dropped.Add(1) }
+
+// waitAlive waits, up to a generous deadline, until p holds want
+// workers. Retirement runs on timers, so the test waits for the state
+// rather than for a time.
+func waitAlive(t *testing.T, p *workers, want int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for p.alive() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("pool holds %d workers, want %d", p.alive(), want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// osThreads counts the process's OS threads.
+func osThreads(t *testing.T) int {
+	t.Helper()
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Skipf("cannot count threads: %v", err)
+	}
+	return len(tasks)
+}
+
+// TestWorkersBoundAndKeepAlive fills the pool past its bound with jobs
+// that block: no more than max workers start, every job runs once, and
+// once idle past the keep-alive every worker exits, a thread worker with
+// its OS thread.
+func TestWorkersBoundAndKeepAlive(t *testing.T) {
+	for _, lock := range []bool{true, false} {
+		const max, jobs = 6, 40
+		p := newWorkers(max, jobs, lock, 20*time.Millisecond, nil)
+		release := make(chan struct{})
+		var started sync.WaitGroup
+		started.Add(max)
+		var ran, dropped atomic.Int32
+		for i := range jobs {
+			j := fnJob{dropped: &dropped, fn: func() {
+				if i < max {
+					started.Done()
+				}
+				<-release
+				ran.Add(1)
+			}}
+			if !p.push(j) {
+				t.Fatalf("push %d of %d failed with a queue of %d", i, jobs, jobs)
+			}
+		}
+		started.Wait()
+		busy := 0
+		if runtime.GOOS == "linux" {
+			busy = osThreads(t)
+		}
+		if got := p.alive(); got != max {
+			t.Fatalf("lock %v: %d workers for %d blocked jobs, want the bound %d", lock, got, jobs, max)
+		}
+		close(release)
+		waitAlive(t, p, 0)
+		if ran.Load() != jobs || dropped.Load() != 0 {
+			t.Fatalf("lock %v: %d jobs ran and %d were dropped, want %d and 0", lock, ran.Load(), dropped.Load(), jobs)
+		}
+		if lock && runtime.GOOS == "linux" {
+			// Other runtime threads may come and go meanwhile, so ask
+			// for most, not all, of the workers' threads to be gone.
+			if after := osThreads(t); busy-after < max/2 {
+				t.Errorf("threads: %d while working, %d after the workers retired; want at least %d fewer", busy, after, max/2)
+			}
+		}
+		p.close()
+	}
+}
+
+// TestWorkersPushRacesRetirement pushes jobs while workers retire on a
+// keep-alive so short that push and retire keep meeting: every job must
+// run exactly once, and the pool must stay within its bound.
+func TestWorkersPushRacesRetirement(t *testing.T) {
+	const jobs, max = 5000, 3
+	p := newWorkers(max, 8, false, time.Microsecond, nil)
+	var ran, dropped, peak atomic.Int32
+	for i := 0; i < jobs; {
+		j := fnJob{dropped: &dropped, fn: func() {
+			ran.Add(1)
+			if n := p.live.Load(); n > peak.Load() {
+				peak.Store(n)
+			}
+		}}
+		if p.push(j) {
+			i++
+		} else {
+			runtime.Gosched() // the queue is full: let the workers run
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for ran.Load() != jobs && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	waitAlive(t, p, 0)
+	p.close()
+	if ran.Load() != jobs || dropped.Load() != 0 {
+		t.Fatalf("%d of %d jobs ran, %d dropped", ran.Load(), jobs, dropped.Load())
+	}
+	if peak.Load() > max {
+		t.Fatalf("%d workers alive at once, over the bound %d", peak.Load(), max)
+	}
+}
+
+// TestWorkersCloseDropsQueued closes a pool whose only worker is busy:
+// close waits for the job in hand and drops the queued ones.
+func TestWorkersCloseDropsQueued(t *testing.T) {
+	p := newWorkers(1, 4, false, time.Hour, nil)
+	var ran, dropped atomic.Int32
+	inHand := make(chan struct{})
+	release := make(chan struct{})
+	p.push(fnJob{dropped: &dropped, fn: func() { close(inHand); <-release; ran.Add(1) }})
+	<-inHand
+	for range 3 {
+		p.push(fnJob{dropped: &dropped, fn: func() { ran.Add(1) }})
+	}
+	closed := make(chan struct{})
+	go func() { p.close(); close(closed) }()
+	close(release)
+	<-closed
+	if ran.Load()+dropped.Load() != 4 || ran.Load() < 1 {
+		t.Fatalf("%d jobs ran and %d were dropped, want the one in hand run and 4 in all", ran.Load(), dropped.Load())
+	}
+}
+
+// TestWorkersFreed checks that a worker taking a job tells the loops
+// waiting for room, and only while one waits.
+func TestWorkersFreed(t *testing.T) {
+	p := newWorkers(1, 1, false, time.Hour, nil)
+	defer p.close()
+	var freed atomic.Int32
+	p.freed = func() { freed.Add(1) }
+	var dropped atomic.Int32
+	done := make(chan struct{}, 2)
+	p.push(fnJob{dropped: &dropped, fn: func() { done <- struct{}{} }})
+	<-done
+	if freed.Load() != 0 {
+		t.Fatalf("freed called %d times with no loop waiting", freed.Load())
+	}
+	p.waiting.Add(1)
+	p.push(fnJob{dropped: &dropped, fn: func() { done <- struct{}{} }})
+	<-done
+	if freed.Load() != 1 {
+		t.Fatalf("freed called %d times for one job taken while a loop waited, want 1", freed.Load())
+	}
+}
