@@ -23,7 +23,10 @@
 // for its whole life, so it takes its thread with it when it exits, and
 // its sleep work blocks that thread in nanosleep(2); with WorkerGoroutine
 // workers are plain goroutines whose sleeps park, so the same design can
-// be measured with and without the cost of OS threads.
+// be measured with and without the cost of OS threads. Config.CPUAffinity
+// pins the loops, as in the epoll engine, and the thread workers, one
+// per listed CPU in turn; goroutine workers run where the runtime puts
+// them.
 //
 // # Order
 //

@@ -18,6 +18,7 @@ import (
 	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
+	"github.com/rawnet/rawnet/internal/cpuset"
 	"github.com/rawnet/rawnet/netpoll"
 	"github.com/rawnet/rawnet/sockopt"
 )
@@ -90,6 +91,7 @@ func startQueue(cfg engine.Config, codec frame.Codec, queue int) (_ *server, err
 	s.pool = newWorkers(cfg.Workers, queue, cfg.WorkerKind == engine.WorkerThread, cfg.ThreadKeepAlive,
 		work.NewSource(cfg.Work, cfg.WorkSeed, mode))
 	s.pool.freed = s.kick
+	s.pool.cpus = cfg.CPUAffinity
 	for i := range s.loops {
 		ls := &s.loops[i]
 		ls.queued = make(map[*netpoll.Conn]struct{})
@@ -104,8 +106,12 @@ func startQueue(cfg engine.Config, codec frame.Codec, queue int) (_ *server, err
 			s.closeSocks()
 		}
 	}()
+	if err := cpuset.Check(cfg.CPUAffinity); err != nil {
+		return nil, fmt.Errorf("pool engine: %w", err)
+	}
 	npcfg := netpoll.Config{
 		Loops:        cfg.Loops,
+		CPUs:         cfg.CPUAffinity,
 		Balance:      balance,
 		MaxConns:     cfg.MaxConns,
 		IdleTimeout:  cfg.IdleTimeout,

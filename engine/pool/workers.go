@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rawnet/rawnet/engine/work"
+	"github.com/rawnet/rawnet/internal/cpuset"
 )
 
 // job is what a worker runs: the handler's work on a batch of frames,
@@ -37,6 +38,11 @@ type workers struct {
 	lock      bool // thread workers: lock each to its OS thread
 	keepAlive time.Duration
 	src       *work.Source
+	// cpus pins thread workers, one per listed CPU in turn
+	// (Config.CPUAffinity); born counts the workers ever started, to
+	// pick each one's CPU.
+	cpus []int
+	born atomic.Uint32
 	// freed is called by a worker that took a job from the queue while
 	// waiting is not zero.
 	freed   func()
@@ -89,8 +95,12 @@ func (p *workers) grow() {
 			return
 		}
 		if p.live.CompareAndSwap(n, n+1) {
+			cpu := -1
+			if p.lock && len(p.cpus) > 0 {
+				cpu = p.cpus[int(p.born.Add(1)-1)%len(p.cpus)]
+			}
 			p.wg.Add(1)
-			go p.work()
+			go p.work(cpu)
 			return
 		}
 	}
@@ -101,12 +111,18 @@ func (p *workers) grow() {
 func (p *workers) alive() int { return int(p.live.Load()) }
 
 // work is a worker's life: take jobs until the pool closes or none comes
-// for keepAlive.
-func (p *workers) work() {
+// for keepAlive. A thread worker is pinned to cpu unless it is -1.
+func (p *workers) work(cpu int) {
 	defer p.wg.Done()
 	if p.lock {
 		// Never unlocked: see workers.
 		runtime.LockOSThread()
+		if cpu >= 0 {
+			// The CPUs were checked when the server started; a
+			// failure here leaves the worker unpinned rather than its
+			// frames unserved.
+			_ = cpuset.Pin(cpu)
+		}
 	}
 	r := p.src.Next()
 	idle := time.NewTimer(p.keepAlive)
