@@ -83,10 +83,6 @@ func (p *workers) push(j job) bool {
 	return true
 }
 
-// full reports whether the queue has no room: a loop with a backlog
-// pushes nothing new ahead of it.
-func (p *workers) full() bool { return len(p.jobs) == cap(p.jobs) }
-
 // grow starts a worker if the pool is below its bound.
 func (p *workers) grow() {
 	for {

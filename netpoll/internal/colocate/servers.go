@@ -114,7 +114,6 @@ type netServer struct {
 	mu    sync.Mutex
 	conns map[net.Conn]bool
 	wg    sync.WaitGroup
-	bytes uint64
 }
 
 func startNetEcho() (*netServer, error) {
