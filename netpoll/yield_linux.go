@@ -44,11 +44,13 @@ import (
 //
 // A loop that parks to wait has passed through the scheduler and needs
 // no yield. A yield costs a few system calls; one a millisecond keeps a
-// busy loop's neighbours within a few milliseconds of the network and
-// costs a ping-pong connection, whose loop sleeps between messages,
-// well under one percent of its CPU (docs/perf/README.md has the
-// figures). On a locked thread (Config.LockThreads) each yield also
-// hands the thread off and back (stoplockedm, startlockedm).
+// busy loop's neighbours within a few milliseconds of the network, and
+// its cost did not show in the server's CPU per message, busy or
+// ping-ponging; yielding more often shortened the neighbours' median wait
+// but not their tail (docs/perf/README.md, "Loops that share the
+// process", has the figures). On a locked thread (Config.LockThreads)
+// each yield also hands the thread off and back (stoplockedm,
+// startlockedm).
 const yieldEvery = time.Millisecond
 
 // yield is the WaitSyscall loop's pass through the scheduler (see
