@@ -184,7 +184,9 @@ func (l *Loop) park() (int, bool, error) {
 	yield := l.now-l.lastYield >= int64(yieldEvery)
 	n, woken, slept, err := l.poller.park(next, l.epoch, yield)
 	if slept {
-		l.lastYield = l.now
+		// The time it woke, not the time it began to wait: a loop that
+		// slept long has been through the scheduler since.
+		l.lastYield = l.clock()
 	}
 	if yield {
 		afterYield()
