@@ -17,6 +17,10 @@ import (
 	"github.com/rawnet/rawnet/sockopt"
 )
 
+// readBudget is the most a loop reads from one connection per wake-up:
+// netpoll's read buffer, 64 KiB, read once.
+const readBudget = 64 << 10
+
 // server adapts a netpoll.Server to engine.Server.
 type server struct {
 	np      *netpoll.Server
@@ -70,6 +74,13 @@ func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 		// (netpoll.WaitSyscall; docs/perf/README.md, "Loops that share
 		// the process", has the figures for both modes).
 		Wait: netpoll.WaitSyscall,
+
+		// One read buffer per connection per wake-up, not netpoll's
+		// four: every connection that became ready waits for the
+		// others' turns, and one flooding connection's four reads and
+		// their echoes were most of a ping-pong connection's wait under
+		// a flood (docs/perf/README.md, "Fairness under a flood").
+		ReadBudget: readBudget,
 	}
 	if s.udp {
 		var h *udpHandler
