@@ -21,6 +21,7 @@ func cases() []hcase {
 		{name: "neverread/heap", quick: true, run: neverReadHeapCase},
 		{name: "neverread/rss", run: neverReadRSSCase},
 		{name: "starvation", quick: true, run: starvationCase},
+		{name: "starvation/process", quick: true, run: starvationProcessCase},
 		{name: "framing/huge-length", quick: true, run: hugeLengthCase},
 		{name: "framing/line-100MiB", quick: true, run: lineFloodCase},
 		{name: "framing/fixed-tail", quick: true, run: fixedTailCase},

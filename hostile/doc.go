@@ -16,8 +16,13 @@
 //
 // Cases that measure the heap start servers in the test process through
 // each engine's Engine.Start (engines looked up in engine/all). Cases that observe a process from outside (RSS, CPU time,
-// descriptors, SIGTERM, a lowered descriptor limit) build cmd/echo-tcp and
-// cmd/echo-udp once per run and start them with --addr 127.0.0.1:0. Cases
+// descriptors, SIGTERM, a lowered descriptor limit, latency with the
+// server on a CPU of its own) build cmd/echo-tcp and cmd/echo-udp once per
+// run and start them with --addr 127.0.0.1:0; RAWNET_HOSTILE_BIN=dir
+// attacks the binaries in dir instead, such as those of an older build.
+// A client that must not share the test process's Go scheduler (the
+// flood of starvation/process) runs in a process of its own: the test
+// binary started again with RAWNET_HOSTILE_FLOODER set. Cases
 // that need a network namespace create one with a veth pair on
 // 198.18.0.0/15 addresses, remove it when they end, and are skipped with
 // the reason when the suite does not run as root. Traffic goes only to

@@ -32,6 +32,7 @@ var limitations = map[string]map[string]limit{
 		"framing/inflight-budget": gnetReadsAll,
 		"emfile-storm":            gnetStopsOnEMFILE,
 		"maxconns-under-fdlimit":  gnetBurstEMFILE,
+		"starvation/process":      gnetFloodFlush,
 	},
 }
 
@@ -43,6 +44,10 @@ var (
 	gnetStopsOnEMFILE = limit{"gnet-stops-on-emfile", "gnet ends every event loop when accept fails, EMFILE " +
 		"included (acceptor_unix.go returns ErrAcceptSocket, which ends Poller.Polling): the server stops " +
 		"serving and its listener resets new connections"}
+	gnetFloodFlush = limit{"gnet-flood-flush", "gnet reads a flooding connection on every wake-up whatever " +
+		"echo it still holds, so the echo piles up in gnet's outbound buffer and leaves in single writes of " +
+		"megabytes (one of 7 MiB took 8 ms under perf trace), while every other connection of the loop waits: " +
+		"the missing backpressure of gnet-reads-all, seen as latency"}
 	gnetBurstEMFILE = limit{"gnet-maxconns-burst", "gnet accepts a whole burst of connections before the " +
 		"adapter's OnOpen closes those over --max-conns, so a few descriptors of headroom run out, accept " +
 		"fails with EMFILE and gnet stops (gnet-stops-on-emfile)"}

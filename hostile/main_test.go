@@ -16,6 +16,9 @@ import (
 // RAWNET_HOSTILE_RESULTS names a file, removes the binaries the run built
 // and fails the run if a goroutine is left behind.
 func TestMain(m *testing.M) {
+	if addr := os.Getenv(floodEnv); addr != "" {
+		os.Exit(floodMain(addr))
+	}
 	code := m.Run()
 	if path := os.Getenv("RAWNET_HOSTILE_RESULTS"); path != "" {
 		if err := writeResults(path); err != nil {

@@ -26,10 +26,24 @@ var (
 	buildErr  error
 )
 
+// binEnv names a folder holding echo-tcp and echo-udp to attack instead
+// of building them, to measure binaries of another version.
+const binEnv = "RAWNET_HOSTILE_BIN"
+
 // binaries builds cmd/echo-tcp and cmd/echo-udp into a temporary
-// directory, once per run, and returns their paths.
+// directory, once per run, and returns their paths; with binEnv set it
+// returns the binaries in that folder instead.
 func binaries(t tb) (tcp, udp string) {
 	t.Helper()
+	if dir := os.Getenv(binEnv); dir != "" {
+		tcp, udp = filepath.Join(dir, "echo-tcp"), filepath.Join(dir, "echo-udp")
+		for _, p := range []string{tcp, udp} {
+			if _, err := os.Stat(p); err != nil {
+				t.Fatalf("%s=%s: %v", binEnv, dir, err)
+			}
+		}
+		return tcp, udp
+	}
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "rawnet-hostile-")
 		if buildErr != nil {

@@ -49,6 +49,18 @@ func (x *env) note(t tb, format string, args ...any) {
 	resultsMu.Unlock()
 }
 
+// skip records why the case could not judge the engine, such as a
+// machine too busy to measure on; runCase skips the test with that reason
+// once the case has returned, whether or not the case is a declared
+// limitation.
+func (x *env) skip(t tb, format string, args ...any) {
+	s := fmt.Sprintf(format, args...)
+	t.Logf("%s: cannot judge: %s", x.name, s)
+	resultsMu.Lock()
+	x.cell.skip = s
+	resultsMu.Unlock()
+}
+
 // Waits. patience bounds any wait for something that must happen; a
 // passing run never waits for it. quiet is how long a wait for something
 // that must not happen lasts.
@@ -105,10 +117,14 @@ func runCase(t *testing.T, c hcase, e engine.Engine, full bool) {
 	l, limited := limitationOf(e.Name(), c.name)
 	if !limited {
 		guarded(t)
+		skipIfAsked(t, cl)
 		return
 	}
 	cl.limit = l
 	failed, msgs := knownfail.Run(guarded)
+	if skipIfAsked(t, cl) {
+		return
+	}
 	if !failed {
 		t.Errorf("limitation %q of %s no longer holds; remove it from the limitations table", c.name, e.Name())
 		return
@@ -117,6 +133,19 @@ func runCase(t *testing.T, c hcase, e engine.Engine, full bool) {
 	for _, m := range msgs {
 		t.Logf("%s", m)
 	}
+}
+
+// skipIfAsked skips t with the reason the case gave env.skip, if it gave
+// one, and otherwise reports false.
+func skipIfAsked(t *testing.T, cl *cell) bool {
+	resultsMu.Lock()
+	reason := cl.skip
+	resultsMu.Unlock()
+	if reason == "" {
+		return false
+	}
+	t.Skip(reason)
+	return true
 }
 
 // checkLeaks records the process's descriptors and goroutines now and
