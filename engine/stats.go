@@ -76,6 +76,17 @@ type CloseStats struct {
 	MaxConns uint64 `json:"max_conns"`
 }
 
+// Add adds the closes of b to c, as an engine sums its loops' counters.
+func (c *CloseStats) Add(b CloseStats) {
+	c.Peer += b.Peer
+	c.Shutdown += b.Shutdown
+	c.Idle += b.Idle
+	c.WriteTimeout += b.WriteTimeout
+	c.IO += b.IO
+	c.Frame += b.Frame
+	c.Budget += b.Budget
+}
+
 // Total returns the connections closed for any reason.
 func (c CloseStats) Total() uint64 {
 	return c.Peer + c.Shutdown + c.Idle + c.WriteTimeout + c.IO + c.Frame + c.Budget + c.MaxConns

@@ -4,17 +4,12 @@ package epoll
 
 import (
 	"sync/atomic"
-	"time"
 
 	"github.com/rawnet/rawnet/engine"
+	"github.com/rawnet/rawnet/engine/internal/reactor"
 	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/netpoll"
 )
-
-// queuedWait bounds how long Stats waits for a loop to report the output
-// its connections have queued; a loop that does not answer in time, or has
-// stopped, adds nothing.
-const queuedWait = 250 * time.Millisecond
 
 // loopCounters are the counters one loop's callbacks update, padded so
 // that two loops never write the same cache line.
@@ -61,7 +56,7 @@ func (s *server) Stats() engine.Stats {
 		c.Errors.Budget += l.Errors.Budget
 		c.BudgetWaits += l.BudgetWaits
 		c.BudgetGrants += l.BudgetGrants
-		addClosed(&c.Closed, l.Closed)
+		c.Closed.Add(l.Closed)
 		for j, n := range l.Lifetime.Buckets {
 			lt.Buckets[j] += n
 		}
@@ -95,56 +90,6 @@ func (s *server) Stats() engine.Stats {
 	c.FramesIn = c.Frames + c.Errors.Unechoed
 	c.InputBudget = int64(s.budget.Size())
 	c.InputBudgetUsed = int64(s.budget.Size() - s.budget.Free())
-	c.OutputQueued = s.outputQueued()
+	c.OutputQueued = reactor.SumQueued(s.np.Loops(), func(i int) reactor.Queued { return s.counter[i].queued })
 	return c
-}
-
-// addClosed adds the closes of b to a.
-func addClosed(a *engine.CloseStats, b engine.CloseStats) {
-	a.Peer += b.Peer
-	a.Shutdown += b.Shutdown
-	a.Idle += b.Idle
-	a.WriteTimeout += b.WriteTimeout
-	a.IO += b.IO
-	a.Frame += b.Frame
-	a.Budget += b.Budget
-}
-
-// outputQueued asks each loop, on its own goroutine, for the output its
-// connections hold, and forgets the connections whose output is gone. A
-// loop costs one Submit and a walk over its connections with queued
-// output, not over all of them.
-func (s *server) outputQueued() int64 {
-	loops := s.np.Loops()
-	sums := make(chan int64, len(loops))
-	asked := 0
-	for _, l := range loops {
-		queued := s.counter[l.Index()].queued
-		err := l.Submit(func() {
-			var n int64
-			for c := range queued {
-				b := c.OutboundBuffered()
-				if b == 0 {
-					delete(queued, c)
-				}
-				n += int64(b)
-			}
-			sums <- n
-		})
-		if err == nil {
-			asked++
-		}
-	}
-	var total int64
-	timer := time.NewTimer(queuedWait)
-	defer timer.Stop()
-	for range asked {
-		select {
-		case n := <-sums:
-			total += n
-		case <-timer.C:
-			return total
-		}
-	}
-	return total
 }

@@ -3,12 +3,11 @@
 package epoll
 
 import (
-	"errors"
 	"log/slog"
 	"time"
 
 	"github.com/rawnet/rawnet/engine"
-	"github.com/rawnet/rawnet/engine/internal/budget"
+	"github.com/rawnet/rawnet/engine/internal/reactor"
 	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
@@ -90,7 +89,7 @@ func (h *tcpHandler) OnClose(c *netpoll.Conn, err error) {
 	delete(lc.queued, c)
 	note := noteOf(c)
 	waited := h.closeBudget(c)
-	why := closeReason(err, note.badFrame, waited)
+	why := reactor.CloseReason(err, note.badFrame, waited)
 	switch {
 	case err == nil:
 	case isInputLimit(err):
@@ -103,29 +102,4 @@ func (h *tcpHandler) OnClose(c *netpoll.Conn, err error) {
 		lc.BudgetErrors.Add(1)
 	}
 	lc.Close(why, time.Since(h.s.epoch)-note.opened)
-}
-
-// closeReason returns the reason a connection closed with err is counted
-// under: a bad frame the handler found comes first, whatever timeout
-// ended the close that followed it, and an idle timeout that ended a wait
-// for input budget is the budget's.
-func closeReason(err error, badFrame, waitedForBudget bool) stat.Reason {
-	switch {
-	case badFrame || errors.Is(err, netpoll.ErrInputLimit):
-		return stat.Frame
-	case err == nil:
-		return stat.Peer
-	case errors.Is(err, netpoll.ErrServerClosed):
-		return stat.Shutdown
-	case errors.Is(err, netpoll.ErrIdleTimeout):
-		if waitedForBudget {
-			return stat.Budget
-		}
-		return stat.Idle
-	case errors.Is(err, netpoll.ErrWriteTimeout), errors.Is(err, netpoll.ErrCloseTimeout):
-		return stat.WriteTimeout
-	case errors.Is(err, budget.ErrTooLarge):
-		return stat.Budget
-	}
-	return stat.IO
 }

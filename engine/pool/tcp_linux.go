@@ -3,12 +3,11 @@
 package pool
 
 import (
-	"errors"
 	"log/slog"
 	"time"
 
 	"github.com/rawnet/rawnet/engine"
-	"github.com/rawnet/rawnet/engine/internal/budget"
+	"github.com/rawnet/rawnet/engine/internal/reactor"
 	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/netpoll"
@@ -116,7 +115,7 @@ func (h *tcpHandler) OnClose(c *netpoll.Conn, err error) {
 	cn := c.Context().(*conn)
 	cn.closed = true
 	waited := h.closeBudget(cn)
-	why := closeReason(err, cn.badFrame, waited)
+	why := reactor.CloseReason(err, cn.badFrame, waited)
 	switch {
 	case err == nil:
 	case isInputLimit(err):
@@ -129,29 +128,4 @@ func (h *tcpHandler) OnClose(c *netpoll.Conn, err error) {
 		ls.BudgetErrors.Add(1)
 	}
 	ls.Close(why, time.Since(h.s.epoch)-cn.opened)
-}
-
-// closeReason returns the reason a connection closed with err is counted
-// under: a bad frame the handler found comes first, whatever timeout
-// ended the close that followed it, and an idle timeout that ended a wait
-// for input budget is the budget's.
-func closeReason(err error, badFrame, waitedForBudget bool) stat.Reason {
-	switch {
-	case badFrame || errors.Is(err, netpoll.ErrInputLimit):
-		return stat.Frame
-	case err == nil:
-		return stat.Peer
-	case errors.Is(err, netpoll.ErrServerClosed):
-		return stat.Shutdown
-	case errors.Is(err, netpoll.ErrIdleTimeout):
-		if waitedForBudget {
-			return stat.Budget
-		}
-		return stat.Idle
-	case errors.Is(err, netpoll.ErrWriteTimeout), errors.Is(err, netpoll.ErrCloseTimeout):
-		return stat.WriteTimeout
-	case errors.Is(err, budget.ErrTooLarge):
-		return stat.Budget
-	}
-	return stat.IO
 }
