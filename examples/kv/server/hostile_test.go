@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rawnet/rawnet/examples/kv/resp"
 )
@@ -122,6 +123,16 @@ func TestOutputLimit(t *testing.T) {
 		pipeline = resp.AppendCommand(pipeline, "GET", "big")
 	}
 	p.send(pipeline)
+	// Read nothing until the server has given up on the peer: a client
+	// that reads as fast as the server writes never lets output pile up,
+	// and this one stands for a peer that does not read.
+	deadline := time.Now().Add(10 * time.Second)
+	for srv.Stats().OutputLimits == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no output-limit close within 10s with 50 MiB of replies unread")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	got := p.expectEOF()
 	if full := gets * (len(value) + 16); got >= full {
 		t.Fatalf("read %d bytes, all %d of the replies: no limit", got, full)
