@@ -3,7 +3,7 @@ package threads
 import (
 	"errors"
 	"os"
-	"runtime"
+	"runtime/metrics"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -17,12 +17,6 @@ import (
 )
 
 const (
-	// turnBudget is how many bytes a connection may read in a row, every
-	// read filling its buffer, before it lets the other connections have
-	// a turn (conn.take). docs/perf/README.md ("Fairness under a flood")
-	// has the measurements behind the size.
-	turnBudget = 256 << 10
-
 	// readSize is the input buffer a connection starts with. It grows,
 	// doubling, up to the codec's largest frame when a partial frame
 	// fills it, so a peer can never make it larger than Config.Frame
@@ -97,8 +91,11 @@ type conn struct {
 	// armed is the SO_RCVTIMEO set on fd.
 	armed time.Duration
 	// streak counts the bytes read in a row, every read filling the
-	// buffer, since this connection last let the others have a turn.
-	streak int
+	// buffer, since this connection last let the others have a turn;
+	// runnable, made at its first turn's end, asks the runtime whether
+	// any goroutine waits to run (turn_linux.go).
+	streak   int
+	runnable []metrics.Sample
 	// work is applied to the frames before they are echoed.
 	work work.Runner
 }
@@ -211,29 +208,6 @@ func (c *conn) run() end {
 		if c.held > 0 && stop-start <= engine.UnbudgetedInput {
 			start, stop = c.shrink(start, stop)
 		}
-	}
-}
-
-// take counts n bytes read against the connection's turn and, once it
-// has read turnBudget bytes in a row, hands its P to the goroutines
-// waiting for one (runtime.Gosched). A connection thread back from a
-// blocking read needs a P to run Go code; while every P is taken it puts
-// its goroutine on the global run queue and sleeps until the scheduler
-// runs it (runtime/proc.go, exitsyscall). A thread that always finds
-// input passes through the scheduler only when sysmon preempts it, every
-// 10 ms (forcePreemptNS), so the connections whose requests arrived
-// meanwhile would wait that long, and then some more each: a thread that
-// blocks in read keeps its P until sysmon retakes it or a thread back
-// from a system call takes it. A read that did not fill the buffer found
-// the socket empty, so the next one blocks, and that ends the streak.
-func (c *conn) take(n int, filled bool) {
-	if !filled {
-		c.streak = 0
-		return
-	}
-	if c.streak += n; c.streak >= turnBudget {
-		c.streak = 0
-		runtime.Gosched()
 	}
 }
 
