@@ -18,6 +18,10 @@ var designLimits = map[string]bool{"gnet": true}
 // and the reason.
 type limit struct {
 	name, why string
+	// racy marks a limitation that shows only when a race goes one way:
+	// a run where the engine happened to pass is logged, not failed,
+	// since passing once does not mean the cause is gone.
+	racy bool
 }
 
 // limitations lists, by engine and then case, what an engine is known to
@@ -38,19 +42,20 @@ var limitations = map[string]map[string]limit{
 
 // The declared limitations, shared by engines and cases.
 var (
-	gnetReadsAll = limit{"gnet-reads-all", "gnet reads every readable connection into its inbound buffer and " +
+	gnetReadsAll = limit{name: "gnet-reads-all", why: "gnet reads every readable connection into its inbound buffer and " +
 		"gnet v2 has no way to stop reading one connection, so a peer that never reads its echo grows the " +
 		"server's memory without bound (no backpressure, no global in-flight budget)"}
-	gnetStopsOnEMFILE = limit{"gnet-stops-on-emfile", "gnet ends every event loop when accept fails, EMFILE " +
+	gnetStopsOnEMFILE = limit{name: "gnet-stops-on-emfile", why: "gnet ends every event loop when accept fails, EMFILE " +
 		"included (acceptor_unix.go returns ErrAcceptSocket, which ends Poller.Polling): the server stops " +
 		"serving and its listener resets new connections"}
-	gnetFloodFlush = limit{"gnet-flood-flush", "gnet reads a flooding connection on every wake-up whatever " +
+	gnetFloodFlush = limit{name: "gnet-flood-flush", why: "gnet reads a flooding connection on every wake-up whatever " +
 		"echo it still holds, so the echo piles up in gnet's outbound buffer and leaves in single writes of " +
 		"megabytes (one of 7 MiB took 8 ms under perf trace), while every other connection of the loop waits: " +
 		"the missing backpressure of gnet-reads-all, seen as latency"}
-	gnetBurstEMFILE = limit{"gnet-maxconns-burst", "gnet accepts a whole burst of connections before the " +
+	gnetBurstEMFILE = limit{name: "gnet-maxconns-burst", why: "gnet accepts a whole burst of connections before the " +
 		"adapter's OnOpen closes those over --max-conns, so a few descriptors of headroom run out, accept " +
-		"fails with EMFILE and gnet stops (gnet-stops-on-emfile)"}
+		"fails with EMFILE and gnet stops (gnet-stops-on-emfile); whether the burst outruns OnOpen is a race, " +
+		"so some runs pass", racy: true}
 )
 
 // limitationOf returns the declared limitation by which engineName fails

@@ -125,6 +125,10 @@ func runCase(t *testing.T, c hcase, e engine.Engine, full bool) {
 	if skipIfAsked(t, cl) {
 		return
 	}
+	if !failed && l.racy {
+		t.Logf("known limitation %s of %s did not show in this run (it depends on a race): %s", l.name, e.Name(), l.why)
+		return
+	}
 	if !failed {
 		t.Errorf("limitation %q of %s no longer holds; remove it from the limitations table", c.name, e.Name())
 		return
