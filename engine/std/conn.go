@@ -44,8 +44,12 @@ type conn struct {
 	clock partial.Clock
 	// streak counts the bytes read in a row, every read filling the
 	// buffer and no write waiting, since this connection last let the
-	// others have a turn (turnBudget).
-	streak int
+	// others have a turn (turnBudget); sharedAt is when such a turn last
+	// found others ready, and crowded whether that is under shareFor
+	// ago, which makes turns turnShare long.
+	streak   int
+	sharedAt time.Time
+	crowded  bool
 
 	// State of the write in progress, shared with writeFn, which runs
 	// inside rc.Write on this goroutine.
@@ -104,7 +108,10 @@ func (cn *conn) run(remote string) stat.Reason {
 	for {
 		cn.armRead()
 		free := len(cn.buf) - cn.end
-		n, err := cn.c.Read(cn.buf[cn.end:])
+		if cn.crowded {
+			free = min(free, turnShare)
+		}
+		n, err := cn.c.Read(cn.buf[cn.end : cn.end+free])
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			// The deadline may have fired while data was arriving;
 			// only an empty socket means idle or drained.
@@ -155,19 +162,31 @@ func (cn *conn) run(remote string) stat.Reason {
 }
 
 // take counts n bytes read against the connection's turn and, once it
-// has read turnBudget bytes in a row, waits for its next turn. A read that
-// did not fill the buffer found the socket empty, so the next one parks in
-// the poller; a write that had to wait parked there already: either way
-// the others get their turn without this one waiting for it.
+// has read turnBudget bytes in a row (turnShare while crowded), waits for
+// its next turn. A read that did not fill the buffer found the socket
+// empty, so the next one parks in the poller; a write that had to wait
+// parked there already: either way the others get their turn without
+// this one waiting for it, and the streak ends.
 func (cn *conn) take(n int, filled bool) {
 	if !filled || cn.blocked {
 		cn.streak = 0
 		return
 	}
-	if cn.streak += n; cn.streak >= turnBudget {
-		cn.streak = 0
-		cn.s.turns.wait()
+	turn := turnBudget
+	if cn.crowded {
+		turn = turnShare
 	}
+	if cn.streak += n; cn.streak < turn {
+		return
+	}
+	cn.streak = 0
+	// Once others were found ready, turns stay short for shareFor:
+	// they come and go faster than a turn.
+	now := time.Now()
+	if cn.s.turns.wait() {
+		cn.sharedAt = now
+	}
+	cn.crowded = now.Sub(cn.sharedAt) < shareFor
 }
 
 // armRead sets the read deadline for the next read: the idle timeout, or

@@ -3,15 +3,31 @@ package std
 import (
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"sync"
 	"syscall"
+	"time"
 )
 
-// turnBudget is how many bytes a connection may read in a row, every read
-// filling its buffer, before it lets the other connections have a turn.
-// docs/perf/README.md ("Fairness under a flood") has the measurements
-// behind the size.
-const turnBudget = 64 << 10
+// Turn sizes: how many bytes a connection may read in a row, every read
+// filling its buffer, before it lets the other connections have a turn;
+// and, once its last wait found others ready to run, how many, read at
+// most that many at a time. docs/perf/README.md ("Fairness under a
+// flood") has the measurements behind the sizes: smaller turns shorten
+// the others' wait, and cost a connection alone the throughput of large
+// reads.
+const (
+	turnBudget = 64 << 10
+	turnShare  = 16 << 10
+)
+
+// shareFor is how long after a turn that found others ready a
+// connection keeps its turns to turnShare.
+const shareFor = time.Millisecond
+
+// runnableMetric counts the goroutines ready to run that no P is running
+// (runtime/metrics, since Go 1.26).
+const runnableMetric = "/sched/goroutines/runnable:goroutines"
 
 // turns makes a connection that has used up its turnBudget wait until Go's
 // network poller has run, so that the connections it finds readable
@@ -45,9 +61,19 @@ type turns struct {
 	one   []byte
 	drain []byte
 
+	// runnable reads the runtime's count of goroutines ready to run;
+	// only the leader uses it.
+	runnable []metrics.Sample
+
 	mu      sync.Mutex
-	leading bool          // a leader is parked on the pipe
-	round   chan struct{} // closed by the leader once the poller has run
+	leading bool       // a leader is parked on the pipe
+	round   *turnRound // the round the next waiters join
+}
+
+// turnRound is one park of a leader, which its followers wait for.
+type turnRound struct {
+	done    chan struct{} // closed by the leader once the poller has run
+	crowded bool          // set before done closes: see wait
 }
 
 // newTurns opens the pipe. The read end is registered with the runtime's
@@ -63,25 +89,33 @@ func newTurns() (*turns, error) {
 		w.Close()
 		return nil, err
 	}
-	t := &turns{r: r, w: w, rc: rc, one: []byte{0}, drain: make([]byte, 16), round: make(chan struct{})}
+	t := &turns{r: r, w: w, rc: rc, one: []byte{0}, drain: make([]byte, 16),
+		runnable: []metrics.Sample{{Name: runnableMetric}}, round: newRound()}
 	t.check = t.poll
 	return t, nil
 }
+
+// newRound returns a round no one has parked for yet.
+func newRound() *turnRound { return &turnRound{done: make(chan struct{})} }
 
 // wait returns once the runtime has polled the network, and after the
 // goroutines that poll made runnable: the leader writes a byte to the pipe
 // and parks until the poller reports it; a follower waits for the leader.
 // Being released makes a goroutine the next to run on its P
 // (runtime.ready), ahead of those the same poll made runnable;
-// runtime.Gosched sends it behind them.
-func (t *turns) wait() {
+// runtime.Gosched sends it behind them. It reports whether the poll found
+// others ready: the leader, whose byte is usually the last readiness the
+// poll reports and so usually runs first, counts the goroutines left
+// runnable; a follower shared the round with the leader, so it counts as
+// crowded.
+func (t *turns) wait() (crowded bool) {
 	t.mu.Lock()
 	round := t.round
 	if t.leading {
 		t.mu.Unlock()
-		<-round
+		<-round.done
 		runtime.Gosched()
-		return
+		return true
 	}
 	t.leading = true
 	t.mu.Unlock()
@@ -89,12 +123,16 @@ func (t *turns) wait() {
 	// An error means the pipe is closed: the server has stopped and no
 	// connection is left to wait.
 	_ = t.rc.Read(t.check)
+	metrics.Read(t.runnable)
+	v := t.runnable[0].Value
+	round.crowded = v.Kind() != metrics.KindUint64 || v.Uint64() > 0
 	t.mu.Lock()
 	t.leading = false
-	t.round = make(chan struct{})
+	t.round = newRound()
 	t.mu.Unlock()
-	close(round)
+	close(round.done)
 	runtime.Gosched()
+	return round.crowded
 }
 
 // poll is the leader's check: RawConn.Read calls it once the runtime's
