@@ -179,6 +179,13 @@ type Config struct {
 	// readiness event, so that one flooding peer cannot starve the others;
 	// 0 means four read buffers.
 	ReadBudget int
+	// ReadShare, when set, bounds what a loop reads from one connection
+	// in a round in which other descriptors are ready too: one read of at
+	// most ReadShare bytes, so that connections ready together wait for
+	// short turns of each other's, while a connection alone in its round
+	// still reads up to ReadBudget. 0 leaves every round to ReadBudget; a
+	// value over ReadBuffer counts as ReadBuffer.
+	ReadShare int
 	// UDPBuffer is the receive buffer per datagram; a longer datagram is
 	// truncated by the kernel, then dropped and counted. 0 means 64 KiB,
 	// enough for the largest UDP payload over IPv4.
@@ -241,6 +248,7 @@ func (cfg Config) normalize() Config {
 	if cfg.ReadBudget <= 0 {
 		cfg.ReadBudget = 4 * cfg.ReadBuffer
 	}
+	cfg.ReadShare = min(max(cfg.ReadShare, 0), cfg.ReadBuffer)
 	if cfg.UDPBuffer <= 0 {
 		cfg.UDPBuffer = defaultUDPBuffer
 	}

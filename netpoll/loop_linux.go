@@ -49,6 +49,9 @@ type Loop struct {
 	// lastYield is the loop time of the last pass through the Go
 	// scheduler: a yield or, with WaitPark, a park that slept.
 	lastYield int64
+	// sharedAt is the loop time of the last round that found several
+	// descriptors ready (Config.ReadShare).
+	sharedAt int64
 
 	draining       bool // the server is shutting down: finish, then close
 	drainSignalled bool

@@ -4,6 +4,7 @@ package netpoll
 
 import (
 	"net/netip"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -64,17 +65,33 @@ func (l *Loop) connEvent(c *Conn, ev eventFlags) {
 	}
 }
 
+// shareFor is how long after a round with several descriptors ready a
+// loop keeps turns to Config.ReadShare.
+const shareFor = int64(time.Millisecond)
+
 // readConn reads c until the socket is drained, the read budget is spent,
 // or c stops being readable. A read that does not fill the buffer means
 // the socket is empty: reading again would only return EAGAIN, so the loop
-// waits for epoll to say there is more.
+// waits for epoll to say there is more. Config.ReadShare, if set, cuts
+// c's turn to one read of that size in a round that found other
+// descriptors ready too, and for shareFor after one: they come and go
+// faster than a turn.
 func (l *Loop) readConn(c *Conn) {
-	for budget := l.cfg.ReadBudget; budget > 0 && c.state == stateOpen && c.flags&flagNoRead == 0; {
-		buf := l.readBuf
+	budget, size := l.cfg.ReadBudget, len(l.readBuf)
+	if l.cfg.ReadShare > 0 {
+		if l.poller.used > 1 {
+			l.sharedAt = l.now
+		}
+		if l.now-l.sharedAt < shareFor {
+			budget, size = l.cfg.ReadShare, l.cfg.ReadShare
+		}
+	}
+	for budget > 0 && c.state == stateOpen && c.flags&flagNoRead == 0 {
+		buf := l.readBuf[:size]
 		held := c.b != nil && c.b.in != nil
 		if held {
 			l.growIn(c)
-			buf = c.b.in[len(c.b.in):cap(c.b.in)]
+			buf = c.b.in[len(c.b.in):min(cap(c.b.in), len(c.b.in)+size)]
 		}
 		n, err := recvFD(int(c.fd), buf)
 		if err != nil {
