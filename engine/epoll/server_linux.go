@@ -17,9 +17,14 @@ import (
 	"github.com/rawnet/rawnet/sockopt"
 )
 
-// readBudget is the most a loop reads from one connection per wake-up:
-// netpoll's read buffer, 64 KiB, read once.
-const readBudget = 64 << 10
+// Fairness between connections of a loop: the most a loop reads from one
+// connection per wake-up, netpoll's read buffer (64 KiB) read once, and
+// the most when other connections are ready in the same round, a quarter
+// of it.
+const (
+	readBudget = 64 << 10
+	readShare  = 16 << 10
+)
 
 // server adapts a netpoll.Server to engine.Server.
 type server struct {
@@ -76,11 +81,15 @@ func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 		Wait: netpoll.WaitSyscall,
 
 		// One read buffer per connection per wake-up, not netpoll's
-		// four: every connection that became ready waits for the
-		// others' turns, and one flooding connection's four reads and
-		// their echoes were most of a ping-pong connection's wait under
-		// a flood (docs/perf/README.md, "Fairness under a flood").
+		// four, and a quarter of one when others are ready too: every
+		// connection that became ready waits for the others' turns,
+		// and a flooding connection's reads and their echoes were most
+		// of a ping-pong connection's wait under a flood. A connection
+		// alone in its round keeps the large reads, which a bulk
+		// transfer needs (docs/perf/README.md, "Fairness under a
+		// flood").
 		ReadBudget: readBudget,
+		ReadShare:  readShare,
 	}
 	if s.udp {
 		var h *udpHandler
