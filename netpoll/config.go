@@ -180,11 +180,12 @@ type Config struct {
 	// 0 means four read buffers.
 	ReadBudget int
 	// ReadShare, when set, bounds what a loop reads from one connection
-	// in a round in which other descriptors are ready too: one read of at
-	// most ReadShare bytes, so that connections ready together wait for
-	// short turns of each other's, while a connection alone in its round
-	// still reads up to ReadBudget. 0 leaves every round to ReadBudget; a
-	// value over ReadBuffer counts as ReadBuffer.
+	// in a round in which other descriptors are ready too, and for a
+	// millisecond after one: one read of at most ReadShare bytes, so that
+	// connections ready together wait for short turns of each other's,
+	// while a connection alone still reads up to ReadBudget. 0 leaves
+	// every round to ReadBudget; a value over ReadBuffer counts as
+	// ReadBuffer.
 	ReadShare int
 	// UDPBuffer is the receive buffer per datagram; a longer datagram is
 	// truncated by the kernel, then dropped and counted. 0 means 64 KiB,
