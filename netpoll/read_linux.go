@@ -69,6 +69,19 @@ func (l *Loop) connEvent(c *Conn, ev eventFlags) {
 // loop keeps turns to Config.ReadShare.
 const shareFor = int64(time.Millisecond)
 
+// sharing reports whether turns are short now: Config.ReadShare is set
+// and this round, or one less than shareFor ago, found several
+// descriptors ready.
+func (l *Loop) sharing() bool {
+	if l.cfg.ReadShare == 0 {
+		return false
+	}
+	if l.poller.used > 1 {
+		l.sharedAt = l.now
+	}
+	return l.now-l.sharedAt < shareFor
+}
+
 // readConn reads c until the socket is drained, the read budget is spent,
 // or c stops being readable. A read that does not fill the buffer means
 // the socket is empty: reading again would only return EAGAIN, so the loop
@@ -78,13 +91,8 @@ const shareFor = int64(time.Millisecond)
 // faster than a turn.
 func (l *Loop) readConn(c *Conn) {
 	budget, size := l.cfg.ReadBudget, len(l.readBuf)
-	if l.cfg.ReadShare > 0 {
-		if l.poller.used > 1 {
-			l.sharedAt = l.now
-		}
-		if l.now-l.sharedAt < shareFor {
-			budget, size = l.cfg.ReadShare, l.cfg.ReadShare
-		}
+	if l.sharing() {
+		budget, size = l.cfg.ReadShare, l.cfg.ReadShare
 	}
 	for budget > 0 && c.state == stateOpen && c.flags&flagNoRead == 0 {
 		buf := l.readBuf[:size]

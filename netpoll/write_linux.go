@@ -2,7 +2,11 @@
 
 package netpoll
 
-import "golang.org/x/sys/unix"
+import (
+	"math"
+
+	"golang.org/x/sys/unix"
+)
 
 // maxIOV is the most iovecs one sendmsg takes (UIO_MAXIOV, and IOV_MAX in
 // limits.h).
@@ -27,11 +31,18 @@ func (l *Loop) queue(c *Conn, b []byte) {
 }
 
 // flush writes pending output until the socket is full or the queue is
-// empty, with one sendmsg for all pending chunks.
+// empty, with one sendmsg for all pending chunks. While turns are short
+// (Loop.sharing) it writes at most Config.ReadShare bytes: a send of a
+// large queue into a roomy loopback socket also runs the receiver's side
+// of TCP, in one system call no other connection's turn can cut into.
 func (l *Loop) flush(c *Conn) {
 	q := &c.b.out
-	for q.n > 0 {
-		n, tried, err := l.send(c, q)
+	limit := math.MaxInt
+	if l.sharing() {
+		limit = l.cfg.ReadShare
+	}
+	for q.n > 0 && limit > 0 {
+		n, tried, err := l.send(c, q, limit)
 		if err != nil {
 			if err != unix.EAGAIN {
 				l.fail(c, "sendmsg", err)
@@ -48,6 +59,7 @@ func (l *Loop) flush(c *Conn) {
 		if n < tried {
 			break // the socket is full; another try would fail with EAGAIN
 		}
+		limit -= n
 	}
 	if q.n == 0 {
 		q.reset(&l.pool)
@@ -64,12 +76,14 @@ func (l *Loop) flush(c *Conn) {
 	l.updateInterest(c)
 }
 
-// send writes the pending chunks: with send(2) for one, with one
-// sendmsg(2) for several. It returns the bytes written and tried.
-func (l *Loop) send(c *Conn, q *outQueue) (n, tried int, err error) {
+// send writes at most limit bytes of the pending chunks: with send(2)
+// for one, with one sendmsg(2) for several. It returns the bytes written
+// and tried.
+func (l *Loop) send(c *Conn, q *outQueue, limit int) (n, tried int, err error) {
 	pieces := q.pieces()
 	if len(pieces) == 1 {
 		b := pieces[0][q.off:]
+		b = b[:min(len(b), limit)]
 		n, err = sendFD(int(c.fd), b)
 		return n, len(b), err
 	}
@@ -79,10 +93,14 @@ func (l *Loop) send(c *Conn, q *outQueue) (n, tried int, err error) {
 		if i == 0 {
 			p = p[q.off:]
 		}
+		p = p[:min(len(p), limit-tried)]
 		v := unix.Iovec{Base: &p[0]}
 		v.SetLen(len(p))
 		l.iov = append(l.iov, v)
 		tried += len(p)
+		if tried == limit {
+			break
+		}
 	}
 	l.msg.Iov = &l.iov[0]
 	l.msg.SetIovlen(len(l.iov))
