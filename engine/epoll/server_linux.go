@@ -11,19 +11,11 @@ import (
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/budget"
+	"github.com/rawnet/rawnet/engine/internal/reactor"
 	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
 	"github.com/rawnet/rawnet/netpoll"
 	"github.com/rawnet/rawnet/sockopt"
-)
-
-// Fairness between connections of a loop: the most a loop reads from one
-// connection per wake-up, netpoll's read buffer (64 KiB) read once, and
-// the most when other connections are ready in the same round, a quarter
-// of it.
-const (
-	readBudget = 64 << 10
-	readShare  = 16 << 10
 )
 
 // server adapts a netpoll.Server to engine.Server.
@@ -88,8 +80,8 @@ func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 		// alone in its round keeps the large reads, which a bulk
 		// transfer needs (docs/perf/README.md, "Fairness under a
 		// flood").
-		ReadBudget: readBudget,
-		ReadShare:  readShare,
+		ReadBudget: reactor.ReadBudget,
+		ReadShare:  reactor.ReadShare,
 	}
 	if s.udp {
 		var h *udpHandler

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/budget"
+	"github.com/rawnet/rawnet/engine/internal/reactor"
 	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/engine/work"
 	"github.com/rawnet/rawnet/frame"
@@ -117,6 +118,8 @@ func startQueue(cfg engine.Config, codec frame.Codec, queue int) (_ *server, err
 		IdleTimeout:  cfg.IdleTimeout,
 		WriteTimeout: cfg.WriteTimeout,
 		WriteLimit:   cfg.WriteLimit,
+		ReadBudget:   reactor.ReadBudget,
+		ReadShare:    reactor.ReadShare,
 		// The codec never leaves a frame of Max bytes unconsumed; the
 		// input limit only catches a codec that breaks that contract.
 		InputLimit: max(codec.Max(), 1),

@@ -1,8 +1,9 @@
 //go:build linux
 
 // Package reactor holds what the engines built on netpoll (epoll and pool)
-// share: the reason a connection's close is counted under, and the sum of
-// the output their connections hold, which Stats reports.
+// share: how much a loop reads from one connection per turn, the reason a
+// connection's close is counted under, and the sum of the output their
+// connections hold, which Stats reports.
 package reactor
 
 import (
@@ -12,6 +13,16 @@ import (
 	"github.com/rawnet/rawnet/engine/internal/budget"
 	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/netpoll"
+)
+
+// Fairness between the connections of a loop: ReadBudget is the most a
+// loop reads from one connection per wake-up, netpoll's read buffer
+// (64 KiB) read once; ReadShare is the most while other connections are
+// ready in the same round, a quarter of it, so that ping-pong connections
+// beside a flood wait for short turns (see netpoll.Config.ReadShare).
+const (
+	ReadBudget = 64 << 10
+	ReadShare  = 16 << 10
 )
 
 // QueuedWait bounds how long SumQueued waits for a loop to report the
