@@ -92,3 +92,26 @@ func TestParseInts(t *testing.T) {
 		t.Error("joinInts")
 	}
 }
+
+func TestParseWorks(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      []string
+		want    []string
+		wantErr bool
+	}{
+		{name: "no flag", in: nil, want: nil},
+		{name: "semicolons", in: []string{"none;cpu:20us; sleep:1ms;sleep:5ms@1%;"}, want: []string{"none", "cpu:20us", "sleep:1ms", "sleep:5ms@1%"}},
+		{name: "commas join terms", in: []string{"none", "cpu:20us,sleep:5ms@1%"}, want: []string{"none", "cpu:20us,sleep:5ms@1%"}},
+		{name: "twice", in: []string{"none", "none"}, wantErr: true},
+		{name: "empty", in: []string{";"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseWorks(tt.in)
+			if (err != nil) != tt.wantErr || !slices.Equal(got, tt.want) {
+				t.Fatalf("parseWorks(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -39,6 +40,18 @@ Then:
      system call and context switch of the server (perf_event_open, root):
      the syscalls/msg column then shows every call, epoll_wait included.
 
+With --works, every cell runs once per work: the servers are restarted with
+--work SPEC for each (the handler work of echo-tcp --help: cpu:DUR, sleep:DUR,
+TERM@P%, terms joined by commas), the C reference runs only the empty echo,
+and the report adds, per work, the model that wins on msgs/s, on p99 and on
+memory and by how much, each cell against its empty echo, and charts of
+msgs/s and p99 against the work per message. A work spec holds commas of its
+own, so works are separated by ';' or given one --works at a time:
+
+  --works 'none;cpu:20us;sleep:1ms;sleep:5ms@1%'        four works
+  --works none --works cpu:20us,sleep:5ms@1%            two works, the second
+                                                        of two terms
+
 Everything goes into --out: results.json (every run), results.csv (medians
 per cell and engine), report.md (tables with ratios against std and the C
 reference) and charts/ (SVG and PNG). The report's tables are also printed.
@@ -50,6 +63,9 @@ Examples:
   echo-bench matrix --sizes 64 --depths 1 --idle-conns 0 --duration 5s
   echo-bench matrix --engines epoll,cref --variant 'epoll-2loops=epoll --loops 2' \
       --server-cpus 0-1 --client-cpus 0-1    # a variant: same engine, own flags
+  echo-bench matrix --engines std,threads,epoll,pool,gnet --works 'none;cpu:20us;sleep:1ms' \
+      --conns 1,50,500 --sizes 64 --depths 1 --udp-conns none --idle-conns 0
+                                             # which model for which handler (make models)
 
 Flags:
 `
@@ -70,6 +86,7 @@ func runMatrix(ctx context.Context, args []string) error {
 	fs.StringSliceVar(&cfg.Engines, "engines", nil, "engines to compare (default: every engine echo-tcp --list-engines names, plus cref)")
 	fs.BoolVar(&cfg.NoCRef, "no-cref", false, "leave out the C reference server")
 	variants := fs.StringArray("variant", nil, "an engine with settings of its own, measured under its own name: 'NAME=ENGINE [bin:DIR] [env:KEY=VALUE]... [ARG]...' (repeatable)")
+	works := fs.StringArray("works", nil, "handler works to cross with every cell, each passed to the servers as --work: separated by ';' or given one --works at a time, since a work's own terms are joined by commas ('none;cpu:20us;sleep:5ms@1%'; none: no work)")
 	fs.IntSliceVar(&cfg.Conns, "conns", def.Conns, "TCP connection counts")
 	fs.IntSliceVar(&cfg.Sizes, "sizes", def.Sizes, "message sizes in bytes")
 	fs.IntSliceVar(&cfg.Depths, "depths", def.Depths, "messages in flight per connection (1 = ping-pong)")
@@ -79,6 +96,7 @@ func runMatrix(ctx context.Context, args []string) error {
 	fs.Var((*bytesize.Size)(&cfg.UDPRecvBuf), "udp-rcvbuf", "SO_RCVBUF every UDP server asks for (its --rcvbuf), so the datagrams in flight fit; 0 keeps the kernel's default")
 	fs.DurationVar(&cfg.Duration, "duration", def.Duration, "measured time per run")
 	fs.DurationVar(&cfg.Warmup, "warmup", def.Warmup, "discarded traffic before each run")
+	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", 0, "how long a TCP run waits for the echoes in flight when it stops sending (0: the load generator's 5s); work that blocks an event loop needs more, 1 ms per frame and connection")
 	fs.IntVar(&cfg.Repeats, "repeats", def.Repeats, "runs per cell and engine; the report shows medians")
 	fs.IntVar(&cfg.IdleConns, "idle-conns", def.IdleConns, "connections of the idle memory phase (0 skips it)")
 	fs.BoolVar(&cfg.CountSyscalls, "count-syscalls", false, "one more run per cell and engine counting every server system call and context switch with perf_event_open (needs root)")
@@ -99,6 +117,9 @@ func runMatrix(ctx context.Context, args []string) error {
 			return err
 		}
 		cfg.Variants = append(cfg.Variants, pv)
+	}
+	if cfg.Works, err = parseWorks(*works); err != nil {
+		return fmt.Errorf("--works: %w", err)
 	}
 	if cfg.UDPConns, err = parseInts(*udpConns); err != nil {
 		return fmt.Errorf("--udp-conns: %w", err)
@@ -223,6 +244,29 @@ func parseInts(s string) ([]int, error) {
 			return nil, fmt.Errorf("%q is not a positive count", part)
 		}
 		out = append(out, n)
+	}
+	return out, nil
+}
+
+// parseWorks reads --works: each value holds one work or several
+// separated by ';'. Commas stay inside a work, joining its terms. Empty
+// entries (a trailing ';') are skipped; the same work twice is refused.
+func parseWorks(values []string) ([]string, error) {
+	var out []string
+	for _, v := range values {
+		for _, w := range strings.Split(v, ";") {
+			w = strings.TrimSpace(w)
+			if w == "" {
+				continue
+			}
+			if slices.Contains(out, w) {
+				return nil, fmt.Errorf("work %q given twice", w)
+			}
+			out = append(out, w)
+		}
+	}
+	if len(values) > 0 && len(out) == 0 {
+		return nil, fmt.Errorf("no work in %q", values)
 	}
 	return out, nil
 }

@@ -8,6 +8,8 @@ package matrix
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -24,6 +26,13 @@ type Config struct {
 	// Variants are engines started with settings of their own, run
 	// after Engines under their own names.
 	Variants []Variant
+	// Works is the work axis: every cell runs once per work, with every
+	// server started with --work set to it ("none" is no work, and
+	// "cpu:20us,sleep:5ms@1%" one work of two terms). The servers are
+	// restarted for each work, so a cell's RSS and threads are those of
+	// its work. Nil means no work axis: the servers get no --work. The C
+	// reference has no handler work, so it runs only the cells without.
+	Works []string
 	// Conns, Sizes and Depths span the TCP cells.
 	Conns, Sizes, Depths []int
 	// UDPConns, UDPSize and UDPDepth span the UDP cells; UDPConns nil
@@ -36,6 +45,12 @@ type Config struct {
 	UDPRecvBuf int
 	// Duration and Warmup are per run.
 	Duration, Warmup time.Duration
+	// DrainTimeout bounds the wait for the echoes still in flight when a
+	// TCP run stops sending; 0 means the load generator's default
+	// (bench.DefaultTCPTimeout). A server that blocks on each frame needs
+	// more: an event loop that sleeps 1 ms per frame takes 5 s to answer
+	// 5,000 connections once.
+	DrainTimeout time.Duration
 	// Repeats is how many times each cell runs per engine.
 	Repeats int
 	// CountSyscalls adds one more run per cell and engine in which every
@@ -99,8 +114,16 @@ func (c Config) validate() error {
 			}
 		}
 	}
-	if c.Repeats <= 0 || c.Duration <= 0 || c.Warmup < 0 || c.IdleConns < 0 {
-		return fmt.Errorf("matrix: repeats and duration must be positive, warmup and idle conns not negative")
+	if c.Repeats <= 0 || c.Duration <= 0 || c.Warmup < 0 || c.IdleConns < 0 || c.DrainTimeout < 0 {
+		return fmt.Errorf("matrix: repeats and duration must be positive, warmup, drain timeout and idle conns not negative")
+	}
+	for i, w := range c.Works {
+		if strings.TrimSpace(w) != w || w == "" || strings.Contains(w, ";") {
+			return fmt.Errorf("matrix: work %q: want one --work spec, trimmed, such as none or cpu:20us,sleep:5ms@1%%", w)
+		}
+		if slices.Contains(c.Works[:i], w) {
+			return fmt.Errorf("matrix: work %q given twice", w)
+		}
 	}
 	for i, v := range c.Variants {
 		for _, w := range c.Variants[:i] {
@@ -119,3 +142,10 @@ func (c Config) validate() error {
 	}
 	return nil
 }
+
+// NoWork is how a work axis names the empty echo, as --work reads it.
+const NoWork = "none"
+
+// HasWork reports whether a cell's work makes the server do anything: not
+// "" (no work axis) and not NoWork.
+func HasWork(work string) bool { return work != "" && work != NoWork }

@@ -12,11 +12,20 @@ type Cell struct {
 	Size int `json:"size"`
 	// Depth is the number of messages in flight per connection.
 	Depth int `json:"depth"`
+	// Work is the handler work every server runs the cell with (its
+	// --work, as Config.Works spells it); "" when the matrix has no work
+	// axis and the servers get no --work at all.
+	Work string `json:"work,omitempty"`
 }
 
-// String names the cell, as in "tcp c50 s64 d16".
+// String names the cell, as in "tcp c50 s64 d16" or
+// "tcp c50 s64 d1 work=sleep:1ms".
 func (c Cell) String() string {
-	return fmt.Sprintf("%s c%d s%d d%d", c.Network, c.Conns, c.Size, c.Depth)
+	s := fmt.Sprintf("%s c%d s%d d%d", c.Network, c.Conns, c.Size, c.Depth)
+	if c.Work != "" {
+		s += " work=" + c.Work
+	}
+	return s
 }
 
 // Step is one run of the matrix: one engine on one cell, one repeat.
@@ -38,6 +47,22 @@ func Cells(network string, conns, sizes, depths []int) []Cell {
 			for _, d := range depths {
 				out = append(out, Cell{Network: network, Conns: c, Size: s, Depth: d})
 			}
+		}
+	}
+	return out
+}
+
+// WithWorks repeats cells once per work, work outermost, each copy with
+// its Work set; no works leaves cells as they are.
+func WithWorks(works []string, cells []Cell) []Cell {
+	if len(works) == 0 {
+		return cells
+	}
+	var out []Cell
+	for _, w := range works {
+		for _, c := range cells {
+			c.Work = w
+			out = append(out, c)
 		}
 	}
 	return out

@@ -103,3 +103,50 @@ func TestWithCountRuns(t *testing.T) {
 		}
 	}
 }
+
+func TestWithWorks(t *testing.T) {
+	cells := Cells("tcp", []int{1, 50}, []int{64}, []int{1})
+	if got := WithWorks(nil, cells); len(got) != 2 || got[0].Work != "" {
+		t.Fatalf("no works changed the cells: %v", got)
+	}
+	got := WithWorks([]string{"none", "cpu:20us,sleep:5ms@1%"}, cells)
+	want := []string{"none", "none", "cpu:20us,sleep:5ms@1%", "cpu:20us,sleep:5ms@1%"}
+	if len(got) != len(want) {
+		t.Fatalf("%d cells, want %d", len(got), len(want))
+	}
+	for i, c := range got {
+		if c.Work != want[i] || c.Conns != cells[i%2].Conns {
+			t.Errorf("cell %d = %v, want c%d with work %s", i, c, cells[i%2].Conns, want[i])
+		}
+	}
+	if s := got[2].String(); s != "tcp c1 s64 d1 work=cpu:20us,sleep:5ms@1%" {
+		t.Errorf("String = %q", s)
+	}
+	if s := cells[0].String(); s != "tcp c1 s64 d1" {
+		t.Errorf("String without work = %q", s)
+	}
+}
+
+func TestValidateWorks(t *testing.T) {
+	tests := []struct {
+		name  string
+		works []string
+		ok    bool
+	}{
+		{name: "none", works: nil, ok: true},
+		{name: "list", works: []string{"none", "cpu:20us,sleep:5ms@1%"}, ok: true},
+		{name: "empty", works: []string{""}},
+		{name: "twice", works: []string{"sleep:1ms", "sleep:1ms"}},
+		{name: "unsplit list", works: []string{"none;sleep:1ms"}},
+		{name: "untrimmed", works: []string{" none"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := Default()
+			cfg.Works = tt.works
+			if err := cfg.validate(); (err == nil) != tt.ok {
+				t.Fatalf("validate(%q) = %v, want ok %v", tt.works, err, tt.ok)
+			}
+		})
+	}
+}

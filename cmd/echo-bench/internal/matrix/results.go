@@ -37,12 +37,16 @@ type Meta struct {
 	Reference  string   `json:"reference,omitempty"`
 	Cells      []Cell   `json:"cells"`
 	EngineList []string `json:"engine_names"`
+	// Works is the work axis in order (Config.Works); empty without one.
+	Works []string `json:"works,omitempty"`
 }
 
 // EngineInfo describes one server process.
 type EngineInfo struct {
 	Name    string `json:"name"`
 	Network string `json:"network"`
+	// Work is the --work the server ran, "" without a work axis.
+	Work string `json:"work,omitempty"`
 	// Listen is the server's first line, with its socket options.
 	Listen string `json:"listen"`
 	// Exit is what the server printed at shutdown.

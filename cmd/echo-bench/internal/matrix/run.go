@@ -76,6 +76,10 @@ func (m *runner) run(ctx context.Context, st Step) RunResult {
 	if len(m.cfg.ClientCPUs) == 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
+	if st.Cell.Network == "tcp" {
+		// For UDP the timeout is when a datagram counts as lost.
+		cfg.Timeout = m.cfg.DrainTimeout
+	}
 	res, err := bench.Run(ctx, cfg)
 	out.Client = res
 	if err != nil {

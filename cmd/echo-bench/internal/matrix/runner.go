@@ -25,6 +25,7 @@ type runner struct {
 	cfg     Config
 	res     *Results
 	servers map[string]*server.Process // by network + "/" + engine
+	work    string                     // the --work the servers run now
 	done    int
 	total   int
 }
@@ -47,8 +48,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer m.stopAll(context.WithoutCancel(ctx))
-	if err := m.startAll(tcpEngines, udpEngines); err != nil {
+	if err := m.checkWorks(ctx); err != nil {
 		return nil, err
 	}
 	names := slices.Clone(tcpEngines)
@@ -58,38 +58,96 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		}
 	}
 	m.res.Meta.EngineList = names
+	m.res.Meta.Works = cfg.Works
 
-	cells := Cells("tcp", cfg.Conns, cfg.Sizes, cfg.Depths)
+	base := Cells("tcp", cfg.Conns, cfg.Sizes, cfg.Depths)
 	if len(udpEngines) > 0 {
 		for _, c := range cfg.UDPConns {
-			cells = append(cells, Cell{Network: "udp", Conns: c, Size: cfg.UDPSize, Depth: cfg.UDPDepth})
+			base = append(base, Cell{Network: "udp", Conns: c, Size: cfg.UDPSize, Depth: cfg.UDPDepth})
 		}
 	}
+	cells := WithWorks(cfg.Works, base)
 	m.res.Meta.Cells = cells
-	steps := Plan(cells, names, cfg.Repeats, func(c Cell, e string) bool { return m.servers[c.Network+"/"+e] == nil })
-	if cfg.CountSyscalls {
-		steps = WithCountRuns(steps)
-	}
-	m.total = len(steps)
+	// Until the servers of a work are up, every engine counts as
+	// running its cells; plan corrects the total for those that did not
+	// start.
+	m.total = len(m.plan(cells, names, func(c Cell, e string) bool {
+		return c.Network == "udp" && !slices.Contains(udpEngines, e)
+	}))
 	if cfg.IdleConns > 0 {
 		m.total += len(tcpEngines)
-		for _, e := range tcpEngines {
-			if err := ctx.Err(); err != nil {
+	}
+	defer m.stopAll(context.WithoutCancel(ctx))
+	works := cfg.Works
+	if len(works) == 0 {
+		works = []string{""}
+	}
+	for i, w := range works {
+		if err := m.startAll(tcpEngines, udpEngines, w); err != nil {
+			return m.res, err
+		}
+		if i == 0 && cfg.IdleConns > 0 {
+			if err := m.idlePhase(ctx, tcpEngines); err != nil {
 				return m.res, err
 			}
-			m.step("idle " + e)
-			r := m.idle(ctx, m.servers["tcp/"+e])
-			r.Engine = e
-			if r.Error != "" {
-				m.note("idle phase of %s: %s", e, r.Error)
-			}
-			m.res.Idle = append(m.res.Idle, r)
 		}
+		var group []Cell
+		for _, c := range cells {
+			if c.Work == w {
+				group = append(group, c)
+			}
+		}
+		planned := len(m.plan(group, names, func(c Cell, e string) bool {
+			return c.Network == "udp" && !slices.Contains(udpEngines, e)
+		}))
+		steps := m.plan(group, names, func(c Cell, e string) bool { return m.servers[c.Network+"/"+e] == nil })
+		m.total += len(steps) - planned
+		if err := m.runSteps(ctx, steps); err != nil {
+			return m.res, err
+		}
+		m.stopAll(context.WithoutCancel(ctx))
 	}
+	m.res.Summaries = Summarize(cells, names, m.res.Runs)
+	m.res.Meta.Seconds = time.Since(start).Seconds()
+	return m.res, nil
+}
+
+// plan orders the runs of cells (Plan), leaving out the C reference
+// from cells with work, which it cannot do, and the engines skip names,
+// and adds the counting runs when the config asks for them.
+func (m *runner) plan(cells []Cell, engines []string, skip func(Cell, string) bool) []Step {
+	steps := Plan(cells, engines, m.cfg.Repeats, func(c Cell, e string) bool {
+		return (e == cref.Name && HasWork(c.Work)) || skip(c, e)
+	})
+	if m.cfg.CountSyscalls {
+		steps = WithCountRuns(steps)
+	}
+	return steps
+}
+
+// idlePhase runs the idle-connection memory phase on every TCP engine.
+func (m *runner) idlePhase(ctx context.Context, engines []string) error {
+	for _, e := range engines {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m.step("idle " + e)
+		r := m.idle(ctx, m.servers["tcp/"+e])
+		r.Engine = e
+		if r.Error != "" {
+			m.note("idle phase of %s: %s", e, r.Error)
+		}
+		m.res.Idle = append(m.res.Idle, r)
+	}
+	return nil
+}
+
+// runSteps runs steps in order and records each run.
+func (m *runner) runSteps(ctx context.Context, steps []Step) error {
 	position := 0
 	for i, st := range steps {
 		if err := ctx.Err(); err != nil {
-			return m.res, err
+			return err
 		}
 		if i > 0 && (steps[i-1].Cell != st.Cell || steps[i-1].Repeat != st.Repeat) {
 			position = 0
@@ -107,9 +165,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			m.note("%s on %s, repeat %d: %s", st.Engine, st.Cell, st.Repeat+1, r.Error)
 		}
 	}
-	m.res.Summaries = Summarize(cells, names, m.res.Runs)
-	m.res.Meta.Seconds = time.Since(start).Seconds()
-	return m.res, nil
+	return nil
 }
 
 // step reports progress.
@@ -241,8 +297,9 @@ func (c Config) maxConns() int {
 }
 
 // serverCommand returns the binary, arguments and extra environment that
-// start engine's server for network with loops event loops.
-func (c Config) serverCommand(network, engine string, loops int) (bin string, args, env []string) {
+// start engine's server for network with loops event loops and work
+// (passed as --work unless it is "").
+func (c Config) serverCommand(network, engine string, loops int, work string) (bin string, args, env []string) {
 	if engine == cref.Name {
 		return filepath.Join(c.BinDir, "echo-"+cref.Name), []string{"--addr", "127.0.0.1:0"}, nil
 	}
@@ -267,30 +324,42 @@ func (c Config) serverCommand(network, engine string, loops int) (bin string, ar
 		// then the loss, not the engine, sets the pace.
 		args = append(args, "--rcvbuf", fmt.Sprint(c.UDPRecvBuf))
 	}
+	if work != "" {
+		args = append(args, "--work", work)
+	}
 	// A variant's own flags come last, so they win.
 	return bin, append(args, v.Args...), env
 }
 
-// startAll starts one server per engine and network, all at once: idle
-// servers sleep in epoll_wait or accept, and keeping them up lets every
-// cell run engine after engine within seconds.
-func (m *runner) startAll(tcp, udp []string) error {
+// startAll starts one server per engine and network, all at once, each
+// with work: idle servers sleep in epoll_wait or accept, and keeping them
+// up lets every cell of the work run engine after engine within seconds.
+// The C reference, which has no handler work, starts only for no work.
+func (m *runner) startAll(tcp, udp []string, work string) error {
 	if m.cfg.LogDir != "" {
 		if err := os.MkdirAll(m.cfg.LogDir, 0o755); err != nil {
 			return err
 		}
 	}
+	m.work = work
 	loops := max(len(m.cfg.ServerCPUs), 1)
 	start := func(network, engine string) error {
-		bin, args, env := m.cfg.serverCommand(network, engine, loops)
-		logPath := filepath.Join(m.cfg.LogDir, fmt.Sprintf("server-%s-%s.log", network, engine))
+		if engine == cref.Name && HasWork(work) {
+			return nil
+		}
+		bin, args, env := m.cfg.serverCommand(network, engine, loops, work)
+		name := fmt.Sprintf("server-%s-%s", network, engine)
+		if work != "" {
+			name += "-" + fileSafe(work)
+		}
+		logPath := filepath.Join(m.cfg.LogDir, name+".log")
 		if m.cfg.LogDir == "" {
 			logPath = os.DevNull
 		}
 		s, err := server.Start(server.Command{Engine: engine, Bin: bin, Args: args, Env: env, CPUs: m.cfg.ServerCPUs, LogPath: logPath})
 		if err != nil {
-			m.note("%s %s left out: %v", network, engine, err)
-			m.res.Engines = append(m.res.Engines, EngineInfo{Name: engine, Network: network, Error: err.Error()})
+			m.note("%s %s left out%s: %v", network, engine, workSuffix(work), err)
+			m.res.Engines = append(m.res.Engines, EngineInfo{Name: engine, Network: network, Work: work, Error: err.Error()})
 			return nil
 		}
 		m.servers[network+"/"+engine] = s
@@ -312,7 +381,8 @@ func (m *runner) startAll(tcp, udp []string) error {
 	return nil
 }
 
-// stopAll stops every server and records what each printed.
+// stopAll stops every server that runs, records what each printed and
+// forgets them.
 func (m *runner) stopAll(ctx context.Context) {
 	for _, network := range []string{"tcp", "udp"} {
 		for _, e := range m.res.Meta.EngineList {
@@ -320,14 +390,49 @@ func (m *runner) stopAll(ctx context.Context) {
 			if s == nil {
 				continue
 			}
-			info := EngineInfo{Name: e, Network: network, Listen: s.Listen()}
+			info := EngineInfo{Name: e, Network: network, Work: m.work, Listen: s.Listen()}
 			exit, err := s.Stop(ctx, server.StopTimeout)
 			info.Exit = exit
 			if err != nil {
 				info.Error = err.Error()
-				m.note("%s %s server: %v", network, e, err)
+				m.note("%s %s server%s: %v", network, e, workSuffix(m.work), err)
 			}
 			m.res.Engines = append(m.res.Engines, info)
 		}
 	}
+	clear(m.servers)
+}
+
+// workSuffix names a work in a note, or nothing without a work axis.
+func workSuffix(work string) string {
+	if work == "" {
+		return ""
+	}
+	return " with --work " + work
+}
+
+// fileSafe turns a work spec into a part of a file name.
+func fileSafe(work string) string {
+	return strings.NewReplacer(":", "-", ",", "+", "%", "pct", "@", "at", "/", "-").Replace(work)
+}
+
+// checkWorks asks the TCP server binary to parse every work of the axis
+// (echo-tcp --list-engines --work SPEC), so that a spec it refuses stops
+// the matrix before any run, with the server's own reason.
+func (m *runner) checkWorks(ctx context.Context) error {
+	bin := filepath.Join(m.cfg.BinDir, "echo-tcp")
+	for _, w := range m.cfg.Works {
+		var stderr strings.Builder
+		cmd := exec.CommandContext(ctx, bin, "--list-engines", "--work", w)
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			msg := strings.TrimSpace(strings.SplitN(stderr.String(), "\n", 2)[0])
+			hint := ""
+			if strings.Contains(w, ",") {
+				hint = " (a comma joins the terms of one work; separate works with ';' or give --works again)"
+			}
+			return fmt.Errorf("matrix: work %q%s: %s: %w", w, hint, msg, err)
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -53,14 +54,17 @@ func WriteCharts(dir string, res *matrix.Results) ([]string, error) {
 // size and depth, server CPU per message for every cell, and idle memory.
 func charts(res *matrix.Results) []chart {
 	var out []chart
-	type key struct{ size, depth int }
+	type key struct {
+		size, depth int
+		work        string
+	}
 	var keys []key
 	var conns []int
 	for _, c := range res.Meta.Cells {
 		if c.Network != "tcp" {
 			continue
 		}
-		if k := (key{c.Size, c.Depth}); !slices.Contains(keys, k) {
+		if k := (key{c.Size, c.Depth, c.Work}); !slices.Contains(keys, k) {
 			keys = append(keys, k)
 		}
 		if !slices.Contains(conns, c.Conns) {
@@ -69,14 +73,19 @@ func charts(res *matrix.Results) []chart {
 	}
 	slices.Sort(conns)
 	for _, k := range keys {
+		suffix := fmt.Sprintf("%dB_d%d", k.size, k.depth)
+		if k.work != "" {
+			suffix += "_" + workSlug(k.work)
+		}
 		out = append(out,
-			chart{fmt.Sprintf("msgs_by_conns_%dB_d%d", k.size, k.depth), func() (*plot.Plot, error) {
-				return byConns(res, conns, k.size, k.depth, "messages per second", func(s matrix.Summary) float64 { return s.MsgsPerSec.Median })
+			chart{"msgs_by_conns_" + suffix, func() (*plot.Plot, error) {
+				return byConns(res, conns, k.size, k.depth, k.work, "messages per second", func(s matrix.Summary) float64 { return s.MsgsPerSec.Median })
 			}},
-			chart{fmt.Sprintf("p99_by_conns_%dB_d%d", k.size, k.depth), func() (*plot.Plot, error) {
-				return byConns(res, conns, k.size, k.depth, "p99 latency (µs)", func(s matrix.Summary) float64 { return s.P99.Median })
+			chart{"p99_by_conns_" + suffix, func() (*plot.Plot, error) {
+				return byConns(res, conns, k.size, k.depth, k.work, "p99 latency (µs)", func(s matrix.Summary) float64 { return s.P99.Median })
 			}})
 	}
+	out = append(out, workCharts(res)...)
 	if len(res.Summaries) > 0 {
 		out = append(out, chart{"server_cpu_per_msg", func() (*plot.Plot, error) { return cpuPerMsg(res) }})
 	}
@@ -87,9 +96,12 @@ func charts(res *matrix.Results) []chart {
 }
 
 // byConns draws one line per engine of fig over the connection counts.
-func byConns(res *matrix.Results, conns []int, size, depth int, ylabel string, fig func(matrix.Summary) float64) (*plot.Plot, error) {
+func byConns(res *matrix.Results, conns []int, size, depth int, work, ylabel string, fig func(matrix.Summary) float64) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("TCP %d B, depth %d", size, depth)
+	if work != "" {
+		p.Title.Text += ", work " + work
+	}
 	p.X.Label.Text = "connections"
 	p.Y.Label.Text = ylabel
 	p.Y.Min = 0
@@ -101,7 +113,7 @@ func byConns(res *matrix.Results, conns []int, size, depth int, ylabel string, f
 	for _, e := range res.Meta.EngineList {
 		var xys plotter.XYs
 		for i, c := range conns {
-			s, ok := res.Summary(matrix.Cell{Network: "tcp", Conns: c, Size: size, Depth: depth}, e)
+			s, ok := res.Summary(matrix.Cell{Network: "tcp", Conns: c, Size: size, Depth: depth, Work: work}, e)
 			if ok && s.MsgsPerSec.N > 0 {
 				xys = append(xys, plotter.XY{X: float64(i), Y: fig(s)})
 			}
@@ -129,7 +141,11 @@ func cpuPerMsg(res *matrix.Results) (*plot.Plot, error) {
 	p.Y.Label.Text = "µs per message"
 	var labels []string
 	for _, c := range res.Meta.Cells {
-		labels = append(labels, fmt.Sprintf("%s c%d %dB d%d", c.Network, c.Conns, c.Size, c.Depth))
+		l := cellColumn(c)
+		if c.Work != "" {
+			l += " " + c.Work
+		}
+		labels = append(labels, l)
 	}
 	n := len(res.Meta.EngineList)
 	// A group of n bars takes at most 80% of the room one cell gets on
@@ -195,4 +211,10 @@ func idleMemory(res *matrix.Results) (*plot.Plot, error) {
 	p.Add(labels)
 	p.NominalX(names...)
 	return p, nil
+}
+
+// workSlug turns a work spec into a part of a file name:
+// "cpu:20us,sleep:5ms@1%" becomes "cpu-20us+sleep-5ms-at-1pct".
+func workSlug(work string) string {
+	return strings.NewReplacer(":", "-", ",", "+", "@", "-at-", "%", "pct", "/", "-", " ", "").Replace(work)
 }

@@ -82,7 +82,36 @@ func cellTitle(c matrix.Cell) string {
 	if c.Conns != 1 {
 		conns += "s"
 	}
-	return fmt.Sprintf("%s, %d %s, %d B, depth %d", strings.ToUpper(c.Network), c.Conns, conns, c.Size, c.Depth)
+	s := fmt.Sprintf("%s, %d %s, %d B, depth %d", strings.ToUpper(c.Network), c.Conns, conns, c.Size, c.Depth)
+	if c.Work != "" {
+		s += ", work " + c.Work
+	}
+	return s
+}
+
+// cellColumn names a cell in a column header, without its work, which
+// the table's heading gives.
+func cellColumn(c matrix.Cell) string {
+	return fmt.Sprintf("%s c%d %dB d%d", c.Network, c.Conns, c.Size, c.Depth)
+}
+
+// workGroups splits the matrix's cells by work, in the order of the work
+// axis; a matrix without one is a single group with work "".
+func workGroups(res *matrix.Results) []workGroup {
+	var out []workGroup
+	for _, c := range res.Meta.Cells {
+		if n := len(out); n == 0 || out[n-1].work != c.Work {
+			out = append(out, workGroup{work: c.Work})
+		}
+		out[len(out)-1].cells = append(out[len(out)-1].cells, c)
+	}
+	return out
+}
+
+// workGroup is the cells of one work.
+type workGroup struct {
+	work  string
+	cells []matrix.Cell
 }
 
 // overview writes two pivots: msgs/s and server CPU per message, one row
@@ -92,9 +121,19 @@ func overview(p *printer, res *matrix.Results) {
 		return
 	}
 	p.f("## Overview\n\n")
+	for _, g := range workGroups(res) {
+		if g.work != "" {
+			p.f("### Work %s\n\n", g.work)
+		}
+		overviewGroup(p, res, g.cells)
+	}
+}
+
+// overviewGroup writes the two pivots for cells.
+func overviewGroup(p *printer, res *matrix.Results, cells []matrix.Cell) {
 	cols := []string{"engine"}
-	for _, c := range res.Meta.Cells {
-		cols = append(cols, fmt.Sprintf("%s c%d %dB d%d", c.Network, c.Conns, c.Size, c.Depth))
+	for _, c := range cells {
+		cols = append(cols, cellColumn(c))
 	}
 	for _, t := range []struct {
 		title string
@@ -108,7 +147,7 @@ func overview(p *printer, res *matrix.Results) {
 		p.header(cols...)
 		for _, e := range res.Meta.EngineList {
 			row := []string{e}
-			for _, c := range res.Meta.Cells {
+			for _, c := range cells {
 				s, ok := res.Summary(c, e)
 				switch {
 				case !ok:
@@ -142,7 +181,7 @@ func cells(p *printer, res *matrix.Results) {
 		if ref != "" {
 			cols = append(cols, "× "+ref)
 		}
-		cols = append(cols, "MB/s", "p50 µs", "p99 µs", "p99.9 µs", "srv µs/msg")
+		cols = append(cols, "MB/s", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "srv µs/msg")
 		if ref != "" {
 			cols = append(cols, "srv × "+ref)
 		}
@@ -172,7 +211,7 @@ func cells(p *printer, res *matrix.Results) {
 			if ref != "" {
 				row = append(row, ratio(vsRef))
 			}
-			row = append(row, fixed1(s.MBPerSec.Median), fixed1(s.P50.Median), fixed1(s.P99.Median), fixed1(s.P999.Median), fixed2(s.ServerUsPerMsg.Median))
+			row = append(row, fixed1(s.MBPerSec.Median), fixed1(s.P50.Median), fixed1(s.P90.Median), fixed1(s.P99.Median), fixed1(s.P999.Median), fixed2(s.ServerUsPerMsg.Median))
 			if ref != "" {
 				row = append(row, ratio(srvRef))
 			}

@@ -68,7 +68,7 @@ func WriteJSON(w io.Writer, res *matrix.Results) error {
 
 // CSVHeader is the header row of WriteCSV.
 var CSVHeader = []string{
-	"network", "conns", "size", "depth", "engine", "runs", "errors",
+	"network", "conns", "size", "depth", "work", "engine", "runs", "errors",
 	"msgs_per_sec", "msgs_per_sec_min", "msgs_per_sec_max", "spread_pct", "vs_baseline", "vs_reference",
 	"mb_per_sec", "p50_us", "p90_us", "p99_us", "p999_us", "max_us",
 	"server_cpu_us_per_msg", "server_vs_reference", "server_cpu_util", "syscalls_per_msg", "rss_bytes", "threads",
@@ -87,7 +87,7 @@ func WriteCSV(w io.Writer, res *matrix.Results) error {
 		vsBase, vsRef := ratios(res, s, func(x matrix.Summary) float64 { return x.MsgsPerSec.Median })
 		_, srvRef := ratios(res, s, func(x matrix.Summary) float64 { return x.ServerUsPerMsg.Median })
 		row := []string{
-			s.Cell.Network, strconv.Itoa(s.Cell.Conns), strconv.Itoa(s.Cell.Size), strconv.Itoa(s.Cell.Depth), s.Engine,
+			s.Cell.Network, strconv.Itoa(s.Cell.Conns), strconv.Itoa(s.Cell.Size), strconv.Itoa(s.Cell.Depth), s.Cell.Work, s.Engine,
 			strconv.Itoa(s.MsgsPerSec.N + s.Errors), strconv.Itoa(s.Errors),
 			f(s.MsgsPerSec.Median), f(s.MsgsPerSec.Min), f(s.MsgsPerSec.Max), f(s.MsgsPerSec.Spread), f(vsBase), f(vsRef),
 			f(s.MBPerSec.Median), f(s.P50.Median), f(s.P90.Median), f(s.P99.Median), f(s.P999.Median), f(s.Max.Median),
