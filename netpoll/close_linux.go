@@ -57,11 +57,14 @@ func (l *Loop) advance(c *Conn) {
 			l.release(c)
 			return
 		}
-		// Send the FIN now and wait for the peer's: closing with input
-		// still unread would send an RST instead (see stateLinger).
-		if err := unix.Shutdown(int(c.fd), unix.SHUT_WR); err != nil {
-			l.release(c)
-			return
+		// Send the FIN now, unless CloseWrite did, and wait for the
+		// peer's: closing with input still unread would send an RST
+		// instead (see stateLinger).
+		if c.flags&flagWrShut == 0 {
+			if err := unix.Shutdown(int(c.fd), unix.SHUT_WR); err != nil {
+				l.release(c)
+				return
+			}
 		}
 		c.state = stateLinger
 		l.armTimer(c)
@@ -152,6 +155,10 @@ func (l *Loop) dueAt(c *Conn) (int64, error) {
 		}
 	case stateDraining, stateLinger:
 		earliest(c.lastActive+int64(l.cfg.CloseTimeout), ErrCloseTimeout)
+	case stateConnecting:
+		if d := l.cfg.ConnectTimeout; d > 0 {
+			earliest(c.lastActive+int64(d), ErrConnectTimeout)
+		}
 	default:
 		return 0, nil
 	}
@@ -186,7 +193,8 @@ func (l *Loop) armTimer(c *Conn) {
 // only if that read found nothing.
 func (l *Loop) timedOut(c *Conn, reason error) {
 	if reason == ErrServerClosed && c.state == stateOpen {
-		if c.flags&flagNoRead == 0 {
+		// A raw connection's handler does its own reading.
+		if c.flags&(flagNoRead|flagRaw) == 0 {
 			l.readConn(c)
 		}
 		if c.state != stateOpen {

@@ -155,6 +155,12 @@ type Config struct {
 	// WriteTimeout closes a connection whose pending output made no
 	// progress for this long; 0 disables it.
 	WriteTimeout time.Duration
+	// ConnectTimeout bounds how long an outgoing connection started with
+	// Loop.Connect may take to be established; past it the attempt is
+	// closed with ErrConnectTimeout. 0 leaves it to the kernel, which
+	// gives up after its SYN retries (tcp_syn_retries in tcp(7), about
+	// two minutes by default).
+	ConnectTimeout time.Duration
 	// CloseTimeout bounds how long a connection closed by its handler may
 	// spend flushing output and then waiting for the peer to close; 0
 	// means 5 seconds.
@@ -230,6 +236,9 @@ func (cfg Config) normalize() Config {
 	}
 	if cfg.WriteTimeout < 0 {
 		cfg.WriteTimeout = 0
+	}
+	if cfg.ConnectTimeout < 0 {
+		cfg.ConnectTimeout = 0
 	}
 	if cfg.CloseTimeout <= 0 {
 		cfg.CloseTimeout = defaultCloseTimeout

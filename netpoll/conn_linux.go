@@ -23,6 +23,9 @@ const (
 	// unread input does not turn the FIN into an RST that could destroy
 	// the reply in flight (RFC 1122, 4.2.2.13).
 	stateLinger
+	// stateConnecting: an outgoing connection (Loop.Connect) whose
+	// connect(2) is in progress; OnOpen has not run yet.
+	stateConnecting
 	// stateDead: failed or timed out; waiting for the loop to release it.
 	stateDead
 	// stateClosed: released; OnClose has run.
@@ -36,6 +39,9 @@ const (
 	flagAbort                    // close with an RST (SO_LINGER 0)
 	flagQueued                   // in the loop's settle list
 	flagHeld                     // reading stopped by the handler (PauseReading)
+	flagRaw                      // the handler moves the bytes (SetRaw)
+	flagWantWrite                // a raw connection waits for writability
+	flagWrShut                   // the write side is shut, or will be once flushed
 
 	// flagNoRead is set while anything stops reading the connection.
 	flagNoRead = flagPaused | flagHeld
@@ -105,7 +111,7 @@ func (c *Conn) closeErr() error {
 // below half; Write itself never refuses data, so a handler that produces
 // output without reading input should watch OutboundBuffered.
 func (c *Conn) Write(b []byte) (int, error) {
-	if c.state != stateOpen {
+	if c.state != stateOpen || c.flags&flagWrShut != 0 {
 		return 0, ErrClosed
 	}
 	total := len(b)
@@ -145,6 +151,11 @@ func (c *Conn) Close() error {
 
 // CloseWithError is Close, with err passed on to OnClose.
 func (c *Conn) CloseWithError(err error) error {
+	if c.state == stateConnecting {
+		c.loop.setErr(c, err)
+		c.loop.kill(c)
+		return nil
+	}
 	if c.state != stateOpen {
 		return ErrClosed
 	}

@@ -75,6 +75,16 @@
 // activity until it consumes some. A panicking callback closes its
 // connection with an error wrapping ErrPanic; the server keeps running.
 //
+// Forwarders: Loop.Connect opens an outgoing connection on the loop
+// that calls it, served by the same Handler (OnOpen once established,
+// or OnClose alone if it fails or Config.ConnectTimeout passes), so an
+// accepted connection and its upstream share a loop and need no
+// locking. A RawHandler may mark a connection with Conn.SetRaw: the loop
+// then leaves its bytes alone and hands its readiness to OnReadable and
+// OnWritable (asked for with Conn.WantWritable), for a handler that moves
+// bytes itself, for example with splice(2). Conn.CloseWrite passes a
+// half-close on, and Conn.Abort closes with a reset.
+//
 // Shutdown stops accepting and serves every connection until its peer has
 // been quiet for Config.DrainQuiet, flushes its output and closes it, then
 // stops the loops and releases every descriptor: epoll instances,

@@ -30,3 +30,7 @@ var (
 	// other than Linux, which have no epoll.
 	ErrUnsupported = errors.New("netpoll: epoll is only available on Linux")
 )
+
+// ErrConnectTimeout closes an outgoing connection (Loop.Connect) that was
+// not established within Config.ConnectTimeout.
+var ErrConnectTimeout = errors.New("netpoll: connect timeout")

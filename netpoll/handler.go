@@ -37,3 +37,24 @@ type PacketHandler interface {
 	// OnPacket returns.
 	OnPacket(p *Packet)
 }
+
+// RawHandler is a Handler that may move some connections' bytes itself,
+// for example with splice(2) from one socket to another, instead of
+// having the loop read into its buffer. A connection its OnOpen marks
+// with Conn.SetRaw is never read or written by the loop: its readiness
+// goes to these two callbacks instead, on the loop's goroutine, and the
+// handler reads and writes Conn.Fd itself. Like every callback they must
+// not block; the descriptor is non-blocking.
+type RawHandler interface {
+	Handler
+	// OnReadable is called while raw connection c is readable and its
+	// reading is not paused: input, the peer's FIN (a read of zero
+	// bytes) or a pending error, which the next read reports. The
+	// readiness is level-triggered: a handler that leaves input in the
+	// socket is called again on the loop's next round, and one that
+	// cannot take input now should PauseReading.
+	OnReadable(c *Conn)
+	// OnWritable is called while raw connection c is writable, or has a
+	// pending error, and WantWritable(true) is in force.
+	OnWritable(c *Conn)
+}

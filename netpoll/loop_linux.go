@@ -23,6 +23,7 @@ type Loop struct {
 	idx     int
 	cfg     *Config
 	handler Handler       // TCP servers
+	raw     RawHandler    // handler, if it is one (Conn.SetRaw)
 	packets PacketHandler // UDP servers
 	poller  *poller
 

@@ -85,6 +85,24 @@ func (c *Conn) PauseReading() {}
 // ResumeReading does nothing.
 func (c *Conn) ResumeReading() {}
 
+// SetRaw reports false: there are no connections.
+func (c *Conn) SetRaw() bool { return false }
+
+// WantWritable does nothing.
+func (c *Conn) WantWritable(on bool) {}
+
+// CloseWrite returns ErrUnsupported.
+func (c *Conn) CloseWrite() error { return ErrUnsupported }
+
+// Touch does nothing.
+func (c *Conn) Touch() {}
+
+// Abort returns ErrUnsupported.
+func (c *Conn) Abort(err error) error { return ErrUnsupported }
+
+// Connect returns ErrUnsupported.
+func (l *Loop) Connect(addr netip.AddrPort, ctx any) (*Conn, error) { return nil, ErrUnsupported }
+
 // Fd returns -1.
 func (c *Conn) Fd() int { return -1 }
 

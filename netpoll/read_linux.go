@@ -49,6 +49,10 @@ func (l *Loop) open(fd int, addr netip.AddrPort) {
 // connection paused by backpressure may be resumed by the flush and read
 // in the same round.
 func (l *Loop) connEvent(c *Conn, ev eventFlags) {
+	if c.flags&flagRaw != 0 || c.state == stateConnecting {
+		l.rawEvent(c, ev)
+		return
+	}
 	if ev&(eventWrite|eventErr|eventHup) != 0 && c.pending() {
 		l.flush(c)
 	}

@@ -63,8 +63,10 @@ func Listen(network, address string, h Handler, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	raw, _ := h.(RawHandler)
 	for _, l := range s.loops {
 		l.handler = h
+		l.raw = raw
 	}
 	s.start()
 	return s, nil

@@ -64,6 +64,9 @@ func (l *Loop) flush(c *Conn) {
 	if q.n == 0 {
 		q.reset(&l.pool)
 		l.reclaim(c)
+		if c.flags&flagWrShut != 0 && c.state == stateOpen && l.shutWrite(c) != nil {
+			return
+		}
 	}
 	if c.flags&flagPaused != 0 && c.OutboundBuffered() <= l.cfg.WriteLimit/2 {
 		c.flags &^= flagPaused
@@ -122,8 +125,13 @@ func wantEvents(c *Conn) eventFlags {
 		if c.flags&flagNoRead == 0 {
 			ev |= eventRead
 		}
+		if c.flags&flagWantWrite != 0 {
+			ev |= eventWrite
+		}
 	case stateLinger:
 		ev |= eventRead
+	case stateConnecting:
+		ev |= eventWrite
 	}
 	if c.pending() {
 		ev |= eventWrite
@@ -131,13 +139,31 @@ func wantEvents(c *Conn) eventFlags {
 	return ev
 }
 
-// updateInterest re-registers c if its interest changed.
+// updateInterest re-registers c if its interest changed. A raw
+// connection that wants no event is taken out of the epoll set, and put
+// back once it wants one again: epoll reports a hang-up and an error
+// whatever the interest (epoll_ctl(2), EPOLLHUP and EPOLLERR), and a raw
+// connection paused while its peer has shut down both halves, as a
+// forwarder pauses one side until the other side drains, would otherwise
+// make every wait return at once. The loop's own connections never sit
+// with no interest after both halves are shut: they are closing then.
 func (l *Loop) updateInterest(c *Conn) {
 	want := wantEvents(c)
 	if want == c.events || c.state >= stateDead {
 		return
 	}
-	if err := l.poller.mod(int(c.fd), c.gen, want); err != nil {
+	var err error
+	switch {
+	case c.flags&flagRaw == 0:
+		err = l.poller.mod(int(c.fd), c.gen, want)
+	case want == 0:
+		err = l.poller.del(int(c.fd))
+	case c.events == 0:
+		err = l.poller.add(int(c.fd), c.gen, want)
+	default:
+		err = l.poller.mod(int(c.fd), c.gen, want)
+	}
+	if err != nil {
 		l.fail(c, "epoll_ctl", err)
 		return
 	}
