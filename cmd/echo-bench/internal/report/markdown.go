@@ -27,7 +27,9 @@ func WriteMarkdown(w io.Writer, res *matrix.Results, chartsDir string) error {
 	if m.Command != "" {
 		p.f("Command: `%s`\n\n", m.Command)
 	}
+	verdicts(p, res)
 	overview(p, res)
+	againstEmpty(p, res)
 	cells(p, res)
 	idle(p, res)
 	chartLinks(p, res, chartsDir)
