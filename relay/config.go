@@ -1,0 +1,116 @@
+package relay
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"runtime"
+	"time"
+
+	"github.com/rawnet/rawnet/sockopt"
+)
+
+// Balance says how a relay picks the upstream of a new pair.
+type Balance uint8
+
+// Balance policies. The zero value is RoundRobin.
+const (
+	// RoundRobin takes the upstreams in turn.
+	RoundRobin Balance = iota
+	// LeastConn takes the upstream with the fewest open pairs, the first
+	// listed on a tie.
+	LeastConn
+)
+
+// String returns "roundrobin" or "leastconn".
+func (b Balance) String() string {
+	if b == LeastConn {
+		return "leastconn"
+	}
+	return "roundrobin"
+}
+
+// ParseBalance maps "roundrobin" or "leastconn" to a Balance.
+func ParseBalance(s string) (Balance, error) {
+	switch s {
+	case "roundrobin", "":
+		return RoundRobin, nil
+	case "leastconn":
+		return LeastConn, nil
+	}
+	return 0, fmt.Errorf("relay: balance %q is not roundrobin or leastconn", s)
+}
+
+// Config is what a Relay is started with. Its zero value, once Addr and
+// Upstreams are set, forwards with splice where the kernel allows, one
+// loop per CPU, no limits and no timeouts.
+type Config struct {
+	// Addr is the host:port to listen on; port 0 picks a free one.
+	Addr string
+	// Upstreams are the host:port addresses pairs connect to, resolved
+	// once by Start.
+	Upstreams []string
+	// Balance picks an upstream per pair.
+	Balance Balance
+	// Copy forwards through the loop's buffer instead of splice(2).
+	// Splice is used where the kernel allows it (Start checks with one
+	// pipe), copy otherwise.
+	Copy bool
+	// PipeSize, when positive, sets the capacity of every pipe with
+	// F_SETPIPE_SZ (fcntl(2)); the kernel rounds it up to a power of two
+	// pages and refuses more than /proc/sys/fs/pipe-max-size to an
+	// unprivileged process. 0 keeps the kernel's default, 16 pages.
+	PipeSize int
+	// ConnectTimeout bounds how long the connection to an upstream may
+	// take; 0 leaves it to the kernel's SYN retries.
+	ConnectTimeout time.Duration
+	// IdleTimeout closes a pair whose sides have both moved no byte for
+	// this long; 0 disables it.
+	IdleTimeout time.Duration
+	// MaxConns bounds open pairs; a client over the limit is accepted
+	// and closed at once. 0 means no limit.
+	MaxConns int
+	// Loops is the number of event loops; 0 means one per CPU.
+	Loops int
+	// CPUs pins loop i to CPUs[i % len(CPUs)] (netpoll.Config.CPUs).
+	CPUs []int
+	// Sockopts are applied to the listener (buffer sizes, address reuse)
+	// and to both sides of every pair (TCP_NODELAY, keepalive...).
+	Sockopts sockopt.Options
+	// DrainQuiet is how long, once Shutdown has begun, a side of a pair
+	// may stay quiet before it is closed; 0 means netpoll's default.
+	DrainQuiet time.Duration
+	// Logger receives upstream failures and netpoll's own errors; nil
+	// discards them.
+	Logger *slog.Logger
+}
+
+// upstreams resolves cfg.Upstreams.
+func (cfg *Config) upstreams() ([]*upstream, error) {
+	if len(cfg.Upstreams) == 0 {
+		return nil, errors.New("relay: no upstream")
+	}
+	ups := make([]*upstream, 0, len(cfg.Upstreams))
+	for _, s := range cfg.Upstreams {
+		ta, err := net.ResolveTCPAddr("tcp", s)
+		if err != nil {
+			return nil, fmt.Errorf("relay: upstream %q: %w", s, err)
+		}
+		ap := ta.AddrPort()
+		if !ap.Addr().IsValid() || ap.Addr().IsUnspecified() || ap.Port() == 0 {
+			return nil, fmt.Errorf("relay: upstream %q: want a host and a port", s)
+		}
+		ups = append(ups, &upstream{name: s, addr: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())})
+	}
+	return ups, nil
+}
+
+// loops returns the number of loops cfg asks for.
+func (cfg *Config) loops() int {
+	if cfg.Loops > 0 {
+		return cfg.Loops
+	}
+	return runtime.NumCPU()
+}

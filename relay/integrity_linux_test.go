@@ -1,0 +1,143 @@
+//go:build linux
+
+package relay
+
+import (
+	"crypto/sha256"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"testing"
+	"time"
+)
+
+// streamSize is what each side sends through the relay.
+const streamSize = 16 << 20
+
+// sendRandom writes n pseudo-random bytes in chunks of random sizes, from
+// one byte to 256 KiB, then shuts down its write side, and returns their
+// SHA-256.
+func sendRandom(c *net.TCPConn, n int, seed uint64) ([32]byte, error) {
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	h := sha256.New()
+	buf := make([]byte, 256<<10)
+	for sent := 0; sent < n; {
+		size := 1 + rng.IntN(len(buf))
+		if rng.IntN(4) == 0 {
+			size = 1 + rng.IntN(100) // now and then a tiny segment
+		}
+		size = min(size, n-sent)
+		chunk := buf[:size]
+		for i := range chunk {
+			chunk[i] = byte(rng.Uint32())
+		}
+		h.Write(chunk)
+		if _, err := c.Write(chunk); err != nil {
+			return [32]byte{}, err
+		}
+		sent += size
+	}
+	var sum [32]byte
+	copy(sum[:], h.Sum(nil))
+	return sum, c.CloseWrite()
+}
+
+// receiveAll reads until EOF and returns the byte count and SHA-256.
+func receiveAll(c net.Conn) (int64, [32]byte, error) {
+	h := sha256.New()
+	n, err := io.Copy(h, c)
+	var sum [32]byte
+	copy(sum[:], h.Sum(nil))
+	return n, sum, err
+}
+
+// TestIntegrity sends 16 MiB each way at once, cut into random segments,
+// through each data path, with roomy and with tiny receive windows: both sides receive exactly what the other sent,
+// in order, then end-of-file, and the pair ends as done.
+func TestIntegrity(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		copy  bool
+		small bool // 4 KiB receive buffers at both ends
+	}{
+		{name: "splice", copy: false}, {name: "copy", copy: true},
+		{name: "splice/small-windows", copy: false, small: true}, {name: "copy/small-windows", copy: true, small: true},
+	} {
+		path := tc
+		t.Run(path.name, func(t *testing.T) {
+			var lc net.ListenConfig
+			var d net.Dialer
+			if tc.small {
+				// The relay's writes then fill the peers' windows and it
+				// holds bytes, the path a fast loopback rarely takes.
+				lc.Control, d.Control = smallWindow, smallWindow
+			}
+			seed := uint64(time.Now().UnixNano())
+			t.Logf("seed %d", seed)
+			type result struct {
+				sent, got [32]byte
+				n         int64
+				err       error
+			}
+			fromBackend := make(chan result, 1)
+			b := startBackendWith(t, lc, func(c *net.TCPConn) {
+				sentc := make(chan [32]byte, 1)
+				errc := make(chan error, 1)
+				go func() {
+					s, err := sendRandom(c, streamSize, seed+1)
+					sentc <- s
+					errc <- err
+				}()
+				n, got, err := receiveAll(c)
+				err = errors.Join(err, <-errc)
+				fromBackend <- result{sent: <-sentc, got: got, n: n, err: err}
+			})
+			r, _ := startRelay(t, Config{Copy: path.copy}, b.addr())
+			if r.Splice() == path.copy {
+				t.Fatalf("Splice() = %v with Copy %v", r.Splice(), path.copy)
+			}
+			c := dialWith(t, r, d)
+			sentc := make(chan [32]byte, 1)
+			errc := make(chan error, 1)
+			go func() {
+				s, err := sendRandom(c, streamSize, seed)
+				sentc <- s
+				errc <- err
+			}()
+			n, got, err := receiveAll(c)
+			if err != nil {
+				t.Fatalf("client read: %v", err)
+			}
+			if err := <-errc; err != nil {
+				t.Fatalf("client write: %v", err)
+			}
+			sent := <-sentc
+			be := <-fromBackend
+			if be.err != nil {
+				t.Fatalf("backend: %v", be.err)
+			}
+			if be.n != streamSize || be.got != sent {
+				t.Errorf("upstream got %d bytes, sha256 %x; client sent %d, %x", be.n, be.got, streamSize, sent)
+			}
+			if n != streamSize || got != be.sent {
+				t.Errorf("client got %d bytes, sha256 %x; upstream sent %d, %x", n, got, streamSize, be.sent)
+			}
+			eventually(t, "the pair to end", func() bool { return r.Stats().Closed.Done == 1 })
+			s := r.Stats()
+			if s.BytesUp != streamSize || s.BytesDown != streamSize {
+				t.Errorf("counted %d up, %d down; want %d each", s.BytesUp, s.BytesDown, streamSize)
+			}
+			moved := s.Copied
+			if !path.copy {
+				moved = s.Spliced
+			}
+			if moved != 2*streamSize {
+				t.Errorf("Spliced %d, Copied %d: the %s path moved %d bytes, want %d", s.Spliced, s.Copied, path.name, moved, 2*streamSize)
+			}
+			if s.Held != 0 || s.Active != 0 {
+				t.Errorf("after the pair ended: held %d, active %d", s.Held, s.Active)
+			}
+		})
+	}
+}

@@ -1,0 +1,319 @@
+//go:build linux
+
+package relay
+
+import (
+	"errors"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/rawnet/rawnet/netpoll"
+)
+
+// Directions of a pair.
+const (
+	up   = 0 // client to upstream
+	down = 1 // upstream to client
+)
+
+// turn bounds the bytes one direction moves per callback, so that a
+// bulk transfer cannot hold its loop while other pairs wait; the
+// readiness being level-triggered, the rest waits for the next round.
+const turn = 256 << 10
+
+// pair is an accepted client and its upstream. Only their loop touches
+// it.
+type pair struct {
+	r                *Relay
+	ls               *loopState
+	client, upstream *netpoll.Conn
+	up               *upstream
+	dir              [2]direction
+	open             bool // the upstream connection is established
+	ended            bool
+}
+
+// direction is one way through a pair: the bytes read from src and not
+// yet written to dst sit in a pipe (splice) or in buf[off:off+held]
+// (copy), never both.
+type direction struct {
+	src, dst *netpoll.Conn
+	pipe     pipe
+	hasPipe  bool
+	buf      []byte
+	off      int
+	held     int
+	eof      bool // src sent its FIN
+	done     bool // and dst has been shut down after the last byte
+}
+
+// from returns the direction c is the source of.
+func (p *pair) from(c *netpoll.Conn) *direction {
+	if c == p.client {
+		return &p.dir[up]
+	}
+	return &p.dir[down]
+}
+
+// to returns the direction c is the destination of.
+func (p *pair) to(c *netpoll.Conn) *direction {
+	if c == p.upstream {
+		return &p.dir[up]
+	}
+	return &p.dir[down]
+}
+
+// connected starts forwarding once the upstream is established.
+func (p *pair) connected(c *netpoll.Conn) {
+	if p.ended {
+		_ = c.Close()
+		return
+	}
+	p.open = true
+	if err := p.r.cfg.Sockopts.ApplyConn(c.Fd()); err != nil {
+		p.r.log.Debug("relay: upstream socket options", "err", err)
+	}
+	c.SetRaw()
+	p.client.ResumeReading()
+}
+
+// pump moves d's bytes until the source is drained, the destination is
+// full, the turn is spent, or the direction ends.
+func (p *pair) pump(d *direction) {
+	moved := 0
+	for !p.ended {
+		if d.held > 0 {
+			full, err := p.push(d)
+			if err != nil {
+				p.fail(d.dst, err)
+				return
+			}
+			if full {
+				// Backpressure: stop reading the source until the
+				// destination takes what is held.
+				d.dst.WantWritable(true)
+				d.src.PauseReading()
+				return
+			}
+			continue
+		}
+		d.dst.WantWritable(false)
+		if d.eof {
+			if !d.done {
+				p.passFIN(d)
+			}
+			return
+		}
+		if moved >= turn {
+			d.src.ResumeReading()
+			return
+		}
+		n, err := p.pull(d)
+		switch {
+		case err == unix.EAGAIN:
+			d.src.ResumeReading()
+			return
+		case err != nil:
+			p.fail(d.src, err)
+			return
+		case n == 0:
+			d.eof = true
+			d.src.PauseReading()
+		}
+		moved += n
+	}
+}
+
+// passFIN shuts down d's destination for writing after its last byte,
+// and ends the pair once both directions have.
+func (p *pair) passFIN(d *direction) {
+	d.done = true
+	if err := d.dst.CloseWrite(); err != nil && err != netpoll.ErrClosed {
+		p.fail(d.dst, err)
+		return
+	}
+	if p.dir[up].done && p.dir[down].done {
+		p.end(reasonDone, false)
+	}
+}
+
+// pull reads from d's source into an empty direction: into a pipe when
+// splicing (copying if no pipe can be had), else through the loop's
+// buffer straight on to the destination, keeping what it did not take.
+// It returns the bytes read, 0 at the source's FIN, or EAGAIN.
+func (p *pair) pull(d *direction) (int, error) {
+	ls := p.ls
+	if p.r.splice {
+		if !d.hasPipe {
+			pp, err := ls.getPipe()
+			if err == nil {
+				d.pipe, d.hasPipe = pp, true
+			} else {
+				ls.stats.noPipe.Add(1)
+			}
+		}
+		if d.hasPipe {
+			n, err := spliceFD(d.src.Fd(), d.pipe.w, ls.pipeCap)
+			if n > 0 {
+				d.held = n
+				ls.stats.held.Add(int64(n))
+				return n, nil
+			}
+			ls.putPipe(d.pipe)
+			d.hasPipe = false
+			return 0, err
+		}
+	}
+	n, err := recvFD(d.src.Fd(), ls.buf)
+	if n <= 0 {
+		return 0, err
+	}
+	m, err := sendFD(d.dst.Fd(), ls.buf[:n])
+	if err == unix.EAGAIN {
+		m, err = 0, nil
+	}
+	if err != nil {
+		p.fail(d.dst, err)
+		return n, nil
+	}
+	p.forwarded(d, m, false)
+	if m < n {
+		d.buf = ls.getBuf()
+		d.off = 0
+		d.held = copy(d.buf, ls.buf[m:n])
+		ls.stats.held.Add(int64(d.held))
+	}
+	return n, nil
+}
+
+// push writes held bytes to d's destination and reports whether it is
+// full: a write that took less than offered means the socket's buffer
+// is, and another would fail with EAGAIN.
+func (p *pair) push(d *direction) (full bool, err error) {
+	ls := p.ls
+	var n int
+	spliced := d.hasPipe
+	if spliced {
+		n, err = spliceFD(d.pipe.r, d.dst.Fd(), d.held)
+	} else {
+		n, err = sendFD(d.dst.Fd(), d.buf[d.off:d.off+d.held])
+	}
+	if err == unix.EAGAIN {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	offered := d.held
+	d.held -= n
+	d.off += n
+	ls.stats.held.Add(-int64(n))
+	p.forwarded(d, n, spliced)
+	if d.held == 0 {
+		if spliced {
+			ls.putPipe(d.pipe)
+			d.hasPipe = false
+		} else {
+			ls.putBuf(d.buf)
+			d.buf, d.off = nil, 0
+		}
+	}
+	return n < offered, nil
+}
+
+// forwarded counts n bytes written to d's destination.
+func (p *pair) forwarded(d *direction, n int, spliced bool) {
+	if n == 0 {
+		return
+	}
+	s := &p.ls.stats
+	if d == &p.dir[up] {
+		s.bytesUp.Add(uint64(n))
+	} else {
+		s.bytesDown.Add(uint64(n))
+	}
+	if spliced {
+		s.spliced.Add(uint64(n))
+	} else {
+		s.copied.Add(uint64(n))
+	}
+	d.dst.Touch()
+}
+
+// fail ends the pair after a read or write on side c failed, resetting
+// both sides: the stream is broken, and a reset tells the other peer so
+// where a FIN would pass for a clean end.
+func (p *pair) fail(c *netpoll.Conn, err error) {
+	if p.ended {
+		return
+	}
+	reason := reasonClientReset
+	if c == p.upstream {
+		reason = reasonUpstreamReset
+		p.r.log.Warn("relay: upstream connection failed", "upstream", p.up.name,
+			"client", p.client.RemoteAddr().String(), "reason", reason.String(), "err", err)
+	} else {
+		p.r.log.Debug("relay: client connection failed", "client", p.client.RemoteAddr().String(),
+			"upstream", p.up.name, "reason", reason.String(), "err", err)
+	}
+	p.end(reason, true)
+}
+
+// connectFailed ends a pair whose upstream could not be reached.
+func (p *pair) connectFailed(err error) {
+	if p.ended {
+		return
+	}
+	reason := reasonConnectError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		reason = reasonConnectRefused
+	case errors.Is(err, netpoll.ErrConnectTimeout), errors.Is(err, syscall.ETIMEDOUT):
+		reason = reasonConnectTimeout
+	}
+	p.r.log.Warn("relay: cannot connect to upstream", "upstream", p.up.name,
+		"client", p.client.RemoteAddr().String(), "reason", reason.String(), "err", err)
+	p.end(reason, true)
+}
+
+// end closes both sides, gracefully or with a reset (abort), returns
+// what the pair borrowed and counts it as ended for reason.
+func (p *pair) end(reason reason, abort bool) {
+	if p.ended {
+		return
+	}
+	p.ended = true
+	ls := p.ls
+	for i := range p.dir {
+		d := &p.dir[i]
+		ls.stats.held.Add(-int64(d.held))
+		if d.hasPipe {
+			if d.held == 0 {
+				ls.putPipe(d.pipe)
+			} else {
+				ls.closePipe(d.pipe) // its bytes have nowhere to go
+			}
+			d.hasPipe = false
+		}
+		if d.buf != nil {
+			ls.putBuf(d.buf)
+			d.buf = nil
+		}
+		d.held = 0
+	}
+	for _, c := range []*netpoll.Conn{p.client, p.upstream} {
+		if c == nil {
+			continue
+		}
+		if abort {
+			_ = c.Abort(nil)
+		} else {
+			_ = c.Close()
+		}
+	}
+	p.up.active.Add(-1)
+	p.r.active.Add(-1)
+	ls.stats.active.Add(-1)
+	ls.stats.closed[reason].Add(1)
+}

@@ -1,0 +1,180 @@
+//go:build linux
+
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync/atomic"
+
+	"github.com/rawnet/rawnet/netpoll"
+)
+
+// Relay is a running forwarder.
+type Relay struct {
+	cfg    Config
+	srv    *netpoll.Server
+	loops  []*loopState
+	picker picker
+	log    *slog.Logger
+	splice bool
+	active atomic.Int64 // open pairs, for MaxConns
+}
+
+// Start resolves the upstreams, checks whether the kernel splices and
+// starts listening on cfg.Addr. It returns once clients may connect.
+func Start(cfg Config) (*Relay, error) {
+	ups, err := cfg.upstreams()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.MaxConns < 0 || cfg.PipeSize < 0 || cfg.ConnectTimeout < 0 || cfg.IdleTimeout < 0 {
+		return nil, errors.New("relay: MaxConns, PipeSize and the timeouts must not be negative")
+	}
+	r := &Relay{cfg: cfg, picker: picker{ups: ups, balance: cfg.Balance}, log: cfg.Logger}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	ok, capacity, err := spliceWorks(cfg.PipeSize)
+	switch {
+	case err != nil && cfg.PipeSize > 0:
+		return nil, fmt.Errorf("relay: pipe size %d: %w", cfg.PipeSize, err)
+	case !cfg.Copy && !ok:
+		r.log.Warn("relay: the kernel does not splice a socket into a pipe; copying instead", "err", err)
+	}
+	r.splice = ok && !cfg.Copy
+	for range cfg.loops() {
+		r.loops = append(r.loops, &loopState{
+			buf: make([]byte, copyBuffer), pipeSize: cfg.PipeSize, pipeCap: max(capacity, 4096),
+		})
+	}
+	opts := cfg.Sockopts
+	r.srv, err = netpoll.Listen("tcp", cfg.Addr, r, netpoll.Config{
+		Loops:          cfg.loops(),
+		CPUs:           cfg.CPUs,
+		IdleTimeout:    cfg.IdleTimeout,
+		ConnectTimeout: cfg.ConnectTimeout,
+		DrainQuiet:     cfg.DrainQuiet,
+		Control:        opts.ApplyListener,
+		Logger:         cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Addr returns the address the relay listens on.
+func (r *Relay) Addr() net.Addr { return r.srv.Addr() }
+
+// Splice reports whether the relay forwards with splice(2).
+func (r *Relay) Splice() bool { return r.splice }
+
+// PipeCapacity returns the bytes one pipe holds: what the kernel granted
+// Config.PipeSize, or its default.
+func (r *Relay) PipeCapacity() int { return r.loops[0].pipeCap }
+
+// Stats returns the counters summed over every loop. It is safe to call
+// from any goroutine.
+func (r *Relay) Stats() Stats {
+	var s Stats
+	for _, ls := range r.loops {
+		ls.stats.addTo(&s)
+	}
+	return s
+}
+
+// Done is closed once the relay has stopped, after Shutdown or a fatal
+// error (Err).
+func (r *Relay) Done() <-chan struct{} { return r.srv.Done() }
+
+// Err returns the error that stopped the relay on its own, or nil.
+func (r *Relay) Err() error { return r.srv.Err() }
+
+// Shutdown stops accepting, lets pairs finish until their sides have been
+// quiet for Config.DrainQuiet or ctx is done, closes the rest and
+// releases every descriptor, pooled pipes included.
+func (r *Relay) Shutdown(ctx context.Context) error {
+	err := r.srv.Shutdown(ctx)
+	<-r.srv.Done()
+	for _, ls := range r.loops {
+		ls.release()
+	}
+	return err
+}
+
+// OnOpen pairs a new client with a connection to an upstream, or, for
+// the upstream side, starts forwarding. It is netpoll's callback.
+func (r *Relay) OnOpen(c *netpoll.Conn) {
+	if p, ok := c.Context().(*pair); ok {
+		p.connected(c)
+		return
+	}
+	ls := r.loops[c.Loop().Index()]
+	ls.stats.accepted.Add(1)
+	if n := r.active.Add(1); r.cfg.MaxConns > 0 && n > int64(r.cfg.MaxConns) {
+		r.active.Add(-1)
+		ls.stats.closed[reasonMaxConns].Add(1)
+		_ = c.Close()
+		return
+	}
+	ls.stats.active.Add(1)
+	if err := r.cfg.Sockopts.ApplyConn(c.Fd()); err != nil {
+		r.log.Debug("relay: client socket options", "err", err)
+	}
+	c.SetRaw()
+	c.PauseReading() // until the upstream is there to take the bytes
+	p := &pair{r: r, ls: ls, client: c, up: r.picker.pick()}
+	c.SetContext(p)
+	uc, err := c.Loop().Connect(p.up.addr, p)
+	if err != nil {
+		p.connectFailed(err)
+		return
+	}
+	p.upstream = uc
+	p.dir[up] = direction{src: c, dst: uc}
+	p.dir[down] = direction{src: uc, dst: c}
+}
+
+// OnData is never called: both sides of a pair are raw.
+func (r *Relay) OnData(c *netpoll.Conn, data []byte) int { return len(data) }
+
+// OnReadable moves bytes from c to its peer.
+func (r *Relay) OnReadable(c *netpoll.Conn) {
+	if p, ok := c.Context().(*pair); ok {
+		p.pump(p.from(c))
+	}
+}
+
+// OnWritable moves held bytes on to c.
+func (r *Relay) OnWritable(c *netpoll.Conn) {
+	if p, ok := c.Context().(*pair); ok {
+		p.pump(p.to(c))
+	}
+}
+
+// OnClose ends c's pair when netpoll closed c itself: a failed connect,
+// a timeout or the shutdown drain.
+func (r *Relay) OnClose(c *netpoll.Conn, err error) {
+	p, ok := c.Context().(*pair)
+	if !ok || p.ended {
+		return
+	}
+	if c == p.upstream && !p.open {
+		p.connectFailed(err)
+		return
+	}
+	switch {
+	case errors.Is(err, netpoll.ErrIdleTimeout):
+		p.end(reasonIdle, false)
+	case errors.Is(err, netpoll.ErrServerClosed):
+		p.end(reasonShutdown, false)
+	case err == nil:
+		p.end(reasonDone, false)
+	default:
+		p.fail(c, err)
+	}
+}
