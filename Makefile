@@ -7,9 +7,11 @@ LDFLAGS   := -X github.com/rawnet/rawnet/internal/cli.Version=$(VERSION)
 FUZZTIME  ?= 5s
 SOAK      ?= 60s
 SCALE_CONNS ?= 100000
+MODELS_WORKS ?= none;cpu:20us;sleep:1ms;sleep:5ms@1%
+MODELS_CONNS ?= 1,50,500,5000
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: help build test race vet fuzz lint bench scale multihost hostile soak clean
+.PHONY: help build test race vet fuzz lint bench models scale multihost hostile soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -37,6 +39,11 @@ lint: vet ## go vet plus staticcheck (installed into bin/ at a pinned version)
 
 bench: build ## run the default comparison matrix (a few minutes) into out/bench-<timestamp>
 	$(BIN)/echo-bench matrix --bin $(BIN)
+
+models: build ## which model for which handler: std, threads, epoll, pool and gnet under MODELS_WORKS (none, cpu:20us, sleep:1ms, sleep:5ms@1%) at MODELS_CONNS (1 to 5,000) connections, ping-pong, 3 repeats of 1.5 s; about 15 minutes on 2 CPUs, into out/models-<timestamp>
+	$(BIN)/echo-bench matrix --bin $(BIN) --engines std,threads,epoll,pool,gnet --works '$(MODELS_WORKS)' \
+		--conns $(MODELS_CONNS) --sizes 64 --depths 1 --udp-conns none --idle-conns 0 \
+		--repeats 3 --duration 1500ms --warmup 500ms --drain-timeout 30s --out out/models-$$(date +%Y%m%d-%H%M%S)
 
 scale: build ## hold SCALE_CONNS connections on the epoll engine (half idle, half at one message a second) and report server memory; past one process's nofile limit (raising it needs CAP_SYS_RESOURCE) servers and clients split into processes sharing the port with SO_REUSEPORT
 	$(BIN)/echo-bench scale --bin $(BIN) --conns $(SCALE_CONNS)

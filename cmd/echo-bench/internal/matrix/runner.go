@@ -186,8 +186,8 @@ func (m *runner) note(format string, args ...any) {
 }
 
 // prepareClient pins this process to the client CPUs, matches GOMAXPROCS
-// to them and raises the open file limit for the idle phase; servers,
-// started later, inherit the raised limit.
+// to them and raises the open file limit for the largest phase, idle or
+// cell; servers, started later, inherit the raised limit.
 func (m *runner) prepareClient() error {
 	if len(m.cfg.ClientCPUs) > 0 {
 		if err := proc.PinSelf(m.cfg.ClientCPUs); err != nil {
@@ -195,12 +195,13 @@ func (m *runner) prepareClient() error {
 		}
 		runtime.GOMAXPROCS(len(m.cfg.ClientCPUs))
 	}
-	got, err := proc.RaiseNoFile(uint64(m.cfg.IdleConns) + 4096)
+	most := m.cfg.maxConns()
+	got, err := proc.RaiseNoFile(uint64(most) + 4096)
 	if err != nil {
 		return err
 	}
-	if m.cfg.IdleConns > 0 && got < uint64(m.cfg.IdleConns)+64 {
-		m.note("open file limit is %d: the idle phase of %d connections may fail", got, m.cfg.IdleConns)
+	if got < uint64(most)+64 {
+		m.note("open file limit is %d: the phases of %d connections may fail", got, most)
 	}
 	return nil
 }
