@@ -1,0 +1,18 @@
+// Command relay-tcp forwards TCP connections to one or more upstreams on
+// rawnet's netpoll reactor, with splice(2) or by copying. Run
+// `relay-tcp --help` for its flags.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

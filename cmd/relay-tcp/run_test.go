@@ -1,0 +1,133 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestRunForwardsAndDrains starts the command in front of an echo
+// upstream, forwards through it, scrapes its metrics, then cancels it as
+// SIGTERM would and reads its totals.
+func TestRunForwardsAndDrains(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); _, _ = io.Copy(c, c) }()
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	code := make(chan int, 1)
+	go func() {
+		code <- run(ctx, []string{"--addr", "127.0.0.1:0", "--upstream", ln.Addr().String(), "--loops", "1", "--metrics-addr", "127.0.0.1:0"}, &stdout, &stderr)
+	}()
+	line := regexp.MustCompile(`listening on tcp (\S+) .*metrics=(\S+)`)
+	var m []string
+	deadline := time.Now().Add(10 * time.Second)
+	for m == nil {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("no listening line; stderr: %s", stderr.String())
+		}
+		m = line.FindStringSubmatch(stdout.String())
+		time.Sleep(time.Millisecond)
+	}
+	c, err := net.Dial("tcp", m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 5)
+	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "hello" {
+		t.Fatalf("echo %q, %v", buf, err)
+	}
+	resp, err := http.Get(m[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`rawnet_relay_forwarded_bytes_total{direction="up"} 5`, "rawnet_relay_pairs_active 1"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	c.Close()
+	cancel()
+	select {
+	case got := <-code:
+		if got != exitOK {
+			t.Fatalf("exit %d; stderr: %s", got, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
+	if out := stdout.String(); !strings.Contains(out, "totals: accepted=1 active=0 closed=1 bytes_up=5 bytes_down=5") {
+		t.Errorf("totals line missing or wrong:\n%s", out)
+	}
+}
+
+// TestRunRejectsBadFlags: a missing upstream or a bad value names the
+// flag and exits 2.
+func TestRunRejectsBadFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		flag string
+	}{
+		{args: nil, flag: "--upstream"},
+		{args: []string{"--upstream", "nohostport"}, flag: "--upstream"},
+		{args: []string{"--upstream", "127.0.0.1:1", "--balance", "random"}, flag: "--balance"},
+		{args: []string{"--upstream", "127.0.0.1:1", "--pprof"}, flag: "--pprof"},
+	} {
+		var stdout, stderr syncBuffer
+		if got := run(context.Background(), tc.args, &stdout, &stderr); got != exitUsage {
+			t.Errorf("%v: exit %d, want %d", tc.args, got, exitUsage)
+		}
+		if !strings.Contains(stderr.String(), tc.flag) {
+			t.Errorf("%v: error does not name %s: %s", tc.args, tc.flag, stderr.String())
+		}
+	}
+}
