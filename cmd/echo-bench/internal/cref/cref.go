@@ -1,8 +1,9 @@
 // Package cref ships the bench harness's reference ceiling: a minimal C
 // epoll echo server (one thread, level-triggered, raw framing) that shows
 // what this machine can do, so every Go engine can be reported as a ratio
-// of it. The source is embedded so echo-bench can build it wherever a C
-// compiler exists.
+// of it. With --udp it serves UDP instead: one socket, recvfrom until the
+// socket is empty on each wake-up and a sendto per datagram. The source is
+// embedded so echo-bench can build it wherever a C compiler exists.
 package cref
 
 import (
