@@ -31,11 +31,13 @@ Then:
 
   1. idle phase: per engine, --idle-conns connections, one echo each, and the
      server's RSS per connection;
-  2. every cell of --conns x --sizes x --depths (plus --udp-conns UDP cells)
-     runs on every engine, engine after engine with the order rotating, and
-     each cell is repeated --repeats times; per run the client measures
-     msgs/s, MB/s and latency percentiles and /proc measures the server's
-     CPU per message, read+write syscalls per message, RSS and threads;
+  2. every cell of --conns x --sizes x --depths (plus the UDP cells of
+     --udp-conns x --udp-depths, which the C reference serves in its UDP
+     mode) runs on every engine, engine after engine with the order
+     rotating, and each cell is repeated --repeats times; per run the
+     client measures msgs/s, MB/s and latency percentiles and /proc
+     measures the server's CPU per message, read+write syscalls per
+     message, RSS and threads;
   3. with --count-syscalls, one more run per cell and engine counts every
      system call and context switch of the server (perf_event_open, root):
      the syscalls/msg column then shows every call, epoll_wait included.
@@ -92,7 +94,7 @@ func runMatrix(ctx context.Context, args []string) error {
 	fs.IntSliceVar(&cfg.Depths, "depths", def.Depths, "messages in flight per connection (1 = ping-pong)")
 	udpConns := fs.String("udp-conns", joinInts(def.UDPConns), "UDP socket counts, comma separated; 0 or none for no UDP cell")
 	fs.IntVar(&cfg.UDPSize, "udp-size", def.UDPSize, "UDP datagram size")
-	fs.IntVar(&cfg.UDPDepth, "udp-depth", def.UDPDepth, "UDP datagrams in flight per socket (16 keeps the server, not the client, the limit)")
+	fs.IntSliceVar(&cfg.UDPDepths, "udp-depths", def.UDPDepths, "UDP datagrams in flight per socket (1 = request/response; 16 keeps the server, not the client, the limit)")
 	fs.Var((*bytesize.Size)(&cfg.UDPRecvBuf), "udp-rcvbuf", "SO_RCVBUF every UDP server asks for (its --rcvbuf), so the datagrams in flight fit; 0 keeps the kernel's default")
 	fs.DurationVar(&cfg.Duration, "duration", def.Duration, "measured time per run")
 	fs.DurationVar(&cfg.Warmup, "warmup", def.Warmup, "discarded traffic before each run")

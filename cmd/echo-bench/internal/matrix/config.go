@@ -35,11 +35,11 @@ type Config struct {
 	Works []string
 	// Conns, Sizes and Depths span the TCP cells.
 	Conns, Sizes, Depths []int
-	// UDPConns, UDPSize and UDPDepth span the UDP cells; UDPConns nil
-	// means no UDP cell.
-	UDPConns []int
-	UDPSize  int
-	UDPDepth int
+	// UDPConns x UDPDepths, at UDPSize, span the UDP cells; UDPConns
+	// nil means no UDP cell.
+	UDPConns  []int
+	UDPSize   int
+	UDPDepths []int
 	// UDPRecvBuf is the SO_RCVBUF every UDP server asks for (--rcvbuf);
 	// 0 keeps the kernel's default.
 	UDPRecvBuf int
@@ -83,13 +83,16 @@ type Progress struct {
 // Default returns the matrix `make bench` runs: a few minutes on two cores.
 func Default() Config {
 	return Config{
-		BinDir:   "bin",
-		Conns:    []int{1, 50},
-		Sizes:    []int{64, 1024},
-		Depths:   []int{1, 16},
-		UDPConns: []int{50},
-		UDPSize:  64,
-		UDPDepth: 16,
+		BinDir: "bin",
+		Conns:  []int{1, 50},
+		Sizes:  []int{64, 1024},
+		Depths: []int{1, 16},
+		// One datagram in flight per socket is request/response (DNS
+		// style), where a wake-up finds few datagrams; 16 in flight is
+		// where batching and segmentation offload pay.
+		UDPConns:  []int{1, 50},
+		UDPSize:   64,
+		UDPDepths: []int{1, 16},
 		// 50 sockets × 16 datagrams overflow the default 208 KiB receive
 		// buffer: the kernel charges each datagram its buffer's truesize
 		// (832 bytes for 64 bytes of payload on Linux 6.18), so 256 fit.
@@ -107,7 +110,7 @@ func (c Config) validate() error {
 	if len(c.Conns) == 0 || len(c.Sizes) == 0 || len(c.Depths) == 0 {
 		return fmt.Errorf("matrix: conns, sizes and depths need at least one value each")
 	}
-	for _, v := range [][]int{c.Conns, c.Sizes, c.Depths, c.UDPConns} {
+	for _, v := range [][]int{c.Conns, c.Sizes, c.Depths, c.UDPConns, c.UDPDepths} {
 		for _, x := range v {
 			if x <= 0 {
 				return fmt.Errorf("matrix: conns, sizes and depths must be positive")
@@ -137,8 +140,8 @@ func (c Config) validate() error {
 			}
 		}
 	}
-	if len(c.UDPConns) > 0 && (c.UDPSize <= 0 || c.UDPDepth <= 0) {
-		return fmt.Errorf("matrix: UDP size and depth must be positive")
+	if len(c.UDPConns) > 0 && (c.UDPSize <= 0 || len(c.UDPDepths) == 0) {
+		return fmt.Errorf("matrix: UDP cells need a positive size and at least one depth")
 	}
 	return nil
 }

@@ -62,9 +62,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 
 	base := Cells("tcp", cfg.Conns, cfg.Sizes, cfg.Depths)
 	if len(udpEngines) > 0 {
-		for _, c := range cfg.UDPConns {
-			base = append(base, Cell{Network: "udp", Conns: c, Size: cfg.UDPSize, Depth: cfg.UDPDepth})
-		}
+		base = append(base, Cells("udp", cfg.UDPConns, []int{cfg.UDPSize}, cfg.UDPDepths)...)
 	}
 	cells := WithWorks(cfg.Works, base)
 	m.res.Meta.Cells = cells
@@ -256,6 +254,10 @@ func (m *runner) engines(ctx context.Context) (tcp, udp []string, err error) {
 		return tcp, udp, nil
 	}
 	m.res.Meta.Reference = cref.Name
+	if len(m.cfg.UDPConns) > 0 {
+		// The reference serves UDP itself (--udp): it needs no echo-udp.
+		udp = append(udp, cref.Name)
+	}
 	return append(tcp, cref.Name), udp, nil
 }
 
@@ -302,7 +304,14 @@ func (c Config) maxConns() int {
 // (passed as --work unless it is "").
 func (c Config) serverCommand(network, engine string, loops int, work string) (bin string, args, env []string) {
 	if engine == cref.Name {
-		return filepath.Join(c.BinDir, "echo-"+cref.Name), []string{"--addr", "127.0.0.1:0"}, nil
+		args = []string{"--addr", "127.0.0.1:0"}
+		if network == "udp" {
+			args = append(args, "--udp")
+			if c.UDPRecvBuf > 0 {
+				args = append(args, "--rcvbuf", fmt.Sprint(c.UDPRecvBuf))
+			}
+		}
+		return filepath.Join(c.BinDir, "echo-"+cref.Name), args, nil
 	}
 	bin = filepath.Join(c.BinDir, "echo-"+network)
 	v, isVariant := c.variant(engine)
