@@ -26,7 +26,7 @@ func TestChurn(t *testing.T) {
 	for _, path := range paths {
 		t.Run(path.name, func(t *testing.T) {
 			b := echoBackend(t)
-			r, _ := startRelay(t, Config{Copy: path.copy}, b.addr())
+			r, _ := startRelay(t, Config{Path: path.path}, b.addr())
 			before := openFDs(t)
 			var wg sync.WaitGroup
 			errs := make(chan error, parallel)

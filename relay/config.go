@@ -43,9 +43,41 @@ func ParseBalance(s string) (Balance, error) {
 	return 0, fmt.Errorf("relay: balance %q is not roundrobin or leastconn", s)
 }
 
+// Path says how a relay moves a direction's bytes.
+type Path uint8
+
+// Data paths. The zero value is PathAuto.
+const (
+	// PathAuto copies through the loop's buffer while a direction's
+	// reads are small and splices while they are large: a read of at
+	// least autoBulk bytes switches the direction to splice, and
+	// autoSmall splices in a row that moved under autoTiny bytes each
+	// switch it back. Small messages cost two splices and a pipe where
+	// copying costs one recv and one send; large ones cost copies that
+	// splice saves (docs/perf/relay/README.md has the figures).
+	PathAuto Path = iota
+	// PathSplice always moves bytes socket → pipe → socket with
+	// splice(2).
+	PathSplice
+	// PathCopy always copies through the loop's buffer.
+	PathCopy
+)
+
+// String returns "auto", "splice" or "copy".
+func (p Path) String() string {
+	switch p {
+	case PathSplice:
+		return "splice"
+	case PathCopy:
+		return "copy"
+	}
+	return "auto"
+}
+
 // Config is what a Relay is started with. Its zero value, once Addr and
-// Upstreams are set, forwards with splice where the kernel allows, one
-// loop per CPU, no limits and no timeouts.
+// Upstreams are set, chooses between splice and copying by the size of
+// the reads (PathAuto), with one loop per CPU, no limits and no
+// timeouts.
 type Config struct {
 	// Addr is the host:port to listen on; port 0 picks a free one.
 	Addr string
@@ -54,10 +86,9 @@ type Config struct {
 	Upstreams []string
 	// Balance picks an upstream per pair.
 	Balance Balance
-	// Copy forwards through the loop's buffer instead of splice(2).
-	// Splice is used where the kernel allows it (Start checks with one
-	// pipe), copy otherwise.
-	Copy bool
+	// Path chooses the data path. Where the kernel cannot splice a
+	// socket into a pipe (Start checks once) every path copies.
+	Path Path
 	// PipeSize, when positive, sets the capacity of every pipe with
 	// F_SETPIPE_SZ (fcntl(2)); the kernel rounds it up to a power of two
 	// pages and refuses more than /proc/sys/fs/pipe-max-size to an

@@ -31,7 +31,7 @@ func TestHalfClose(t *testing.T) {
 				_ = c.CloseWrite()
 				_, _ = io.Copy(io.Discard, c)
 			})
-			r, _ := startRelay(t, Config{Copy: path.copy}, b.addr())
+			r, _ := startRelay(t, Config{Path: path.path}, b.addr())
 			c := dial(t, r)
 			if _, err := c.Write([]byte("question")); err != nil {
 				t.Fatal(err)
@@ -53,7 +53,7 @@ func TestHalfClose(t *testing.T) {
 				got, _ := io.ReadAll(c)
 				late <- string(got)
 			})
-			r, _ := startRelay(t, Config{Copy: path.copy}, b.addr())
+			r, _ := startRelay(t, Config{Path: path.path}, b.addr())
 			c := dial(t, r)
 			got, err := io.ReadAll(c)
 			if err != nil || string(got) != "all I have" {
@@ -101,19 +101,19 @@ func TestNeverReader(t *testing.T) {
 	for _, path := range paths {
 		t.Run(path.name+"/upstream", func(t *testing.T) {
 			b := startBackend(t, nil) // accepts and never reads
-			r, _ := startRelay(t, Config{Copy: path.copy}, b.addr())
+			r, _ := startRelay(t, Config{Path: path.path}, b.addr())
 			c := dial(t, r)
 			n := fillUntilBlocked(t, c, limit)
-			checkHeld(t, r, path.copy, n)
+			checkHeld(t, r, n)
 		})
 		t.Run(path.name+"/client", func(t *testing.T) {
 			wrote := make(chan int, 1)
 			b := startBackend(t, func(c *net.TCPConn) { wrote <- fillUntilBlocked(t, c, limit) })
-			r, _ := startRelay(t, Config{Copy: path.copy}, b.addr())
+			r, _ := startRelay(t, Config{Path: path.path}, b.addr())
 			c := dial(t, r)
 			_ = c // connected and never read
 			n := <-wrote
-			checkHeld(t, r, path.copy, n)
+			checkHeld(t, r, n)
 		})
 	}
 }
@@ -121,12 +121,9 @@ func TestNeverReader(t *testing.T) {
 // checkHeld checks that the relay holds no more than one direction's
 // pipe or buffer after a sender wrote n bytes into a peer that never
 // reads.
-func checkHeld(t *testing.T, r *Relay, copyPath bool, n int) {
+func checkHeld(t *testing.T, r *Relay, n int) {
 	t.Helper()
-	bound := int64(r.PipeCapacity())
-	if copyPath {
-		bound = copyBuffer
-	}
+	bound := int64(max(r.PipeCapacity(), copyBuffer))
 	s := r.Stats()
 	t.Logf("sender wrote %d bytes before blocking; relay holds %d (bound %d)", n, s.Held, bound)
 	if s.Held > bound || s.Held < 0 {
@@ -211,7 +208,6 @@ func TestConnectTimeout(t *testing.T) {
 	}
 }
 
-
 // TestResetMidStream: a side that resets in the middle of a transfer
 // resets the other side and ends only its own pair, counted by side.
 func TestResetMidStream(t *testing.T) {
@@ -222,7 +218,7 @@ func TestResetMidStream(t *testing.T) {
 				_, _ = io.ReadFull(c, buf)
 				_ = c.SetLinger(0)
 			}) // the deferred Close now resets
-			r, logs := startRelay(t, Config{Copy: path.copy}, b.addr())
+			r, logs := startRelay(t, Config{Path: path.path}, b.addr())
 			bystander := dial(t, r)
 			c := dial(t, r)
 			_, _ = c.Write(make([]byte, 1000))
@@ -245,7 +241,7 @@ func TestResetMidStream(t *testing.T) {
 				_, err := io.Copy(io.Discard, c)
 				upErr <- err
 			})
-			r, _ := startRelay(t, Config{Copy: path.copy}, b.addr())
+			r, _ := startRelay(t, Config{Path: path.path}, b.addr())
 			c := dial(t, r)
 			_, _ = c.Write(make([]byte, 1000))
 			_ = c.SetLinger(0)

@@ -165,8 +165,8 @@ func openFDs(t *testing.T) int {
 	return len(ents)
 }
 
-// paths are the two data paths, for tests that run on both.
+// paths are the data paths, for tests that run on each.
 var paths = []struct {
 	name string
-	copy bool
-}{{"splice", false}, {"copy", true}}
+	path Path
+}{{"auto", PathAuto}, {"splice", PathSplice}, {"copy", PathCopy}}

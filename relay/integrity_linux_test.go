@@ -53,91 +53,94 @@ func receiveAll(c net.Conn) (int64, [32]byte, error) {
 }
 
 // TestIntegrity sends 16 MiB each way at once, cut into random segments,
-// through each data path, with roomy and with tiny receive windows: both sides receive exactly what the other sent,
-// in order, then end-of-file, and the pair ends as done.
+// through each data path, with roomy and with tiny receive windows: both
+// sides receive exactly what the other sent, in order, then end-of-file,
+// and the pair ends as done.
 func TestIntegrity(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		copy  bool
-		small bool // 4 KiB receive buffers at both ends
-	}{
-		{name: "splice", copy: false}, {name: "copy", copy: true},
-		{name: "splice/small-windows", copy: false, small: true}, {name: "copy/small-windows", copy: true, small: true},
-	} {
-		path := tc
-		t.Run(path.name, func(t *testing.T) {
-			var lc net.ListenConfig
-			var d net.Dialer
-			if tc.small {
-				// The relay's writes then fill the peers' windows and it
-				// holds bytes, the path a fast loopback rarely takes.
-				lc.Control, d.Control = smallWindow, smallWindow
+	for _, small := range []bool{false, true} {
+		for _, path := range paths {
+			name := path.name
+			if small {
+				name += "/small-windows" // 4 KiB receive buffers at both ends
 			}
-			seed := uint64(time.Now().UnixNano())
-			t.Logf("seed %d", seed)
-			type result struct {
-				sent, got [32]byte
-				n         int64
-				err       error
-			}
-			fromBackend := make(chan result, 1)
-			b := startBackendWith(t, lc, func(c *net.TCPConn) {
-				sentc := make(chan [32]byte, 1)
-				errc := make(chan error, 1)
-				go func() {
-					s, err := sendRandom(c, streamSize, seed+1)
-					sentc <- s
-					errc <- err
-				}()
-				n, got, err := receiveAll(c)
-				err = errors.Join(err, <-errc)
-				fromBackend <- result{sent: <-sentc, got: got, n: n, err: err}
-			})
-			r, _ := startRelay(t, Config{Copy: path.copy}, b.addr())
-			if r.Splice() == path.copy {
-				t.Fatalf("Splice() = %v with Copy %v", r.Splice(), path.copy)
-			}
-			c := dialWith(t, r, d)
-			sentc := make(chan [32]byte, 1)
-			errc := make(chan error, 1)
-			go func() {
-				s, err := sendRandom(c, streamSize, seed)
-				sentc <- s
-				errc <- err
-			}()
-			n, got, err := receiveAll(c)
-			if err != nil {
-				t.Fatalf("client read: %v", err)
-			}
-			if err := <-errc; err != nil {
-				t.Fatalf("client write: %v", err)
-			}
-			sent := <-sentc
-			be := <-fromBackend
-			if be.err != nil {
-				t.Fatalf("backend: %v", be.err)
-			}
-			if be.n != streamSize || be.got != sent {
-				t.Errorf("upstream got %d bytes, sha256 %x; client sent %d, %x", be.n, be.got, streamSize, sent)
-			}
-			if n != streamSize || got != be.sent {
-				t.Errorf("client got %d bytes, sha256 %x; upstream sent %d, %x", n, got, streamSize, be.sent)
-			}
-			eventually(t, "the pair to end", func() bool { return r.Stats().Closed.Done == 1 })
-			s := r.Stats()
-			if s.BytesUp != streamSize || s.BytesDown != streamSize {
-				t.Errorf("counted %d up, %d down; want %d each", s.BytesUp, s.BytesDown, streamSize)
-			}
-			moved := s.Copied
-			if !path.copy {
-				moved = s.Spliced
-			}
-			if moved != 2*streamSize {
-				t.Errorf("Spliced %d, Copied %d: the %s path moved %d bytes, want %d", s.Spliced, s.Copied, path.name, moved, 2*streamSize)
-			}
-			if s.Held != 0 || s.Active != 0 {
-				t.Errorf("after the pair ended: held %d, active %d", s.Held, s.Active)
-			}
-		})
+			t.Run(name, func(t *testing.T) { integrity(t, path.path, small) })
+		}
+	}
+}
+
+// integrity runs TestIntegrity on one path, with small windows or not.
+func integrity(t *testing.T, path Path, small bool) {
+	var lc net.ListenConfig
+	var d net.Dialer
+	if small {
+		// The relay's writes then fill the peers' windows and it
+		// holds bytes, the path a fast loopback rarely takes.
+		lc.Control, d.Control = smallWindow, smallWindow
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	type result struct {
+		sent, got [32]byte
+		n         int64
+		err       error
+	}
+	fromBackend := make(chan result, 1)
+	b := startBackendWith(t, lc, func(c *net.TCPConn) {
+		sentc := make(chan [32]byte, 1)
+		errc := make(chan error, 1)
+		go func() {
+			s, err := sendRandom(c, streamSize, seed+1)
+			sentc <- s
+			errc <- err
+		}()
+		n, got, err := receiveAll(c)
+		err = errors.Join(err, <-errc)
+		fromBackend <- result{sent: <-sentc, got: got, n: n, err: err}
+	})
+	r, _ := startRelay(t, Config{Path: path}, b.addr())
+	if r.Path() != path {
+		t.Fatalf("Path() = %v, want %v", r.Path(), path)
+	}
+	c := dialWith(t, r, d)
+	sentc := make(chan [32]byte, 1)
+	errc := make(chan error, 1)
+	go func() {
+		s, err := sendRandom(c, streamSize, seed)
+		sentc <- s
+		errc <- err
+	}()
+	n, got, err := receiveAll(c)
+	if err != nil {
+		t.Fatalf("client read: %v", err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatalf("client write: %v", err)
+	}
+	sent := <-sentc
+	be := <-fromBackend
+	if be.err != nil {
+		t.Fatalf("backend: %v", be.err)
+	}
+	if be.n != streamSize || be.got != sent {
+		t.Errorf("upstream got %d bytes, sha256 %x; client sent %d, %x", be.n, be.got, streamSize, sent)
+	}
+	if n != streamSize || got != be.sent {
+		t.Errorf("client got %d bytes, sha256 %x; upstream sent %d, %x", n, got, streamSize, be.sent)
+	}
+	eventually(t, "the pair to end", func() bool { return r.Stats().Closed.Done == 1 })
+	s := r.Stats()
+	if s.BytesUp != streamSize || s.BytesDown != streamSize {
+		t.Errorf("counted %d up, %d down; want %d each", s.BytesUp, s.BytesDown, streamSize)
+	}
+	switch {
+	case s.Spliced+s.Copied != 2*streamSize:
+		t.Errorf("Spliced %d + Copied %d, want %d", s.Spliced, s.Copied, 2*streamSize)
+	case path == PathSplice && s.Copied != 0, path == PathCopy && s.Spliced != 0:
+		t.Errorf("the %v path spliced %d and copied %d", path, s.Spliced, s.Copied)
+	case path == PathAuto && !small && s.Spliced == 0:
+		t.Errorf("the auto path never spliced bulk transfers (copied %d)", s.Copied)
+	}
+	if s.Held != 0 || s.Active != 0 {
+		t.Errorf("after the pair ended: held %d, active %d", s.Held, s.Active)
 	}
 }

@@ -46,7 +46,16 @@ type direction struct {
 	held     int
 	eof      bool // src sent its FIN
 	done     bool // and dst has been shut down after the last byte
+	bulk     bool // PathAuto: reads are large, splice them
+	tiny     uint8
 }
+
+// PathAuto's thresholds (see there).
+const (
+	autoBulk  = 32 << 10
+	autoTiny  = 8 << 10
+	autoSmall = 2
+)
 
 // from returns the direction c is the source of.
 func (p *pair) from(c *netpoll.Conn) *direction {
@@ -144,7 +153,7 @@ func (p *pair) passFIN(d *direction) {
 // It returns the bytes read, 0 at the source's FIN, or EAGAIN.
 func (p *pair) pull(d *direction) (int, error) {
 	ls := p.ls
-	if p.r.splice {
+	if p.r.splice && (d.bulk || !p.r.auto) {
 		if !d.hasPipe {
 			pp, err := ls.getPipe()
 			if err == nil {
@@ -158,6 +167,11 @@ func (p *pair) pull(d *direction) (int, error) {
 			if n > 0 {
 				d.held = n
 				ls.stats.held.Add(int64(n))
+				if n >= autoTiny {
+					d.tiny = 0
+				} else if d.tiny++; d.tiny >= autoSmall {
+					d.bulk, d.tiny = false, 0
+				}
 				return n, nil
 			}
 			ls.putPipe(d.pipe)
@@ -169,6 +183,7 @@ func (p *pair) pull(d *direction) (int, error) {
 	if n <= 0 {
 		return 0, err
 	}
+	d.bulk = n >= autoBulk
 	m, err := sendFD(d.dst.Fd(), ls.buf[:n])
 	if err == unix.EAGAIN {
 		m, err = 0, nil

@@ -20,7 +20,8 @@ type Relay struct {
 	loops  []*loopState
 	picker picker
 	log    *slog.Logger
-	splice bool
+	splice bool         // the kernel splices and Path is not PathCopy
+	auto   bool         // and Path is PathAuto
 	active atomic.Int64 // open pairs, for MaxConns
 }
 
@@ -42,10 +43,11 @@ func Start(cfg Config) (*Relay, error) {
 	switch {
 	case err != nil && cfg.PipeSize > 0:
 		return nil, fmt.Errorf("relay: pipe size %d: %w", cfg.PipeSize, err)
-	case !cfg.Copy && !ok:
+	case cfg.Path != PathCopy && !ok:
 		r.log.Warn("relay: the kernel does not splice a socket into a pipe; copying instead", "err", err)
 	}
-	r.splice = ok && !cfg.Copy
+	r.splice = ok && cfg.Path != PathCopy
+	r.auto = r.splice && cfg.Path == PathAuto
 	for range cfg.loops() {
 		r.loops = append(r.loops, &loopState{
 			buf: make([]byte, copyBuffer), pipeSize: cfg.PipeSize, pipeCap: max(capacity, 4096),
@@ -70,8 +72,17 @@ func Start(cfg Config) (*Relay, error) {
 // Addr returns the address the relay listens on.
 func (r *Relay) Addr() net.Addr { return r.srv.Addr() }
 
-// Splice reports whether the relay forwards with splice(2).
-func (r *Relay) Splice() bool { return r.splice }
+// Path returns the data path in use: Config.Path, or PathCopy where the
+// kernel cannot splice.
+func (r *Relay) Path() Path {
+	switch {
+	case !r.splice:
+		return PathCopy
+	case r.auto:
+		return PathAuto
+	}
+	return PathSplice
+}
 
 // PipeCapacity returns the bytes one pipe holds: what the kernel granted
 // Config.PipeSize, or its default.

@@ -19,7 +19,7 @@ import (
 type options struct {
 	cfg             relay.Config
 	balance         string
-	splice          bool
+	splice          string
 	pipeSize        bytesize.Size
 	rcvbuf, sndbuf  bytesize.Size
 	nodelay         bool
@@ -42,7 +42,9 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:9100", "address to listen on; port 0 picks a free port (binding beyond loopback is an explicit choice)")
 	fs.StringArrayVar(&c.Upstreams, "upstream", nil, "HOST:PORT to forward to (required; repeat for several, chosen by --balance)")
 	fs.StringVar(&o.balance, "balance", "roundrobin", "how a new connection picks its upstream: roundrobin or leastconn (fewest open pairs)")
-	fs.BoolVar(&o.splice, "splice", true, "forward with splice(2) socket → pipe → socket, no copy through user space (falls back to copying where the kernel cannot); --splice=false copies through the loop's buffer")
+	fs.StringVar(&o.splice, "splice", "auto", "data path: on (--splice alone) moves bytes socket → pipe → socket with splice(2), never through user space; off copies them through the loop's buffer; "+
+		"auto copies while a direction's reads are small and splices while they are 32KiB or more. Where the kernel cannot splice, every setting copies")
+	fs.Lookup("splice").NoOptDefVal = "on"
 	fs.Var(&o.pipeSize, "pipe-size", "pipe capacity for --splice (F_SETPIPE_SZ; the kernel rounds up to a power-of-two number of pages, at most fs.pipe-max-size); 0 keeps the kernel's 64KiB")
 	fs.DurationVar(&c.ConnectTimeout, "connect-timeout", 5*time.Second, "give up connecting to an upstream after this long and close the client (0: the kernel's SYN retries, about 2 minutes)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 0, "close a pair whose sides have moved nothing for this long (0: never)")
@@ -88,7 +90,16 @@ func (o *options) config() (relay.Config, error) {
 		return c, fmt.Errorf("--balance: %q is not roundrobin or leastconn", o.balance)
 	}
 	c.Balance = b
-	c.Copy = !o.splice
+	switch o.splice {
+	case "auto":
+		c.Path = relay.PathAuto
+	case "on", "true":
+		c.Path = relay.PathSplice
+	case "off", "false":
+		c.Path = relay.PathCopy
+	default:
+		return c, fmt.Errorf("--splice: %q is not auto, on or off", o.splice)
+	}
 	c.PipeSize = int(o.pipeSize)
 	c.Sockopts.RecvBuf = int(o.rcvbuf)
 	c.Sockopts.SendBuf = int(o.sndbuf)
@@ -134,9 +145,11 @@ relay reading the other (memory per pair stays at most one pipe or 64KiB
 buffer per direction); an upstream that refuses, resets or times out
 closes only its own pair, with a log line and a counted reason.
 
-With --splice (the default) bytes go socket → pipe → socket inside the
-kernel; --splice=false copies them through the loop's buffer.
-docs/perf/relay/README.md measures both against HAProxy and Go's io.Copy.
+With --splice=on bytes go socket → pipe → socket inside the kernel;
+--splice=off copies them through the loop's buffer; --splice=auto (the
+default) copies small reads, where two splices and a pipe cost more than a
+recv and a send, and splices bulk ones. docs/perf/relay/README.md measures
+the three against HAProxy and Go's io.Copy.
 
 Flags:
 `)
@@ -151,7 +164,7 @@ Examples:
   relay-tcp --upstream 127.0.0.1:9000                       # then: nc 127.0.0.1 9100
   relay-tcp --upstream 10.0.0.5:6379 --upstream 10.0.0.6:6379 --balance leastconn --connect-timeout 1s
   relay-tcp --addr 0.0.0.0:8080 --upstream 127.0.0.1:80 --max-conns 10000 --idle-timeout 5m
-  relay-tcp --upstream 127.0.0.1:9000 --splice=false --loops 1 --cpu-affinity 1   # the copy path on CPU 1
+  relay-tcp --upstream 127.0.0.1:9000 --splice=off --loops 1 --cpu-affinity 1   # the copy path on CPU 1
   relay-tcp --upstream 127.0.0.1:9000 --metrics-addr :9190   # Prometheus metrics at http://127.0.0.1:9190/metrics
 `)
 }

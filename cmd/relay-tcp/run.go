@@ -87,9 +87,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 		}()
 	}
-	path := "copy"
-	if r.Splice() {
-		path = fmt.Sprintf("splice pipe=%s", bytesize.Format(r.PipeCapacity()))
+	path := r.Path().String()
+	if r.Path() != relay.PathCopy {
+		path += " pipe=" + bytesize.Format(r.PipeCapacity())
 	}
 	loops := cfg.Loops
 	if loops == 0 {

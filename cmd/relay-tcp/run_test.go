@@ -121,6 +121,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{args: []string{"--upstream", "nohostport"}, flag: "--upstream"},
 		{args: []string{"--upstream", "127.0.0.1:1", "--balance", "random"}, flag: "--balance"},
 		{args: []string{"--upstream", "127.0.0.1:1", "--pprof"}, flag: "--pprof"},
+		{args: []string{"--upstream", "127.0.0.1:1", "--splice=sometimes"}, flag: "--splice"},
 	} {
 		var stdout, stderr syncBuffer
 		if got := run(context.Background(), tc.args, &stdout, &stderr); got != exitUsage {
