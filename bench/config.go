@@ -162,6 +162,7 @@ func (c Config) normalize() (Config, layout, error) {
 	if err != nil {
 		return c, lay, err
 	}
+	lay.tcp = c.Network == "tcp"
 	if lay.fixed > 0 && len(c.Sizes.Values) == 0 {
 		c.Sizes = Sizes{Values: []int{lay.fixed}}
 	}

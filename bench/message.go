@@ -20,14 +20,18 @@ const (
 	idBytes     = connIDBytes + seqBytes
 	// maxSeq is the largest sequence number the 56-bit field holds.
 	maxSeq = 1<<(7*seqBytes) - 1
-	// maxMessage bounds every message; it is the largest UDP payload.
+	// maxMessage bounds every UDP message; it is the largest UDP payload.
 	maxMessage = 65507
+	// maxTCPMessage bounds every TCP message: large enough for the bulk
+	// sizes a forwarder is measured at (1 MiB), small enough that the
+	// filler every process holds stays a few MiB.
+	maxTCPMessage = 4 << 20
 )
 
 // filler holds the bytes every message carries after its identity, indexed
 // by offset within the message. It is printable ASCII, never '\n'.
 var filler = func() []byte {
-	b := make([]byte, maxMessage+1)
+	b := make([]byte, maxTCPMessage+1)
 	for i := range b {
 		b[i] = byte('!' + (i*31)%94)
 	}
@@ -43,6 +47,9 @@ type layout struct {
 	trailer int
 	// fixed is the frame size for fixed framing, else 0.
 	fixed int
+	// tcp lifts the bound on a message from maxMessage, a datagram's
+	// payload, to maxTCPMessage.
+	tcp bool
 }
 
 // newLayout returns the layout for a framing spec.
@@ -71,10 +78,14 @@ func (l layout) minSize() int { return l.header + idBytes + l.trailer }
 
 // maxSize is the largest message the framing can describe.
 func (l layout) maxSize() int {
-	if l.header > 0 && l.header < 4 {
-		return min(maxMessage, l.header+(1<<(8*l.header)-1))
+	limit := maxMessage
+	if l.tcp {
+		limit = maxTCPMessage
 	}
-	return maxMessage
+	if l.header > 0 && l.header < 4 {
+		return min(limit, l.header+(1<<(8*l.header)-1))
+	}
+	return limit
 }
 
 // checkSize reports whether messages of size bytes can be sent.

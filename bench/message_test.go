@@ -71,6 +71,7 @@ func TestCheckSize(t *testing.T) {
 	tests := []struct {
 		name string
 		spec frame.Spec
+		tcp  bool
 		size int
 		ok   bool
 	}{
@@ -81,6 +82,8 @@ func TestCheckSize(t *testing.T) {
 		{name: "length/1 over", spec: frame.Spec{Kind: frame.KindLength, LengthBytes: 1}, size: 257},
 		{name: "fixed other size", spec: frame.Spec{Kind: frame.KindFixed, FixedSize: 64}, size: 65},
 		{name: "over udp max", spec: frame.Spec{}, size: maxMessage + 1},
+		{name: "tcp carries 1 MiB", spec: frame.Spec{Kind: frame.KindLength, LengthBytes: 4}, tcp: true, size: 1 << 20, ok: true},
+		{name: "over tcp max", spec: frame.Spec{}, tcp: true, size: maxTCPMessage + 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +91,7 @@ func TestCheckSize(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			lay.tcp = tt.tcp
 			if err := lay.checkSize(tt.size); (err == nil) != tt.ok {
 				t.Fatalf("checkSize(%d) = %v, want ok=%v", tt.size, err, tt.ok)
 			}

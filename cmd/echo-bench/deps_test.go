@@ -8,14 +8,15 @@ import (
 )
 
 // measured are the import paths echo-bench must not link, with every
-// package below them: the servers it measures, their reactor and the
-// library one of them wraps (gnet's module path carries its major
-// version, gnet/v2). A load
-// generator that shares code with its target can share its bugs and its
-// costs, and then measures neither (STYLE.md, "One copy").
+// package below them: the servers and the forwarder it measures, their
+// reactor and the library one of them wraps (gnet's module path carries
+// its major version, gnet/v2). A load generator that shares code with
+// its target can share its bugs and its costs, and then measures neither
+// (STYLE.md, "One copy").
 var measured = []string{
 	"github.com/rawnet/rawnet/engine",
 	"github.com/rawnet/rawnet/netpoll",
+	"github.com/rawnet/rawnet/relay",
 	"github.com/panjf2000/gnet",
 }
 
