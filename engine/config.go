@@ -118,17 +118,20 @@ type Config struct {
 	// Balance spreads connections over loops: BalanceReusePort,
 	// BalanceRoundRobin or BalanceLeastConn. Empty means round robin.
 	Balance string
-	// Threads bounds the thread-per-connection pool; 0 means
-	// DefaultThreads. Other engines ignore it.
+	// Threads bounds the thread-per-connection pool, and the pool
+	// engine's workers in all, those blocked in the handler's sleep
+	// included; 0 means DefaultThreads. Other engines ignore it.
 	Threads int
 	// ThreadKeepAlive is how long a pool thread with no connection to
 	// serve waits for one before it exits, giving its OS thread back; 0
 	// means DefaultThreadKeepAlive. Engines without a thread pool ignore
 	// it.
 	ThreadKeepAlive time.Duration
-	// Workers bounds the pool engine's workers, which run the handler
-	// (its Work) on the frames its event loops cut; 0 means
-	// max(DefaultWorkers, 2 per CPU). Other engines ignore it.
+	// Workers bounds the pool engine's workers running the handler (its
+	// Work) on the frames its event loops cut at once; 0 means
+	// max(DefaultWorkers, 2 per CPU). A worker blocked in the handler's
+	// sleep does not count, and another may start in its place, up to
+	// Threads in all. Other engines ignore it.
 	Workers int
 	// WorkerKind is what the pool engine's workers are: WorkerThread
 	// (the default when empty) or WorkerGoroutine. Thread workers idle

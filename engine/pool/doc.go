@@ -15,10 +15,14 @@
 // connection's loop with Loop.Submit, which writes the frames back in
 // one write and recycles the buffer.
 //
-// Workers number at most Config.Workers (when zero, max(4, 2 per CPU):
-// engine.DefaultWorkers says why, and docs/perf/README.md, "The pool
-// engine's workers", has the measurements). They start as tasks arrive and exit once idle for
-// Config.ThreadKeepAlive. With Config.WorkerKind WorkerThread (the
+// At most Config.Workers workers run the handler at once (when zero,
+// max(4, 2 per CPU): engine.DefaultWorkers says why, and
+// docs/perf/README.md, "The pool engine's workers", has the
+// measurements). A worker blocked in the handler's sleep does not count:
+// another starts in its place while tasks wait, up to Config.Threads
+// workers in all (workers.go), so a handler that waits on a database
+// does not leave the CPUs idle behind a few sleeping workers. They start
+// as tasks arrive and exit once idle for Config.ThreadKeepAlive. With Config.WorkerKind WorkerThread (the
 // default) each worker is a goroutine locked to an OS thread of its own
 // for its whole life, so it takes its thread with it when it exits, and
 // its sleep work blocks that thread in nanosleep(2); with WorkerGoroutine

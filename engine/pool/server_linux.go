@@ -89,7 +89,7 @@ func startQueue(cfg engine.Config, codec frame.Codec, queue int) (_ *server, err
 	if cfg.WorkerKind == engine.WorkerGoroutine {
 		mode = work.Park
 	}
-	s.pool = newWorkers(cfg.Workers, queue, cfg.WorkerKind == engine.WorkerThread, cfg.ThreadKeepAlive,
+	s.pool = newWorkers(cfg.Workers, cfg.Threads, queue, cfg.WorkerKind == engine.WorkerThread, cfg.ThreadKeepAlive,
 		work.NewSource(cfg.Work, cfg.WorkSeed, mode))
 	s.pool.freed = s.kick
 	s.pool.cpus = cfg.CPUAffinity

@@ -84,6 +84,12 @@ func TestBacklog(t *testing.T) {
 	if backlogged == 0 {
 		t.Errorf("no job waited in a backlog; the case did not fill the queue")
 	}
+	// The loop counts a reply's frames once its write returns, which
+	// can be after the client has read the echo: wait for the count.
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Stats().Frames != conns*frames && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 	if st := s.Stats(); st.Frames != conns*frames {
 		t.Errorf("Frames = %d, want %d", st.Frames, conns*frames)
 	}

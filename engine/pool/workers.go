@@ -19,10 +19,21 @@ type job interface {
 }
 
 // workers is the pool: a bounded queue of jobs and at most max workers
-// taking them, each with a work.Runner of its own.
+// running them, each with a work.Runner of its own, plus workers that
+// took the place of those blocked in the handler's sleep, up to most in
+// all.
 //
 // Workers start on demand: a push that finds no worker idle starts one
-// while fewer than max are alive. A worker idle for keepAlive exits, and
+// while fewer than max are alive and not blocked in a sleep. A worker
+// about to sleep (work.Runner.NotifySleep) counts as blocked until it
+// wakes, and starts a worker in its place if jobs wait and none is idle:
+// a handler that waits on a database keeps max workers running the
+// handler however many wait, as a thread pool for blocking calls must
+// (Java's ForkJoinPool.managedBlock, Go's runtime handing a P on from a
+// thread in a system call). A sleeper that wakes finishes its job and
+// takes the next like any other, so the workers settle at about max plus
+// those asleep at once; the surplus exits after keepAlive idle. Work
+// without sleep never blocks a worker, and the pool stays at max. A worker idle for keepAlive exits, and
 // with a thread worker its OS thread: it is locked to it and never
 // unlocked (runtime.LockOSThread: a goroutine that exits locked takes its
 // thread with it). So a burst does not leave its threads behind, as in
@@ -35,7 +46,8 @@ type job interface {
 type workers struct {
 	jobs      chan job
 	max       int32
-	lock      bool // thread workers: lock each to its OS thread
+	most      int32 // workers in all, blocked ones included
+	lock      bool  // thread workers: lock each to its OS thread
 	keepAlive time.Duration
 	src       *work.Source
 	// cpus pins thread workers, one per listed CPU in turn
@@ -49,18 +61,21 @@ type workers struct {
 	waiting atomic.Int32
 
 	live, idle atomic.Int32
+	blocked    atomic.Int32 // workers in the handler's sleep
 	wg         sync.WaitGroup
 	quit       chan struct{}
 	closeOnce  sync.Once
 }
 
-// newWorkers returns a pool of at most max workers, thread workers when
-// lock is set, with a queue of queueLen jobs, whose workers apply src's
-// work and exit once idle for keepAlive.
-func newWorkers(max, queueLen int, lock bool, keepAlive time.Duration, src *work.Source) *workers {
+// newWorkers returns a pool of at most running workers running jobs and most
+// in all (at least max), thread workers when lock is set, with a queue
+// of queueLen jobs, whose workers apply src's work and exit once idle for
+// keepAlive.
+func newWorkers(running, most, queueLen int, lock bool, keepAlive time.Duration, src *work.Source) *workers {
 	return &workers{
 		jobs:      make(chan job, queueLen),
-		max:       int32(max),
+		max:       int32(running),
+		most:      int32(max(most, running)),
 		lock:      lock,
 		keepAlive: keepAlive,
 		src:       src,
@@ -83,11 +98,17 @@ func (p *workers) push(j job) bool {
 	return true
 }
 
-// grow starts a worker if the pool is below its bound.
+// full reports whether a pool of n live workers may start no other: max
+// of them are not blocked in a sleep, or most are alive.
+func (p *workers) full(n int32) bool {
+	return n-p.blocked.Load() >= p.max || n >= p.most
+}
+
+// grow starts a worker if the pool is below its bounds.
 func (p *workers) grow() {
 	for {
 		n := p.live.Load()
-		if n >= p.max {
+		if p.full(n) {
 			return
 		}
 		if p.live.CompareAndSwap(n, n+1) {
@@ -106,6 +127,20 @@ func (p *workers) grow() {
 // pool holds now.
 func (p *workers) alive() int { return int(p.live.Load()) }
 
+// sleeping is told by a worker's Runner that the worker starts (true) or
+// ends (false) a sleep of the handler's work. A worker going to sleep
+// with jobs queued and no worker idle starts one in its place.
+func (p *workers) sleeping(start bool) {
+	if !start {
+		p.blocked.Add(-1)
+		return
+	}
+	p.blocked.Add(1)
+	if len(p.jobs) > 0 && p.idle.Load() == 0 {
+		p.grow()
+	}
+}
+
 // work is a worker's life: take jobs until the pool closes or none comes
 // for keepAlive. A thread worker is pinned to cpu unless it is -1.
 func (p *workers) work(cpu int) {
@@ -121,6 +156,7 @@ func (p *workers) work(cpu int) {
 		}
 	}
 	r := p.src.Next()
+	r.NotifySleep(p.sleeping)
 	idle := time.NewTimer(p.keepAlive)
 	defer idle.Stop()
 	for {
@@ -157,7 +193,7 @@ func (p *workers) retire() bool {
 	}
 	for {
 		n := p.live.Load()
-		if n >= p.max {
+		if p.full(n) {
 			return true // another worker took the place and the job
 		}
 		if p.live.CompareAndSwap(n, n+1) {

@@ -52,7 +52,7 @@ func osThreads(t *testing.T) int {
 func TestWorkersBoundAndKeepAlive(t *testing.T) {
 	for _, lock := range []bool{true, false} {
 		const max, jobs = 6, 40
-		p := newWorkers(max, jobs, lock, 20*time.Millisecond, nil)
+		p := newWorkers(max, max, jobs, lock, 20*time.Millisecond, nil)
 		release := make(chan struct{})
 		var started sync.WaitGroup
 		started.Add(max)
@@ -98,7 +98,7 @@ func TestWorkersBoundAndKeepAlive(t *testing.T) {
 // run exactly once, and the pool must stay within its bound.
 func TestWorkersPushRacesRetirement(t *testing.T) {
 	const jobs, max = 5000, 3
-	p := newWorkers(max, 8, false, time.Microsecond, nil)
+	p := newWorkers(max, max, 8, false, time.Microsecond, nil)
 	var ran, dropped, peak atomic.Int32
 	for i := 0; i < jobs; {
 		j := fnJob{dropped: &dropped, fn: func() {
@@ -130,7 +130,7 @@ func TestWorkersPushRacesRetirement(t *testing.T) {
 // TestWorkersCloseDropsQueued closes a pool whose only worker is busy:
 // close waits for the job in hand and drops the queued ones.
 func TestWorkersCloseDropsQueued(t *testing.T) {
-	p := newWorkers(1, 4, false, time.Hour, nil)
+	p := newWorkers(1, 1, 4, false, time.Hour, nil)
 	var ran, dropped atomic.Int32
 	inHand := make(chan struct{})
 	release := make(chan struct{})
@@ -151,7 +151,7 @@ func TestWorkersCloseDropsQueued(t *testing.T) {
 // TestWorkersFreed checks that a worker taking a job tells the loops
 // waiting for room, and only while one waits.
 func TestWorkersFreed(t *testing.T) {
-	p := newWorkers(1, 1, false, time.Hour, nil)
+	p := newWorkers(1, 1, 1, false, time.Hour, nil)
 	defer p.close()
 	var freed atomic.Int32
 	p.freed = func() { freed.Add(1) }
@@ -167,5 +167,55 @@ func TestWorkersFreed(t *testing.T) {
 	<-done
 	if freed.Load() != 1 {
 		t.Fatalf("freed called %d times for one job taken while a loop waited, want 1", freed.Load())
+	}
+}
+
+// sleepJob applies its worker's Runner to one frame, then counts itself
+// done.
+type sleepJob struct{ done *sync.WaitGroup }
+
+func (j sleepJob) run(r *work.Runner) { r.Frames(1); j.done.Done() }
+func (j sleepJob) drop()              { j.done.Done() }
+
+// TestWorkersStandInForSleepers queues more jobs than the pool runs at
+// once, each sleeping in the handler's work: a worker that sleeps makes
+// way for another, so every job sleeps at the same time, up to the
+// pool's bound in all, and then the pool drains back to nothing.
+func TestWorkersStandInForSleepers(t *testing.T) {
+	spec, err := work.Parse("sleep:1s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name        string
+		most, jobs  int
+		wantBlocked int
+	}{
+		{name: "every job sleeps at once", most: 64, jobs: 12, wantBlocked: 12},
+		{name: "no more than most", most: 5, jobs: 7, wantBlocked: 5},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, mode := range []work.SleepMode{work.BlockThread, work.Park} {
+				const running = 2
+				p := newWorkers(running, tt.most, tt.jobs, mode == work.BlockThread, 50*time.Millisecond, work.NewSource(spec, 1, mode))
+				var done sync.WaitGroup
+				done.Add(tt.jobs)
+				for range tt.jobs {
+					if !p.push(sleepJob{&done}) {
+						t.Fatal("push failed with room in the queue")
+					}
+				}
+				deadline := time.Now().Add(10 * time.Second)
+				for int(p.blocked.Load()) < tt.wantBlocked && time.Now().Before(deadline) {
+					time.Sleep(time.Millisecond)
+				}
+				if got := p.blocked.Load(); int(got) != tt.wantBlocked || p.alive() > tt.most {
+					t.Fatalf("mode %d: %d workers asleep, %d alive; want %d asleep and at most %d alive", mode, got, p.alive(), tt.wantBlocked, tt.most)
+				}
+				done.Wait()
+				waitAlive(t, p, 0)
+				p.close()
+			}
+		})
 	}
 }

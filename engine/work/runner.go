@@ -125,7 +125,15 @@ type Runner struct {
 	rng        rand.PCG
 	block      bool
 	burn       burner
+	sleeping   func(bool) // NotifySleep's f, or nil
 }
+
+// NotifySleep makes r call f(true) before each sleep it applies and
+// f(false) after it, on the goroutine or thread that sleeps, so that the
+// owner of a pool of workers can let another worker take the place of
+// one blocked in the handler's sleep. A Runner that applies no sleep
+// never calls it.
+func (r *Runner) NotifySleep(f func(sleeping bool)) { r.sleeping = f }
 
 // On reports whether r applies any work.
 func (r *Runner) On() bool { return r.terms != nil }
@@ -147,10 +155,16 @@ func (r *Runner) frames(n int) {
 		r.burn.burn(cpu)
 	}
 	if sleep > 0 {
+		if r.sleeping != nil {
+			r.sleeping(true)
+		}
 		if r.block {
 			blockThread(sleep)
 		} else {
 			time.Sleep(sleep)
+		}
+		if r.sleeping != nil {
+			r.sleeping(false)
 		}
 	}
 }

@@ -154,3 +154,43 @@ func TestSleepShare(t *testing.T) {
 		}
 	}
 }
+
+// TestNotifySleep checks that a Runner tells its owner about every sleep
+// and only about sleeps: before it (the sleep not yet taken) and after
+// it (the sleep taken), and never for CPU work or for a frame with no
+// sleep drawn.
+func TestNotifySleep(t *testing.T) {
+	for _, mode := range []SleepMode{Park, BlockThread} {
+		r := NewSource(mustParse(t, "cpu:1us,sleep:1ms@50%"), 5, mode).Next()
+		var calls []bool
+		var start time.Time
+		r.NotifySleep(func(sleeping bool) {
+			if sleeping {
+				start = time.Now()
+			} else if took := time.Since(start); took < time.Millisecond {
+				t.Errorf("mode %d: told the sleep ended %v after it began, want at least 1ms", mode, took)
+			}
+			calls = append(calls, sleeping)
+		})
+		// Draw the same frames on a twin to know how many sleep.
+		twin := NewSource(mustParse(t, "cpu:1us,sleep:1ms@50%"), 5, mode).Next()
+		want := 0
+		for range 40 {
+			if _, sleep := twin.Draw(1); sleep > 0 {
+				want++
+			}
+			r.Frames(1)
+		}
+		if want == 0 || want == 40 || len(calls) != 2*want {
+			t.Fatalf("mode %d: %d calls for %d frames that slept, want 2 each", mode, len(calls), want)
+		}
+		for i, c := range calls {
+			if c != (i%2 == 0) {
+				t.Fatalf("mode %d: call %d was %v: calls must alternate start, end", mode, i, c)
+			}
+		}
+	}
+	r := NewSource(mustParse(t, "cpu:2us"), 1, Park).Next()
+	r.NotifySleep(func(bool) { t.Error("CPU work told of a sleep") })
+	r.Frames(3)
+}

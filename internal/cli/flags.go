@@ -67,7 +67,7 @@ func newFlagSet(cmd Command, o *options) *pflag.FlagSet {
 	fs.StringVar(&o.cpuAffinity, "cpu-affinity", "", "pin the engine's threads to these CPUs, one per listed CPU in turn, e.g. 0-1 or 2,3: epoll's loops, the threads engine's workers and UDP sockets (std and gnet refuse it: use taskset)")
 	if tcp {
 		fs.StringVar(&c.Balance, "balance", engine.BalanceRoundRobin, "how loops share connections: reuseport (a listener per loop), roundrobin or leastconn (one acceptor)")
-		fs.IntVar(&c.Threads, "threads", engine.DefaultThreads, "thread pool bound of the threads engine; further connections wait in the listen backlog")
+		fs.IntVar(&c.Threads, "threads", engine.DefaultThreads, "thread pool bound of the threads engine (further connections wait in the listen backlog), and most workers of the pool engine in all, those asleep in --work's sleep included")
 		fs.DurationVar(&c.ThreadKeepAlive, "thread-keepalive", engine.DefaultThreadKeepAlive, "how long an idle thread of the threads engine's pool waits for a connection, or an idle worker of the pool engine for a frame, before it exits")
 	}
 

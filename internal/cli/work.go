@@ -42,7 +42,7 @@ func addWorkFlags(fs *pflag.FlagSet, c *engine.Config) {
 		"sleep:DUR blocks like a synchronous database call (the event loop, thread or goroutine serving the frame waits), "+
 		"TERM@P% applies a term to P% of the frames only; e.g. cpu:20us,sleep:5ms@1% (none: no work)")
 	fs.Uint64Var(&c.WorkSeed, "work-seed", 0, "seed of the draws that pick the frames a --work term with @P% applies to; the same seed draws the same frames")
-	fs.IntVar(&c.Workers, "workers", 0, fmt.Sprintf("most workers of the pool engine, which run --work on the frames its event loops cut (0: max(%d, 2 per CPU))", engine.DefaultWorkers))
+	fs.IntVar(&c.Workers, "workers", 0, fmt.Sprintf("most workers of the pool engine running --work at once on the frames its event loops cut (0: max(%d, 2 per CPU)); one asleep in a sleep term does not count, up to --threads workers in all", engine.DefaultWorkers))
 	fs.StringVar(&c.WorkerKind, "worker-kind", engine.WorkerThread, "what the pool engine's workers are: thread (each locked to an OS thread of its own) or goroutine")
 }
 
