@@ -88,9 +88,12 @@ func (p *pair) connected(c *netpoll.Conn) {
 }
 
 // pump moves d's bytes until the source is drained, the destination is
-// full, the turn is spent, or the direction ends.
+// full, the turn is spent, or the direction ends. A read that returns
+// less than it asked for means the socket is empty, as in netpoll's
+// readConn: reading again would only return EAGAIN, so pump waits for the
+// next readiness event instead, saving a system call per message.
 func (p *pair) pump(d *direction) {
-	moved := 0
+	moved, drained := 0, false
 	for !p.ended {
 		if d.held > 0 {
 			full, err := p.push(d)
@@ -114,11 +117,11 @@ func (p *pair) pump(d *direction) {
 			}
 			return
 		}
-		if moved >= turn {
+		if moved >= turn || drained {
 			d.src.ResumeReading()
 			return
 		}
-		n, err := p.pull(d)
+		n, asked, err := p.pull(d)
 		switch {
 		case err == unix.EAGAIN:
 			d.src.ResumeReading()
@@ -131,6 +134,7 @@ func (p *pair) pump(d *direction) {
 			d.src.PauseReading()
 		}
 		moved += n
+		drained = n < asked
 	}
 }
 
@@ -150,8 +154,9 @@ func (p *pair) passFIN(d *direction) {
 // pull reads from d's source into an empty direction: into a pipe when
 // splicing (copying if no pipe can be had), else through the loop's
 // buffer straight on to the destination, keeping what it did not take.
-// It returns the bytes read, 0 at the source's FIN, or EAGAIN.
-func (p *pair) pull(d *direction) (int, error) {
+// It returns the bytes read, 0 at the source's FIN, or EAGAIN, and the
+// bytes it asked for.
+func (p *pair) pull(d *direction) (n, asked int, err error) {
 	ls := p.ls
 	if p.r.splice && (d.bulk || !p.r.auto) {
 		if !d.hasPipe {
@@ -164,6 +169,7 @@ func (p *pair) pull(d *direction) (int, error) {
 		}
 		if d.hasPipe {
 			n, err := spliceFD(d.src.Fd(), d.pipe.w, ls.pipeCap)
+			asked = ls.pipeCap
 			if n > 0 {
 				d.held = n
 				ls.stats.held.Add(int64(n))
@@ -172,16 +178,17 @@ func (p *pair) pull(d *direction) (int, error) {
 				} else if d.tiny++; d.tiny >= autoSmall {
 					d.bulk, d.tiny = false, 0
 				}
-				return n, nil
+				return n, asked, nil
 			}
 			ls.putPipe(d.pipe)
 			d.hasPipe = false
-			return 0, err
+			return 0, asked, err
 		}
 	}
-	n, err := recvFD(d.src.Fd(), ls.buf)
+	asked = len(ls.buf)
+	n, err = recvFD(d.src.Fd(), ls.buf)
 	if n <= 0 {
-		return 0, err
+		return 0, asked, err
 	}
 	d.bulk = n >= autoBulk
 	m, err := sendFD(d.dst.Fd(), ls.buf[:n])
@@ -190,7 +197,7 @@ func (p *pair) pull(d *direction) (int, error) {
 	}
 	if err != nil {
 		p.fail(d.dst, err)
-		return n, nil
+		return n, asked, nil
 	}
 	p.forwarded(d, m, false)
 	if m < n {
@@ -199,7 +206,7 @@ func (p *pair) pull(d *direction) (int, error) {
 		d.held = copy(d.buf, ls.buf[m:n])
 		ls.stats.held.Add(int64(d.held))
 	}
-	return n, nil
+	return n, asked, nil
 }
 
 // push writes held bytes to d's destination and reports whether it is
