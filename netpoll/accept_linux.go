@@ -82,22 +82,27 @@ func (l *Loop) accept() {
 			return
 		}
 		l.ln.exhaustedSince = 0
-		l.stats.accepted.Add(1)
-		if n := l.srv.active.Add(1); l.cfg.MaxConns > 0 && n > int64(l.cfg.MaxConns) {
-			l.srv.active.Add(-1)
-			l.stats.rejected.Add(1)
-			_ = closeFD(fd)
-			continue
-		}
-		addr := addrPort(&l.rsa)
-		target := l.srv.pick(l)
-		target.load.Add(1)
-		if target == l {
-			l.open(fd, addr)
-		} else if !target.handoff(fd, addr) {
-			target.load.Add(-1)
-			l.srv.active.Add(-1)
-		}
+		l.admit(fd, addrPort(&l.rsa))
+	}
+}
+
+// admit counts an accepted connection and hands it to the loop the
+// balance policy picks, or closes it at once past Config.MaxConns.
+func (l *Loop) admit(fd int, addr netip.AddrPort) {
+	l.stats.accepted.Add(1)
+	if n := l.srv.active.Add(1); l.cfg.MaxConns > 0 && n > int64(l.cfg.MaxConns) {
+		l.srv.active.Add(-1)
+		l.stats.rejected.Add(1)
+		_ = closeFD(fd)
+		return
+	}
+	target := l.srv.pick(l)
+	target.load.Add(1)
+	if target == l {
+		l.open(fd, addr)
+	} else if !target.handoff(fd, addr) {
+		target.load.Add(-1)
+		l.srv.active.Add(-1)
 	}
 }
 
@@ -135,7 +140,9 @@ var shedAfter = time.Second
 
 // pauseAccept stops watching the listener for acceptPause.
 func (l *Loop) pauseAccept() {
-	if err := l.poller.mod(l.ln.fd, 0, 0); err != nil {
+	if l.ring != nil {
+		l.cancelAccept()
+	} else if err := l.poller.mod(l.ln.fd, 0, 0); err != nil {
 		l.cfg.Logger.Error("netpoll: pause listener", "loop", l.idx, "err", err)
 	}
 	l.ln.pausedUntil = l.now + int64(acceptPause)
@@ -147,7 +154,9 @@ func (l *Loop) resumeAccept() {
 	if l.ln.spare < 0 {
 		l.ln.spare = openSpare()
 	}
-	if err := l.poller.mod(l.ln.fd, 0, eventRead); err != nil {
+	if l.ring != nil {
+		l.armAccept()
+	} else if err := l.poller.mod(l.ln.fd, 0, eventRead); err != nil {
 		l.cfg.Logger.Error("netpoll: resume listener", "loop", l.idx, "err", err)
 	}
 }
@@ -157,7 +166,11 @@ func (l *Loop) stopAccepting() {
 	if l.ln == nil {
 		return
 	}
-	_ = l.poller.del(l.ln.fd)
+	if l.ring != nil {
+		l.cancelAccept()
+	} else {
+		_ = l.poller.del(l.ln.fd)
+	}
 	if err := l.ln.close(); err != nil {
 		l.cfg.Logger.Warn("netpoll: close listener", "loop", l.idx, "err", err)
 	}

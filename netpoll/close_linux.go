@@ -95,9 +95,14 @@ func (l *Loop) release(c *Conn) {
 	if c.state == stateClosed {
 		return
 	}
+	if l.ring != nil && l.ringRelease(c) {
+		return
+	}
 	fd := int(c.fd)
 	l.timers.remove(c)
-	_ = l.poller.del(fd)
+	if l.ring == nil {
+		_ = l.poller.del(fd)
+	}
 	if c.flags&flagAbort != 0 {
 		// SO_LINGER with a zero timeout makes close send an RST and free
 		// the socket's buffers at once (socket(7)), instead of leaving the

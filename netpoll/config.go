@@ -134,6 +134,9 @@ type Config struct {
 	// value) or WaitSyscall. See Wait, and the package documentation for
 	// what it means for the rest of the program.
 	Wait Wait
+	// Backend is the kernel interface the loops use: BackendEpoll, the
+	// zero value, or BackendUring. A Handler runs unchanged on either.
+	Backend Backend
 	// Balance spreads TCP connections over loops. UDP servers always open
 	// one SO_REUSEPORT socket per loop.
 	Balance Balance

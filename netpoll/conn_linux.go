@@ -119,7 +119,9 @@ func (c *Conn) Write(b []byte) (int, error) {
 		return 0, nil
 	}
 	l := c.loop
-	if !c.pending() {
+	// On the io_uring backend the loop sends, with one submission per
+	// round for every connection with output.
+	if !c.pending() && l.ring == nil {
 		n, err := sendFD(int(c.fd), b)
 		if err != nil {
 			if err != unix.EAGAIN {

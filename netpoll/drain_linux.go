@@ -41,6 +41,12 @@ func (l *Loop) beginDrain() {
 // inbox is closed, queued work runs or is closed, connections are closed
 // with ErrServerClosed, and every descriptor is released.
 func (l *Loop) shutdown() error {
+	// The ring goes first: closing it cancels every request, so the
+	// connections below are released at once, their buffers with them.
+	var ringErr error
+	if l.ring != nil {
+		ringErr = l.ring.close()
+	}
 	l.mu.Lock()
 	l.closed = true
 	tasks, incoming := l.tasks, l.incoming
@@ -74,6 +80,6 @@ func (l *Loop) shutdown() error {
 	if l.udp != nil {
 		errs = append(errs, l.udp.close())
 	}
-	errs = append(errs, l.poller.close())
+	errs = append(errs, l.poller.close(), ringErr)
 	return errors.Join(errs...)
 }

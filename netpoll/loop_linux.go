@@ -26,6 +26,7 @@ type Loop struct {
 	raw     RawHandler    // handler, if it is one (Conn.SetRaw)
 	packets PacketHandler // UDP servers
 	poller  *poller
+	ring    *ringLoop // the io_uring backend's, nil for epoll
 
 	conns  []*Conn // by fd; a slice, not a map: fds are small and dense
 	nconns int
@@ -83,18 +84,26 @@ func newLoop(s *Server, idx int) (*Loop, error) {
 		return nil, err
 	}
 	open := p.openYield
-	if s.cfg.Wait == WaitPark {
+	if s.cfg.Wait == WaitPark && s.cfg.Backend != BackendUring {
 		open = p.openPark
 	}
 	if err := open(); err != nil {
 		_ = p.close()
 		return nil, err
 	}
+	var rl *ringLoop
+	if s.cfg.Backend == BackendUring {
+		if rl, err = newRingLoop(); err != nil {
+			_ = p.close()
+			return nil, err
+		}
+	}
 	return &Loop{
 		srv:     s,
 		idx:     idx,
 		cfg:     &s.cfg,
 		poller:  p,
+		ring:    rl,
 		readBuf: make([]byte, s.cfg.ReadBuffer),
 		iov:     make([]unix.Iovec, 0, maxIOV),
 		epoch:   s.epoch,
@@ -110,6 +119,9 @@ func (l *Loop) Index() int { return l.idx }
 // yield is part of the wait). It returns when the server stops it or
 // epoll fails.
 func (l *Loop) run() error {
+	if l.ring != nil {
+		return l.runRing()
+	}
 	for !l.exiting {
 		n, woken, err := l.wait()
 		if err != nil {

@@ -17,14 +17,13 @@ func (l *Loop) open(fd int, addr netip.AddrPort) {
 	}
 	c := &Conn{loop: l, fd: int32(fd), gen: l.gen, hidx: -1, lastActive: l.now,
 		addr: addr.Addr().As16(), port: addr.Port()}
-	if err := l.poller.add(fd, c.gen, eventRead); err != nil {
+	if err := l.register(c); err != nil {
 		l.cfg.Logger.Error("netpoll: register connection", "loop", l.idx, "err", err)
 		_ = closeFD(fd)
 		l.load.Add(-1)
 		l.srv.active.Add(-1)
 		return
 	}
-	c.events = eventRead
 	for fd >= len(l.conns) {
 		l.conns = append(l.conns[:cap(l.conns)], nil)
 	}
@@ -94,6 +93,10 @@ func (l *Loop) sharing() bool {
 // descriptors ready too, and for shareFor after one: they come and go
 // faster than a turn.
 func (l *Loop) readConn(c *Conn) {
+	if l.ring != nil {
+		l.ringPeek(c)
+		return
+	}
 	budget, size := l.cfg.ReadBudget, len(l.readBuf)
 	if l.sharing() {
 		budget, size = l.cfg.ReadShare, l.cfg.ReadShare

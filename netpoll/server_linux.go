@@ -79,6 +79,9 @@ func ListenPacket(network, address string, h PacketHandler, cfg Config) (*Server
 	if h == nil {
 		return nil, errors.New("netpoll: nil PacketHandler")
 	}
+	if cfg.Backend == BackendUring {
+		return nil, errors.New("netpoll: ListenPacket: the io_uring backend serves TCP only")
+	}
 	s, ep, err := prepare("ListenPacket", "udp", network, address, cfg)
 	if err != nil {
 		return nil, err
@@ -128,6 +131,9 @@ func (s *Server) bindLoops(loops []*Loop, ep endpoint, sotype int, reuse bool, a
 			}
 			ep = ep.withPort(port)
 		}
+		if l.ring != nil {
+			continue // the loop arms an accept on its ring
+		}
 		if err := l.poller.add(fd, 0, eventRead); err != nil {
 			return s.abort(err)
 		}
@@ -165,6 +171,9 @@ func (s *Server) abort(err error) error {
 			_ = l.udp.close()
 		}
 		_ = l.poller.close()
+		if l.ring != nil {
+			_ = l.ring.close()
+		}
 	}
 	return err
 }
@@ -187,7 +196,8 @@ func (s *Server) serve(l *Loop) {
 		if err := cpuset.Pin(s.cfg.CPUs[l.idx%len(s.cfg.CPUs)]); err != nil {
 			s.fail(fmt.Errorf("netpoll: loop %d: %w", l.idx, err))
 		}
-	case s.cfg.LockThreads:
+	case s.cfg.LockThreads || s.cfg.Backend == BackendUring:
+		// A ring's single issuer is a thread (uring_linux.go).
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 	}

@@ -148,6 +148,10 @@ func wantEvents(c *Conn) eventFlags {
 // make every wait return at once. The loop's own connections never sit
 // with no interest after both halves are shut: they are closing then.
 func (l *Loop) updateInterest(c *Conn) {
+	if l.ring != nil {
+		l.ringInterest(c)
+		return
+	}
 	want := wantEvents(c)
 	if want == c.events || c.state >= stateDead {
 		return

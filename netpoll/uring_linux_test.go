@@ -1,0 +1,382 @@
+//go:build linux
+
+package netpoll
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// uringConfig returns cfg on the io_uring backend, or skips the test
+// with the reason io_uring is unavailable.
+func uringConfig(t *testing.T, cfg Config) Config {
+	t.Helper()
+	if err := CheckBackend(BackendUring); err != nil {
+		t.Skip(err)
+	}
+	cfg.Backend = BackendUring
+	return cfg
+}
+
+// pattern returns n bytes that differ from one offset to the next.
+func pattern(n, seed int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7 + seed)
+	}
+	return b
+}
+
+func TestUringEcho(t *testing.T) {
+	s := startServer(t, newTestHandler(), uringConfig(t, Config{Loops: 2}))
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.DialTimeout("tcp", s.Addr().String(), 5*time.Second)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+			for j := range 50 {
+				msg := pattern(100+j*97, i)
+				if _, err := c.Write(msg); err != nil {
+					errs <- err
+					return
+				}
+				got := make([]byte, len(msg))
+				if _, err := io.ReadFull(c, got); err != nil {
+					errs <- err
+					return
+				}
+				if !bytes.Equal(got, msg) {
+					errs <- errors.New("echo differs")
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if st := s.Stats(); st.Accepted != 8 {
+		t.Errorf("accepted %d, want 8", st.Accepted)
+	}
+}
+
+func TestUringBulkHalfClose(t *testing.T) {
+	h := newTestHandler()
+	s := startServer(t, h, uringConfig(t, Config{Loops: 1}))
+	c := dial(t, s)
+	msg := pattern(3<<20, 1) // many buffers' worth, and past the write limit
+	go func() {
+		_, _ = c.Write(msg)
+		_ = c.CloseWrite()
+	}()
+	got := expectClosed(t, c)
+	if !bytes.Equal(got, msg) {
+		t.Fatalf("echoed %d bytes, want %d intact; stats %+v", len(got), len(msg), s.Stats())
+	}
+	if err := h.nextClose(t); err != nil {
+		t.Fatalf("OnClose(%v)", err)
+	}
+}
+
+func TestUringBackpressure(t *testing.T) {
+	h := newTestHandler()
+	s := startServer(t, h, uringConfig(t, Config{Loops: 1, WriteLimit: 64 << 10}))
+	c := dialSmallWindow(t, s)
+	msg := pattern(4<<20, 2)
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Write(msg)
+		done <- err
+	}()
+	// The client reads nothing until the server has paused reading it.
+	eventually(t, "backpressure", func() bool { return s.Stats().Backpressure > 0 })
+	got := readFull(t, c, len(msg))
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, msg) {
+		t.Fatal("echo differs after backpressure")
+	}
+	if st := s.Stats(); st.Resumed == 0 {
+		t.Errorf("stats %+v: no resume", st)
+	}
+}
+
+func TestUringBuffersRunDry(t *testing.T) {
+	old := ringBufs
+	ringBufs = 2
+	t.Cleanup(func() { ringBufs = old })
+	s := startServer(t, newTestHandler(), uringConfig(t, Config{Loops: 1}))
+	conns := make([]*net.TCPConn, 16)
+	for i := range conns {
+		conns[i] = dial(t, s)
+	}
+	for round := range 20 {
+		for i, c := range conns {
+			if _, err := c.Write(pattern(1000, i+round)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, c := range conns {
+			if got := readFull(t, c, 1000); !bytes.Equal(got, pattern(1000, i+round)) {
+				t.Fatalf("round %d conn %d: echo differs", round, i)
+			}
+		}
+	}
+}
+
+func TestUringMaxConnsAndIdle(t *testing.T) {
+	h := newTestHandler()
+	s := startServer(t, h, uringConfig(t, Config{Loops: 1, MaxConns: 1, IdleTimeout: 100 * time.Millisecond}))
+	a := dial(t, s)
+	eventually(t, "first connection open", func() bool { return s.Stats().Active == 1 })
+	b := dial(t, s)
+	if got := expectClosed(t, b); len(got) != 0 {
+		t.Fatalf("rejected connection got %q", got)
+	}
+	if err := h.nextClose(t); err != ErrIdleTimeout {
+		t.Fatalf("OnClose(%v), want ErrIdleTimeout", err)
+	}
+	expectClosed(t, a)
+	if st := s.Stats(); st.Rejected != 1 || st.IdleTimeouts != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// limitFDs lowers the descriptor limit to 64 above the lowest free
+// descriptor, and returns a function that fills what is left and one
+// that restores both. The io_uring backend must see the low limit before
+// its accept is armed: a multishot accept reads RLIMIT_NOFILE once, when
+// it is prepared (io_accept_prep in io_uring/net.c), so a limit lowered
+// under an armed accept never makes it fail.
+func limitFDs(t *testing.T) (fill, restore func()) {
+	t.Helper()
+	var old unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
+		t.Fatal(err)
+	}
+	probe, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim := old
+	lim.Cur = uint64(probe) + 64
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	fillers := []int{probe}
+	fill = func() {
+		for range 1 << 16 {
+			fd, err := unix.Dup(probe)
+			if err != nil {
+				return
+			}
+			fillers = append(fillers, fd)
+		}
+	}
+	var once sync.Once
+	restore = func() {
+		once.Do(func() {
+			for _, fd := range fillers {
+				_ = unix.Close(fd)
+			}
+			if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(restore)
+	return fill, restore
+}
+
+func TestUringEMFILEPausesThenServes(t *testing.T) {
+	fill, restore := limitFDs(t)
+	s := startServer(t, newTestHandler(), uringConfig(t, Config{Loops: 1}))
+	l := s.Loops()[0]
+	client := rawClient(t)
+	fill()
+	connectRaw(t, client, s)
+	paused := false
+	deadline := time.Now().Add(10 * time.Second)
+	for !paused && time.Now().Before(deadline) {
+		ch := make(chan bool)
+		_ = l.Submit(func() { ch <- l.ln.pausedUntil != 0 })
+		paused = <-ch
+	}
+	restore()
+	if !paused {
+		t.Fatal("listener was not paused")
+	}
+	// Once descriptors are back the accept is re-armed and the queued
+	// connection served.
+	if _, err := unix.Write(client, []byte("late")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4)
+	n, err := readRetry(client, buf)
+	if err != nil || string(buf[:max(n, 0)]) != "late" {
+		t.Fatalf("read %q, %v; want the echo", buf[:max(n, 0)], err)
+	}
+	if st := s.Stats(); st.AcceptErrors == 0 {
+		t.Fatalf("stats %+v, want accept errors counted", st)
+	}
+}
+
+func TestUringEMFILESheds(t *testing.T) {
+	old := shedAfter
+	shedAfter = 0
+	// A cleanup, not a defer: it must run after the server's shutdown.
+	t.Cleanup(func() { shedAfter = old })
+	fill, restore := limitFDs(t)
+	s := startServer(t, newTestHandler(), uringConfig(t, Config{Loops: 1}))
+	clients := []int{rawClient(t), rawClient(t), rawClient(t)}
+	fill()
+	for _, fd := range clients {
+		connectRaw(t, fd, s)
+	}
+	for _, fd := range clients {
+		n, err := readRetry(fd, make([]byte, 1))
+		if err != nil && err != unix.ECONNRESET {
+			restore()
+			t.Fatalf("read on shed connection: %v; stats %+v", err, s.Stats())
+		}
+		if n > 0 {
+			restore()
+			t.Fatalf("shed connection received %d bytes", n)
+		}
+	}
+	restore()
+	if st := s.Stats(); st.AcceptErrors == 0 || st.Active != 0 {
+		t.Fatalf("stats %+v, want accept errors and no active connection", st)
+	}
+	// The server accepts again; a connection made while the last
+	// shortage was being shed may be shed with it, as on epoll.
+	eventually(t, "accepting again", func() bool {
+		c, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			return false
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(time.Second))
+		if _, err := c.Write([]byte("alive")); err != nil {
+			return false
+		}
+		_, err = io.ReadFull(c, make([]byte, 5))
+		return err == nil
+	})
+}
+
+// readRetry reads from a blocking socket, retrying EINTR: with
+// SO_RCVTIMEO set, a signal makes a blocked read fail with EINTR instead
+// of restarting it (sock_intr_errno in include/net/sock.h).
+func readRetry(fd int, b []byte) (int, error) {
+	for {
+		n, err := unix.Read(fd, b)
+		if err != unix.EINTR {
+			return n, err
+		}
+	}
+}
+
+func TestUringPauseReadingStashesInFlightInput(t *testing.T) {
+	h := newTestHandler()
+	var paused sync.Map
+	h.data = func(c *Conn, b []byte) int {
+		if b[0] == 'p' {
+			// Pause, then resume from another goroutine: input that
+			// the kernel completed meanwhile must reach OnData after
+			// the resume, in order, once.
+			c.PauseReading()
+			paused.Store(c, true)
+			go func() { _ = c.Loop().Submit(c.ResumeReading) }()
+		}
+		_, _ = c.Write(b)
+		return len(b)
+	}
+	s := startServer(t, h, uringConfig(t, Config{Loops: 1}))
+	c := dial(t, s)
+	var want []byte
+	for i := range 200 {
+		msg := pattern(500, i)
+		msg[0] = 'd'
+		if i%10 == 0 {
+			msg[0] = 'p'
+		}
+		want = append(want, msg...)
+		if _, err := c.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = c.CloseWrite()
+	if got := expectClosed(t, c); !bytes.Equal(got, want) {
+		t.Fatalf("echoed %d bytes, want %d intact", len(got), len(want))
+	}
+}
+
+func TestUringClosedConnectionsDoNotDisturbReusedDescriptors(t *testing.T) {
+	h := newTestHandler()
+	h.data = func(c *Conn, b []byte) int {
+		_, _ = c.Write(b)
+		if b[len(b)-1] == '!' {
+			_ = c.Close()
+		}
+		return len(b)
+	}
+	s := startServer(t, h, uringConfig(t, Config{Loops: 1}))
+	long := dial(t, s)
+	done := make(chan error, 1)
+	go func() {
+		// A connection that keeps echoing while descriptors around it
+		// are closed and reused.
+		for i := range 300 {
+			msg := pattern(700, i)
+			msg[len(msg)-1] = '.'
+			if _, err := long.Write(msg); err != nil {
+				done <- err
+				return
+			}
+			got := make([]byte, len(msg))
+			if _, err := io.ReadFull(long, got); err != nil || !bytes.Equal(got, msg) {
+				done <- errors.Join(err, errors.New("long-lived echo differs"))
+				return
+			}
+		}
+		done <- nil
+	}()
+	for i := range 300 {
+		c, err := net.DialTimeout("tcp", s.Addr().String(), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		msg := []byte{byte(i), byte(i >> 8), '!'}
+		if _, err := c.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(c)
+		c.Close()
+		if err != nil || !bytes.Equal(got, msg) {
+			t.Fatalf("short connection %d: got %q, %v; want %q then EOF", i, got, err, msg)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
