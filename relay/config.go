@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/rawnet/rawnet/netpoll"
 	"github.com/rawnet/rawnet/sockopt"
 )
 
@@ -107,6 +108,12 @@ type Config struct {
 	Loops int
 	// CPUs pins loop i to CPUs[i % len(CPUs)] (netpoll.Config.CPUs).
 	CPUs []int
+	// Wait says how an idle loop waits (netpoll.Config.Wait): the zero
+	// value parks it on the Go runtime's poller, which suits a relay
+	// embedded in a program with other goroutines; netpoll.WaitSyscall
+	// sleeps in epoll_wait, cheaper per wake-up for a process that runs
+	// nothing but the relay.
+	Wait netpoll.Wait
 	// Sockopts are applied to the listener (buffer sizes, address reuse)
 	// and to both sides of every pair (TCP_NODELAY, keepalive...).
 	Sockopts sockopt.Options

@@ -57,6 +57,7 @@ func Start(cfg Config) (*Relay, error) {
 	r.srv, err = netpoll.Listen("tcp", cfg.Addr, r, netpoll.Config{
 		Loops:          cfg.loops(),
 		CPUs:           cfg.CPUs,
+		Wait:           cfg.Wait,
 		IdleTimeout:    cfg.IdleTimeout,
 		ConnectTimeout: cfg.ConnectTimeout,
 		DrainQuiet:     cfg.DrainQuiet,

@@ -12,6 +12,7 @@ import (
 	"github.com/rawnet/rawnet/internal/bytesize"
 	"github.com/rawnet/rawnet/internal/cpuset"
 	"github.com/rawnet/rawnet/internal/metrics"
+	"github.com/rawnet/rawnet/netpoll"
 	"github.com/rawnet/rawnet/relay"
 )
 
@@ -90,6 +91,11 @@ func (o *options) config() (relay.Config, error) {
 		return c, fmt.Errorf("--balance: %q is not roundrobin or leastconn", o.balance)
 	}
 	c.Balance = b
+	// The process runs nothing but its loops and a metrics page, so its
+	// loops sleep in epoll_wait, as echo-tcp's do: a park on the Go
+	// runtime's poller costs every wake-up more system calls
+	// (netpoll.WaitSyscall).
+	c.Wait = netpoll.WaitSyscall
 	switch o.splice {
 	case "auto":
 		c.Path = relay.PathAuto
