@@ -20,8 +20,8 @@ func Start(cfg Config) (*Relay, error) { return nil, ErrUnsupported }
 // Addr returns nil.
 func (r *Relay) Addr() net.Addr { return nil }
 
-// Splice reports false.
-func (r *Relay) Splice() bool { return false }
+// Path returns PathCopy.
+func (r *Relay) Path() Path { return PathCopy }
 
 // PipeCapacity returns 0.
 func (r *Relay) PipeCapacity() int { return 0 }
