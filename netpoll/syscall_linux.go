@@ -91,6 +91,16 @@ func sendmsgFD(fd int, msg *unix.Msghdr) (int, error) {
 	})
 }
 
+// sendtoFD sends the n bytes at p as one datagram to the address at to,
+// tolen bytes long.
+func sendtoFD(fd int, p *byte, n int, to *byte, tolen uint32) (int, error) {
+	b, a := unsafe.Pointer(p), unsafe.Pointer(to)
+	return sysfd.RetryRaw(func() (uintptr, unix.Errno) {
+		r, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(b), uintptr(n), 0, uintptr(a), uintptr(tolen))
+		return r, e
+	})
+}
+
 // accept4FD accepts a connection as non-blocking and close-on-exec, and
 // stores the peer address in *rsa.
 func accept4FD(fd int, rsa *unix.RawSockaddrAny) (int, error) {

@@ -47,6 +47,9 @@ type udpSocket struct {
 	// gsoRuns counts the messages that carried more than one datagram.
 	gsoRuns uint64
 
+	// filled is the number of slots the last recvmmsg filled.
+	filled int
+
 	reading bool // false once the server drains
 	events  eventFlags
 	pkt     Packet
@@ -81,6 +84,7 @@ func newUDPSocket(fd int, cfg *Config) *udpSocket {
 		u.iovs[i].SetLen(size)
 		h := &u.msgs[i].Hdr
 		h.Name = (*byte)(unsafe.Pointer(&u.names[i]))
+		h.Namelen = unix.SizeofSockaddrAny
 		h.Iov = &u.iovs[i]
 		h.SetIovlen(1)
 	}
@@ -165,11 +169,17 @@ func (l *Loop) udpEvent(ev eventFlags) {
 func (l *Loop) readPackets() {
 	u := l.udp
 	for range udpRounds {
-		for i := range u.msgs {
+		// recvmmsg writes msg_namelen, the sender's length, and
+		// msg_flags in the slots it fills and nowhere else, and reads
+		// only msg_namelen (recvmsg(2): msg_flags is output only), so
+		// the slots the last call filled are the ones to make ready: a
+		// wake-up that finds one datagram touches one slot, not the
+		// batch.
+		for i := range u.filled {
 			u.msgs[i].Hdr.Namelen = unix.SizeofSockaddrAny
-			u.msgs[i].Hdr.Flags = 0
 		}
 		n, err := mmsgFD(unix.SYS_RECVMMSG, u.fd, u.msgs)
+		u.filled = max(n, 0)
 		if err != nil {
 			if err != unix.EAGAIN {
 				l.cfg.Logger.Warn("netpoll: recvmmsg", "loop", l.idx, "err", wrapSyscall("recvmmsg", err))
@@ -218,7 +228,13 @@ func (l *Loop) flushReplies() bool {
 	u := l.udp
 	for u.sent < len(u.replies) {
 		k := u.packReplies()
-		n, err := mmsgFD(unix.SYS_SENDMMSG, u.fd, u.smsgs[:k])
+		var n int
+		var err error
+		if k == 1 && u.counts[0] == 1 {
+			n, err = u.sendOne()
+		} else {
+			n, err = mmsgFD(unix.SYS_SENDMMSG, u.fd, u.smsgs[:k])
+		}
 		if err != nil {
 			if err == unix.EAGAIN {
 				return false
@@ -248,6 +264,22 @@ func (l *Loop) flushReplies() bool {
 	}
 	u.replies, u.sent, u.extra = u.replies[:0], 0, u.extra[:0]
 	return true
+}
+
+// sendOne sends the lone datagram of the first send header with
+// sendto(2) and records its length there, as sendmmsg would. A wake-up
+// that finds one datagram, the common case with one request in flight per
+// peer, answers it this way: sendto carries the buffer and the address as
+// arguments, where sendmmsg copies in a message header and an iovec and
+// writes the length back (docs/perf/udp-depth1 has the figures).
+func (u *udpSocket) sendOne() (int, error) {
+	h := &u.smsgs[0].Hdr
+	w, err := sendtoFD(u.fd, h.Iov.Base, int(h.Iov.Len), h.Name, h.Namelen)
+	if err != nil {
+		return 0, err
+	}
+	u.smsgs[0].Len = uint32(w)
+	return 1, nil
 }
 
 // udpInterest registers what the UDP socket waits for: room to send while

@@ -112,6 +112,42 @@ func TestUDPReplyCopiesForeignBytes(t *testing.T) {
 	}
 }
 
+func TestUDPLoneRepliesCountTheirBytes(t *testing.T) {
+	s := startUDP(t, &udpEcho{}, Config{Loops: 1})
+	c := dialUDP(t, s)
+	// Ping-pong: every wake-up finds one datagram and answers it alone,
+	// with sizes that differ so that a length left from another reply
+	// would show in the count.
+	exchange := func(msg []byte) {
+		t.Helper()
+		if _, err := c.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 100)
+		n, err := c.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(buf[:n], msg) {
+			t.Fatalf("reply %q, want %q", buf[:n], msg)
+		}
+	}
+	var total uint64
+	for i := 1; i <= 5; i++ {
+		msg := bytes.Repeat([]byte{byte('a' + i)}, 7*i)
+		exchange(msg)
+		total += uint64(len(msg))
+	}
+	// The loop counts a reply's bytes just after sending it, so the
+	// count may trail the reply the client just read; one more exchange
+	// leaves only its own reply uncounted, at most.
+	const fence = 3
+	exchange([]byte("end"))
+	if st := s.Stats(); st.BytesIn != total+fence || (st.BytesOut != total && st.BytesOut != total+fence) {
+		t.Fatalf("bytes in %d, out %d; want %d in and %d (or %d) out", st.BytesIn, st.BytesOut, total+fence, total, total+fence)
+	}
+}
+
 func TestUDPTruncatedIsDroppedAndCounted(t *testing.T) {
 	s := startUDP(t, &udpEcho{}, Config{Loops: 1, UDPBuffer: 16})
 	c := dialUDP(t, s)
