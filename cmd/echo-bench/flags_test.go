@@ -115,3 +115,11 @@ func TestParseWorks(t *testing.T) {
 		})
 	}
 }
+
+func TestShellJoin(t *testing.T) {
+	got := shellJoin([]string{"matrix", "--works", "none;sleep:5ms@1%", "--variant", "pool-g=pool --worker-kind goroutine", "it's", ""})
+	want := `matrix --works 'none;sleep:5ms@1%' --variant 'pool-g=pool --worker-kind goroutine' 'it'\''s' ''`
+	if got != want {
+		t.Fatalf("shellJoin = %s, want %s", got, want)
+	}
+}

@@ -150,7 +150,7 @@ func runMatrix(ctx context.Context, args []string) error {
 	if res == nil {
 		return err
 	}
-	res.Meta.Command = "echo-bench " + strings.Join(os.Args[1:], " ")
+	res.Meta.Command = "echo-bench " + shellJoin(os.Args[1:])
 	if werr := report.Write(out, res); werr != nil {
 		return werr
 	}
@@ -271,4 +271,18 @@ func parseWorks(values []string) ([]string, error) {
 		return nil, fmt.Errorf("no work in %q", values)
 	}
 	return out, nil
+}
+
+// shellJoin writes args as a shell would need them to run again: an
+// argument with a space or a character the shell reads ('none;cpu:20us',
+// a --variant with its flags) goes in single quotes.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n;'\"$&|<>*?()[]{}!#~`\\") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		out[i] = a
+	}
+	return strings.Join(out, " ")
 }
