@@ -94,11 +94,14 @@ func (m *runner) run(ctx context.Context, st Step) RunResult {
 		return out
 	}
 	out.Server = serverMetrics(before, after, res.MsgsPerSec)
-	if counters != nil && res.Messages > 0 {
-		// The counters and the client count over the same window: the
-		// client's measured messages, not its rate, divide them.
-		out.Server.AllSyscallsPerMsg = float64(cAfter.Syscalls-cBefore.Syscalls) / float64(res.Messages)
-		out.Server.SwitchesPerMsg = float64(cAfter.Switches-cBefore.Switches) / float64(res.Messages)
+	if wall := after.At.Sub(before.At).Seconds(); counters != nil && wall > 0 && res.MsgsPerSec > 0 {
+		// Rates over the samples' own interval, divided by the client's
+		// rate, as serverMetrics does: on a busy machine a sample can be
+		// taken tens of ms after the window opened, and dividing the
+		// counts by every message of the window then undercounts.
+		perMsg := func(n uint64) float64 { return float64(n) / wall / res.MsgsPerSec }
+		out.Server.AllSyscallsPerMsg = perMsg(cAfter.Syscalls - cBefore.Syscalls)
+		out.Server.SwitchesPerMsg = perMsg(cAfter.Switches - cBefore.Switches)
 	}
 	return out
 }
