@@ -131,7 +131,9 @@ func TestWorkAxis(t *testing.T) {
 	if xs["none"] != 2 || xs["cpu:20us"] != 20 || xs["sleep:5ms@1%"] != 50 || xs["sleep:1ms"] != 1000 {
 		t.Fatalf("positions %v", xs)
 	}
-	if len(ticks) != 4 || ticks[1].Label != "cpu:20us\nsleep:20us" || ticks[0].Label != "none" {
+	// Every other label one line lower, so that neighbours do not
+	// overlap.
+	if len(ticks) != 4 || ticks[1].Label != "\ncpu:20us\nsleep:20us" || ticks[0].Label != "none" || ticks[2].Label != "sleep:5ms@1%" {
 		t.Fatalf("ticks %+v", ticks)
 	}
 }
