@@ -16,8 +16,10 @@ const (
 	// provides, sends queued per connection with one in flight, all
 	// submitted and reaped with one io_uring_enter per round. It needs
 	// Linux 6.0 or later with io_uring allowed (CheckBackend says why
-	// not), serves TCP only, and locks each loop to its OS thread, the
-	// ring's single issuer. See uring_linux.go.
+	// not) and locks each loop to its OS thread, the ring's single
+	// issuer. UDP sockets wait for readiness through the ring and move
+	// datagrams as on epoll. Loop.Connect and raw connections
+	// (Conn.SetRaw) need BackendEpoll. See uring_linux.go.
 	BackendUring
 )
 

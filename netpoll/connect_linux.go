@@ -25,6 +25,9 @@ import (
 // by Connect itself (EMFILE, ENETUNREACH, an invalid address...) means no
 // connection was made and no callback will run.
 func (l *Loop) Connect(addr netip.AddrPort, ctx any) (*Conn, error) {
+	if l.ring != nil {
+		return nil, errUringConnect
+	}
 	if !addr.IsValid() {
 		return nil, wrapSyscall("connect", unix.EINVAL)
 	}

@@ -11,9 +11,11 @@ import "golang.org/x/sys/unix"
 // OnOpen, before c has input or output of its own. The timeouts keep
 // running: each readiness event counts as activity. Bytes the handler
 // moves are not in Server.Stats. SetRaw reports whether c is raw: it is
-// not when the server's Handler is no RawHandler, or c is not open.
+// not when the server's Handler is no RawHandler, c is not open, or the
+// server runs on the io_uring backend, which has a recv armed on c and
+// no readiness to pass on.
 func (c *Conn) SetRaw() bool {
-	if c.state != stateOpen || c.loop.raw == nil {
+	if c.state != stateOpen || c.loop.raw == nil || c.loop.ring != nil {
 		return false
 	}
 	c.flags |= flagRaw

@@ -79,9 +79,6 @@ func ListenPacket(network, address string, h PacketHandler, cfg Config) (*Server
 	if h == nil {
 		return nil, errors.New("netpoll: nil PacketHandler")
 	}
-	if cfg.Backend == BackendUring {
-		return nil, errors.New("netpoll: ListenPacket: the io_uring backend serves TCP only")
-	}
 	s, ep, err := prepare("ListenPacket", "udp", network, address, cfg)
 	if err != nil {
 		return nil, err

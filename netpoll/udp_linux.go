@@ -285,6 +285,10 @@ func (u *udpSocket) sendOne() (int, error) {
 // udpInterest registers what the UDP socket waits for: room to send while
 // replies are pending, else datagrams while reading.
 func (l *Loop) udpInterest() {
+	if l.ring != nil {
+		l.ringUDPInterest()
+		return
+	}
 	u := l.udp
 	var want eventFlags
 	switch {

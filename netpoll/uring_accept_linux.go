@@ -3,6 +3,7 @@
 package netpoll
 
 import (
+	"errors"
 	"net/netip"
 	"unsafe"
 
@@ -89,3 +90,7 @@ func (l *Loop) peerAddr(fd int) netip.AddrPort {
 	}
 	return addrPort(&l.rsa)
 }
+
+// errUringConnect is Loop.Connect's answer on the io_uring backend, which
+// has no connect path yet.
+var errUringConnect = errors.New("netpoll: Loop.Connect is not available on the io_uring backend")

@@ -155,46 +155,62 @@ func (l *Loop) ringEOF(c *Conn) {
 }
 
 // deliver hands input to the handler, after any it left unconsumed, and
-// keeps what it does not consume: readConn's work on one completion.
+// keeps what it does not consume: readConn's work on one completion. A
+// completion may carry more than the handler may leave unconsumed
+// (Config.InputLimit, which a framing server sets to its largest frame),
+// so input that adds to held input is handed over in pieces that keep
+// the held input within the limit, as readConn's reads into it are.
 func (l *Loop) deliver(c *Conn, data []byte) {
-	held := c.b != nil && c.b.in != nil
-	if held {
-		if !l.appendIn(c, data, l.cfg.InputLimit) {
+	for len(data) > 0 && c.state == stateOpen {
+		if c.flags&flagNoRead != 0 {
+			// Paused by the handler or by its output in mid-buffer.
+			l.stash(c, data)
 			return
 		}
-		data = c.b.in
+		held := c.b != nil && c.b.in != nil
+		chunk := data
+		if held {
+			n := min(len(data), max(l.cfg.InputLimit-len(c.b.in), 1))
+			if !l.appendIn(c, data[:n], l.cfg.InputLimit) {
+				return
+			}
+			chunk, data = c.b.in, data[n:]
+		} else {
+			data = nil
+		}
+		c.events &^= opStash
+		used := l.callData(c, chunk)
+		// Bytes that only add to a message in progress do not renew
+		// the idle timeout under IdleBoundsPartial.
+		if used > 0 || !held || !l.cfg.IdleBoundsPartial || l.draining {
+			c.lastActive = l.now
+		}
+		l.keep(c, chunk, used)
 	}
-	c.events &^= opStash
-	used := l.callData(c, data)
-	// Bytes that only add to a message in progress do not renew the idle
-	// timeout under IdleBoundsPartial.
-	if used > 0 || !held || !l.cfg.IdleBoundsPartial || l.draining {
-		c.lastActive = l.now
-	}
-	l.keep(c, data, used)
 }
 
 // stash keeps input that arrived while c was paused, for OnData once c is
 // read again. Pausing cancels c's recv, but the completions the kernel
-// posted before it saw the cancellation still arrive: those of the round
-// in which c was paused, at most MULTISHOT_MAX_RETRY (32) buffers per
-// recv invocation (io_uring/net.c). Input the epoll backend would have
-// left in the socket comes here instead, so it is not held to
+// posted before it saw the cancellation still arrive: everything the
+// recv read in the round in which c was paused, up to what the socket
+// held, its receive buffer (tcp_rmem's maximum, 6 MiB by default, for
+// autotuned TCP sockets: tcp(7)). Input the epoll backend would have left
+// in the socket comes here instead, so it is held not to
 // Config.InputLimit, which bounds what the handler leaves unconsumed, but
-// to that plus stashSlack.
+// to that plus stashLimit.
 func (l *Loop) stash(c *Conn, data []byte) {
 	b := l.lend(c)
 	if b.in == nil {
 		b.in = l.pool.get(len(data))
 	}
-	if l.appendIn(c, data, l.cfg.InputLimit+stashSlack) {
+	if l.appendIn(c, data, l.cfg.InputLimit+stashLimit) {
 		c.events |= opStash
 	}
 }
 
-// stashSlack is the input a paused connection may hold beyond
-// Config.InputLimit: twice one recv invocation's worth of buffers.
-const stashSlack = 2 * 32 * ringBufSize
+// stashLimit bounds the input a paused connection holds beyond
+// Config.InputLimit: more than a socket's default largest receive buffer.
+const stashLimit = 16 << 20
 
 // redeliverStash calls OnData with stashed input once c is read again,
 // and then acts on a FIN that arrived behind it.

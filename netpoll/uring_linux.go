@@ -75,6 +75,7 @@ const (
 	udSend
 	udWake
 	udCancel
+	udUDP
 )
 
 // maxRingFD bounds the descriptors the user data can name (24 bits).
@@ -188,6 +189,10 @@ func (l *Loop) runRing() error {
 	if l.ln != nil {
 		l.armAccept()
 	}
+	if l.udp != nil {
+		l.udp.events = 0 // registered with the ring, not epoll
+		l.ringUDPInterest()
+	}
 	for !l.exiting {
 		rl.publish()
 		if err := rl.r.Enter(l.ringWait()); err != nil {
@@ -273,6 +278,9 @@ func (l *Loop) ringDispatch(cqe *uring.CQE) bool {
 		l.accepted(cqe, more)
 		return false
 	case udCancel:
+		return false
+	case udUDP:
+		l.udpReady(cqe, gen)
 		return false
 	}
 	var c *Conn

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
@@ -378,5 +379,58 @@ func TestUringClosedConnectionsDoNotDisturbReusedDescriptors(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestUringRefusesConnect(t *testing.T) {
+	s := startServer(t, newTestHandler(), uringConfig(t, Config{Loops: 1}))
+	l := s.Loops()[0]
+	ch := make(chan error, 1)
+	if err := l.Submit(func() {
+		_, err := l.Connect(netip.MustParseAddrPort(s.Addr().String()), nil)
+		ch <- err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-ch; err != errUringConnect {
+		t.Fatalf("Connect on the io_uring backend: %v, want errUringConnect", err)
+	}
+}
+
+func TestUringUDPEchoAndTruncation(t *testing.T) {
+	s, err := ListenPacket("udp4", "127.0.0.1:0", &udpEcho{}, uringConfig(t, Config{Loops: 2, UDPBuffer: 1024}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { shutdown(t, s) })
+	c, err := net.Dial("udp4", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	buf := make([]byte, 2048)
+	for i := range 100 {
+		msg := pattern(1+i*10, i)
+		var got []byte
+		for try := 0; got == nil && try < 5; try++ { // UDP may drop
+			if _, err := c.Write(msg); err != nil {
+				t.Fatal(err)
+			}
+			_ = c.SetReadDeadline(time.Now().Add(time.Second))
+			if n, err := c.Read(buf); err == nil {
+				got = buf[:n]
+			}
+		}
+		if !bytes.Equal(got, msg) {
+			t.Fatalf("datagram %d: echo %d bytes, want %d intact", i, len(got), len(msg))
+		}
+	}
+	// A datagram over UDPBuffer is dropped and counted, never echoed.
+	if _, err := c.Write(pattern(1500, 0)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the truncated datagram counted", func() bool { return s.Stats().Truncated == 1 })
+	if st := s.Stats(); st.Datagrams < 100 {
+		t.Errorf("stats %+v", st)
 	}
 }

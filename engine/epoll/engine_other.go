@@ -10,6 +10,6 @@ import (
 	"github.com/rawnet/rawnet/netpoll"
 )
 
-func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
+func start(cfg engine.Config, codec frame.Codec, b netpoll.Backend) (engine.Server, error) {
 	return nil, fmt.Errorf("epoll engine: %w", netpoll.ErrUnsupported)
 }

@@ -28,7 +28,7 @@ type server struct {
 	epoch   time.Time      // connection open times count from here
 }
 
-func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
+func start(cfg engine.Config, codec frame.Codec, backend netpoll.Backend) (engine.Server, error) {
 	s := &server{
 		udp:     cfg.IsUDP(),
 		counter: make([]loopCounters, cfg.Loops),
@@ -43,6 +43,7 @@ func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 		return nil, err
 	}
 	npcfg := netpoll.Config{
+		Backend:      backend,
 		Loops:        cfg.Loops,
 		CPUs:         cfg.CPUAffinity,
 		Balance:      balance,
@@ -86,7 +87,7 @@ func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 	if s.udp {
 		var h *udpHandler
 		if h, err = newUDPHandler(s, codec, cfg); err != nil {
-			return nil, fmt.Errorf("epoll engine: %w", err)
+			return nil, fmt.Errorf("%s engine: %w", backend, err)
 		}
 		s.np, err = netpoll.ListenPacket(cfg.Network, cfg.Addr, h, npcfg)
 	} else {
@@ -95,9 +96,9 @@ func start(cfg engine.Config, codec frame.Codec) (engine.Server, error) {
 		s.np, err = netpoll.Listen(cfg.Network, cfg.Addr, h, npcfg)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("epoll engine: %w", err)
+		return nil, fmt.Errorf("%s engine: %w", backend, err)
 	}
-	cfg.Logger.Debug("listening", "engine", "epoll", "addr", s.np.Addr().String(),
+	cfg.Logger.Debug("listening", "engine", backend.String(), "addr", s.np.Addr().String(),
 		"loops", cfg.Loops, "balance", cfg.Balance, "frame", codec.String())
 	return s, nil
 }

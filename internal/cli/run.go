@@ -53,6 +53,13 @@ func Run(ctx context.Context, cmd Command, args []string, stdout, stderr io.Writ
 	}
 	if o.listEngines {
 		for _, name := range all.Names() {
+			// stdout lists only the engines that can run here, one
+			// name a line, as scripts read it; stderr says why the
+			// others cannot.
+			if err := all.Available(name); err != nil {
+				fmt.Fprintf(stderr, "%s: unavailable: %v\n", name, err)
+				continue
+			}
 			fmt.Fprintln(stdout, name)
 		}
 		return ExitOK

@@ -65,6 +65,13 @@ func PrepPollMultishot(sqe *SQE, fd int, ud uint64) {
 	sqe.OpFlags = unix.POLLIN
 }
 
+// PrepPoll prepares a one-shot poll for the events in mask on fd; the
+// completion's Res is the mask of events ready.
+func PrepPoll(sqe *SQE, fd int, mask uint32, ud uint64) {
+	sqe.Opcode, sqe.Fd, sqe.UserData = OpPollAdd, int32(fd), ud
+	sqe.OpFlags = mask
+}
+
 // PrepCancelFD prepares the cancellation of every request on fd
 // (IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL, 5.19). Each
 // cancelled request completes with -ECANCELED; the cancellation's own
