@@ -142,7 +142,19 @@ func TestAgainstEmptyCPU(t *testing.T) {
 	if err := WriteMarkdown(&buf, res, "charts"); err != nil {
 		t.Fatal(err)
 	}
-	if want := "| tcp c50 64B d1 | epoll | 30.0 | 3.00× | 60.0 | 3.00× | 27.30 | 6.00 | 1.05 |"; !strings.Contains(buf.String(), want) {
+	if want := "| tcp c50 64B d1 | epoll | 30.0 | 3.00× | 60.0 | 3.00× | 27.30 | 6.00 | 1.05 |  |"; !strings.Contains(buf.String(), want) {
+		t.Fatalf("report lacks %q:\n%s", want, buf.String())
+	}
+	// A client-bound empty echo is flagged beside the ratios it gave.
+	bound := workResults([]string{"none", "cpu:20us"}, []int{50}, []string{"epoll"}, map[string]map[int]map[string]fig{
+		"none":     {50: {"epoll": {rate: 1000, p90: 10, p99: 20, cpu: 6, clientBound: true}}},
+		"cpu:20us": {50: {"epoll": {rate: 500, p90: 30, p99: 60, cpu: 27.3}}},
+	})
+	buf.Reset()
+	if err := WriteMarkdown(&buf, bound, "charts"); err != nil {
+		t.Fatal(err)
+	}
+	if want := "| 1.05 | empty echo client-bound 3/3 |"; !strings.Contains(buf.String(), want) {
 		t.Fatalf("report lacks %q:\n%s", want, buf.String())
 	}
 }

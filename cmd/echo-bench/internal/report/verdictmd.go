@@ -125,7 +125,8 @@ func againstEmpty(p *printer, res *matrix.Results) {
 	}
 	p.f("## Against the empty echo\n\n")
 	p.f("Each model's figures in a cell with work beside its own in the same cell without (work %s). "+
-		"*÷ (empty + CPU)* is the server CPU per message over the empty echo's plus the work's mean CPU per message: 1.00 when the work costs exactly what it burns.\n\n", matrix.NoWork)
+		"*÷ (empty + CPU)* is the server CPU per message over the empty echo's plus the work's mean CPU per message: 1.00 when the work costs exactly what it burns. "+
+		"Where the empty echo was client-bound, its latency includes the load generator's own queueing, and a ratio under 1 says more about the client than the server.\n\n", matrix.NoWork)
 	for _, g := range workGroups(res) {
 		if !matrix.HasWork(g.work) {
 			continue
@@ -163,7 +164,13 @@ func againstEmpty(p *printer, res *matrix.Results) {
 				if cpuUs > 0 {
 					row = append(row, fixed2(s.ServerUsPerMsg.Median/(z.ServerUsPerMsg.Median+cpuUs)))
 				}
-				row = append(row, summaryNotes(s))
+				notes := summaryNotes(s)
+				if z.ClientBound > 0 {
+					// The empty echo's latency then includes the
+					// load generator's own queueing.
+					notes = strings.TrimPrefix(notes+fmt.Sprintf("; empty echo client-bound %d/%d", z.ClientBound, z.MsgsPerSec.N), "; ")
+				}
+				row = append(row, notes)
 				p.row(row...)
 			}
 		}
