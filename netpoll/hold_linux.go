@@ -15,7 +15,16 @@ func (c *Conn) PauseReading() {
 		return
 	}
 	c.flags |= flagHeld
-	c.loop.updateInterest(c)
+	// On epoll the read interest stays registered until input arrives
+	// for the held connection, when connEvent drops it: a handler that
+	// holds a connection while it serves a request, and resumes it
+	// before the peer sends again, as a request-response peer does,
+	// costs no epoll_ctl at all. Interest is level-triggered, so input
+	// that arrives while the connection is held is reported again once
+	// it is registered again.
+	if c.loop.ring != nil || c.flags&flagRaw != 0 {
+		c.loop.updateInterest(c)
+	}
 }
 
 // ResumeReading undoes PauseReading. Input that arrived meanwhile is read

@@ -4,6 +4,7 @@ package netpoll
 
 import (
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -113,5 +114,63 @@ func TestInputGrowth(t *testing.T) {
 	}
 	if len(caps) > 16 {
 		t.Errorf("input buffer grew %d times for a %d-byte message; want O(log n)", len(caps)-1, msg)
+	}
+}
+
+// TestPauseReadingKeepsInterestUntilInput checks that PauseReading leaves
+// the connection registered for input until input arrives, so that a
+// hold released before the peer sends again costs no epoll_ctl, and that
+// input arriving while held drops the interest (rather than wake every
+// round) and is read once the hold is released.
+func TestPauseReadingKeepsInterestUntilInput(t *testing.T) {
+	got := make(chan string, 4)
+	held := make(chan *Conn, 4)
+	h := newTestHandler()
+	h.data = func(c *Conn, b []byte) int {
+		got <- string(b)
+		c.PauseReading()
+		held <- c
+		return len(b)
+	}
+	s := startServer(t, h, Config{Loops: 1})
+	cl := dial(t, s)
+	// reading asks the loop whether c is registered for input.
+	reading := func(c *Conn) bool {
+		t.Helper()
+		ans := make(chan bool, 1)
+		if err := c.Loop().Submit(func() { ans <- c.events&eventRead != 0 }); err != nil {
+			t.Fatal(err)
+		}
+		return <-ans
+	}
+	if _, err := cl.Write([]byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	c := <-held
+	if s := <-got; s != "a" {
+		t.Fatalf("first input %q, want a", s)
+	}
+	if !reading(c) {
+		t.Fatal("PauseReading dropped the read interest before any input arrived")
+	}
+	if _, err := cl.Write([]byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); reading(c); {
+		if time.Now().After(deadline) {
+			t.Fatal("input for a held connection left it registered for input for 5s")
+		}
+		runtime.Gosched()
+	}
+	select {
+	case s := <-got:
+		t.Fatalf("OnData(%q) on a held connection", s)
+	default:
+	}
+	if err := c.Loop().Submit(c.ResumeReading); err != nil {
+		t.Fatal(err)
+	}
+	if s := <-got; s != "b" {
+		t.Fatalf("input after ResumeReading %q, want b", s)
 	}
 }

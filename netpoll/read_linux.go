@@ -62,6 +62,8 @@ func (l *Loop) connEvent(c *Conn, ev eventFlags) {
 	case stateOpen:
 		if c.flags&flagNoRead == 0 {
 			l.readConn(c)
+		} else {
+			l.updateInterest(c) // held since it last registered (PauseReading)
 		}
 	case stateLinger:
 		l.discard(c)
