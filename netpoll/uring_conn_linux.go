@@ -32,7 +32,16 @@ func (l *Loop) ringInterest(c *Conn) {
 	read = read && c.flags&flagEOF == 0
 	switch {
 	case read && c.events&opRecv == 0:
-		uring.PrepRecvMultishot(l.sqe(), int(c.fd), ringGroup, ud(udRecv, int(c.fd), c.gen))
+		// Each recv reads at most a read budget, and no more than the
+		// write limit, before the loop re-arms it: the budget keeps a
+		// flooding connection's turn as short as on epoll, and a
+		// connection paused by its output holds at most one such
+		// read beyond it (stash).
+		limit := uint32(min(l.cfg.ReadBudget, l.cfg.WriteLimit))
+		if l.ring.noLimit {
+			limit = 0
+		}
+		uring.PrepRecvMultishot(l.sqe(), int(c.fd), ringGroup, limit, ud(udRecv, int(c.fd), c.gen))
 		c.events |= opRecv
 	case !read && c.state == stateOpen && c.events&(opRecv|opRecvCancel) == opRecv:
 		// Completions posted before the cancellation still arrive;
@@ -128,6 +137,15 @@ func (l *Loop) received(c *Conn, cqe *uring.CQE, more bool) {
 			}
 			return
 		case unix.ECANCELED:
+		case unix.EINVAL:
+			if l.ring.noLimit {
+				l.fail(c, "recv", err)
+				return
+			}
+			// A kernel without the cap on a multishot recv's bytes
+			// (PrepRecvMultishot): recvs go on without it.
+			l.ring.noLimit = true
+			l.cfg.Logger.Info("netpoll: io_uring recv takes no byte limit; reads are not budgeted", "loop", l.idx)
 		default:
 			if c.state < stateDead {
 				l.fail(c, "recv", err)

@@ -117,6 +117,8 @@ type ringLoop struct {
 	// final is set once the loop is shutting down: nothing is submitted
 	// any more.
 	final bool
+	// noLimit is set once the kernel has refused a recv's byte limit.
+	noLimit bool
 }
 
 // newRingLoop sets up a disabled ring and its buffer ring; the loop

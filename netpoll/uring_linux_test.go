@@ -434,3 +434,49 @@ func TestUringUDPEchoAndTruncation(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// TestUringPausedConnectionsHoldLittle floods connections that never
+// read: each may hold its output up to the write limit plus one recv's
+// worth (the write limit again, the cap on a recv's bytes), and input
+// stashed from the round that paused it, at most one recv's worth.
+func TestUringPausedConnectionsHoldLittle(t *testing.T) {
+	const limit, conns = 64 << 10, 20
+	cfg := uringConfig(t, Config{Loops: 1, WriteLimit: limit, ReadBudget: limit})
+	s := startServer(t, newTestHandler(), cfg)
+	var wg sync.WaitGroup
+	for range conns {
+		c := dialSmallWindow(t, s)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 16<<10)
+			_ = c.SetWriteDeadline(time.Now().Add(500 * time.Millisecond))
+			for range 512 {
+				if _, err := c.Write(buf); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	l := s.Loops()[0]
+	held := make(chan []int, 1)
+	_ = l.Submit(func() {
+		var per []int
+		for _, c := range l.conns {
+			if c != nil && c.b != nil {
+				per = append(per, len(c.b.in)+c.b.out.n)
+			}
+		}
+		held <- per
+	})
+	per := <-held
+	if len(per) == 0 {
+		t.Fatal("no connection holds anything: the flood did not back up")
+	}
+	for i, n := range per {
+		if n > 3*limit+ringBufSize {
+			t.Errorf("connection %d holds %d bytes, over %d", i, n, 3*limit+ringBufSize)
+		}
+	}
+}

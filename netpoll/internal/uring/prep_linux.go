@@ -30,12 +30,17 @@ func PrepAcceptMultishot(sqe *SQE, fd int, ud uint64) {
 // PrepRecvMultishot prepares a multishot recv from buffer group group
 // (IORING_RECV_MULTISHOT, 6.0): one completion per arrival of data, each
 // in a buffer of the group (CQEFBuffer), until the peer's FIN (Res 0),
-// an error, or the group running dry (Res -ENOBUFS) ends it.
-func PrepRecvMultishot(sqe *SQE, fd int, group uint16, ud uint64) {
+// an error, or the group running dry (Res -ENOBUFS) ends it. A limit
+// other than 0 also ends it once that many bytes have been received
+// (sqe->optlen, as liburing's test/recv-mshot-fair.c sets it); a kernel
+// without that cap rejects the request with -EINVAL, since the field
+// shares its place with file_index, which a recv must leave zero.
+func PrepRecvMultishot(sqe *SQE, fd int, group uint16, limit uint32, ud uint64) {
 	sqe.Opcode, sqe.Fd, sqe.UserData = OpRecv, int32(fd), ud
 	sqe.Ioprio = recvMultishot
 	sqe.Flags = sqeFlagBufferSelect
 	sqe.BufGroup = group
+	sqe.OptLen = limit
 }
 
 // PrepSend prepares a send of b with MSG_NOSIGNAL. b must stay valid

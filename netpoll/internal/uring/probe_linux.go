@@ -120,7 +120,7 @@ func checkMultishotRecv(r *Ring, b *BufRing) error {
 	}
 	defer unix.Close(fds[0])
 	defer unix.Close(fds[1])
-	PrepRecvMultishot(r.SQE(), fds[0], b.Group(), 1)
+	PrepRecvMultishot(r.SQE(), fds[0], b.Group(), 0, 1)
 	if _, err := unix.Write(fds[1], []byte{1}); err != nil {
 		return os.NewSyscallError("write", err)
 	}

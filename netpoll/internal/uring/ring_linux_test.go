@@ -115,7 +115,7 @@ func TestRecvMultishotFromBufRing(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { unix.Close(fds[0]); unix.Close(fds[1]) })
-	PrepRecvMultishot(r.SQE(), fds[0], b.Group(), 7)
+	PrepRecvMultishot(r.SQE(), fds[0], b.Group(), 0, 7)
 	// Five messages through four buffers: each completion's buffer goes
 	// back before the next write, so the recv stays armed.
 	for i := range 5 {
@@ -155,7 +155,7 @@ func TestRecvMultishotRunsDry(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { unix.Close(fds[0]); unix.Close(fds[1]) })
-	PrepRecvMultishot(r.SQE(), fds[0], b.Group(), 9)
+	PrepRecvMultishot(r.SQE(), fds[0], b.Group(), 0, 9)
 	if _, err := unix.Write(fds[1], []byte("x")); err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestRecvMultishotRunsDry(t *testing.T) {
 	// recv reads it.
 	b.Recycle(first.BufferID())
 	b.Publish()
-	PrepRecvMultishot(r.SQE(), fds[0], b.Group(), 9)
+	PrepRecvMultishot(r.SQE(), fds[0], b.Group(), 0, 9)
 	c := reap(t, r)
 	if c.Res != 1 || string(b.Buffer(c.BufferID(), 1)) != "y" {
 		t.Fatalf("after re-arm: completion %+v", c)
