@@ -62,7 +62,7 @@ func start(cfg engine.Config, codec frame.Codec, backend netpoll.Backend) (engin
 		// engine.Config.IdleTimeout says.
 		IdleBoundsPartial: true,
 
-		// TCP loops sleep in epoll_wait rather than park on the Go
+		// Loops sleep in epoll_wait rather than park on the Go
 		// runtime's poller, netpoll's default: the engine serves
 		// echo-tcp and echo-udp, processes that run nothing but their
 		// loops and a metrics page, and a park costs a ping-pong
@@ -70,8 +70,7 @@ func start(cfg engine.Config, codec frame.Codec, backend netpoll.Backend) (engin
 		// loops' yields through the runtime's poller still reach the
 		// metrics page when they are busy, and sysmon when they sleep
 		// (netpoll.WaitSyscall; docs/perf/README.md, "Loops that share
-		// the process", has the figures for both modes). UDP loops
-		// park: see below.
+		// the process", has the figures for both modes).
 		Wait: netpoll.WaitSyscall,
 
 		// One read buffer per connection per wake-up, not netpoll's
@@ -86,22 +85,6 @@ func start(cfg engine.Config, codec frame.Codec, backend netpoll.Backend) (engin
 		ReadShare:  reactor.ReadShare,
 	}
 	if s.udp {
-		// A UDP loop parks on the runtime's poller instead. Sleeping in
-		// epoll_wait holds the loop's P in a system call, and with no
-		// idle P (GOMAXPROCS 1, as on a pinned server) sysmon retakes it
-		// from any sleep that spans two of its ticks, wakes another
-		// thread to hold it and, having retaken one, polls every 20 µs,
-		// so that it retakes the next sleep too (runtime/proc.go, retake;
-		// the comment on yieldEvery in netpoll). A request/response UDP
-		// server, whose replies leave within the wake-up that read the
-		// requests, sleeps between nearly every pair of datagrams; on a
-		// busy machine, where sleeps run long, it fell into that: about
-		// a nanosleep, half a futex call and two and a half to three
-		// context switches per datagram where the C reference makes
-		// one. A park holds no P, so there is nothing to retake; its
-		// extra polls cost less than that in every UDP cell measured,
-		// 16 datagrams in flight included (docs/perf/udp-depth1).
-		npcfg.Wait = netpoll.WaitPark
 		var h *udpHandler
 		if h, err = newUDPHandler(s, codec, cfg); err != nil {
 			return nil, fmt.Errorf("%s engine: %w", backend, err)
