@@ -16,7 +16,7 @@ STATICCHECK_VERSION := v0.8.2
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-build: ## build echo-tcp, echo-udp and echo-bench into bin/
+build: ## build echo-tcp, echo-udp, echo-bench and relay-tcp into bin/
 	@mkdir -p $(BIN)
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
