@@ -155,7 +155,7 @@ func (l *Loop) dueAt(c *Conn) (int64, error) {
 		if d := l.cfg.IdleTimeout; d > 0 {
 			earliest(c.lastActive+int64(d), ErrIdleTimeout)
 		}
-		if l.draining {
+		if l.draining && !c.inFlight {
 			earliest(c.lastActive+int64(l.cfg.DrainQuiet), ErrServerClosed)
 		}
 	case stateDraining, stateLinger:

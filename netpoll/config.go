@@ -171,7 +171,9 @@ type Config struct {
 	// DrainQuiet is how long, once Shutdown has begun, a connection may
 	// receive nothing before it is closed as drained; until then it is
 	// served as usual, so input its peer had already sent is echoed even
-	// if it was still in flight. 0 means 200 milliseconds.
+	// if it was still in flight. A connection whose handler holds bytes
+	// in flight through it (Conn.SetInFlight) is not quiet until they are
+	// gone. 0 means 200 milliseconds.
 	DrainQuiet time.Duration
 	// WriteLimit is the output, in bytes, a connection may queue before
 	// its loop stops reading from it; reading resumes once the queue

@@ -34,14 +34,14 @@ const (
 
 // Conn flags.
 const (
-	flagPaused uint8 = 1 << iota // reading stopped by backpressure
-	flagEOF                      // the peer sent its FIN
-	flagAbort                    // close with an RST (SO_LINGER 0)
-	flagQueued                   // in the loop's settle list
-	flagHeld                     // reading stopped by the handler (PauseReading)
-	flagRaw                      // the handler moves the bytes (SetRaw)
-	flagWantWrite                // a raw connection waits for writability
-	flagWrShut                   // the write side is shut, or will be once flushed
+	flagPaused    uint8 = 1 << iota // reading stopped by backpressure
+	flagEOF                         // the peer sent its FIN
+	flagAbort                       // close with an RST (SO_LINGER 0)
+	flagQueued                      // in the loop's settle list
+	flagHeld                        // reading stopped by the handler (PauseReading)
+	flagRaw                         // the handler moves the bytes (SetRaw)
+	flagWantWrite                   // a raw connection waits for writability
+	flagWrShut                      // the write side is shut, or will be once flushed
 
 	// flagNoRead is set while anything stops reading the connection.
 	flagNoRead = flagPaused | flagHeld
@@ -80,6 +80,7 @@ type Conn struct {
 	port       uint16
 	state      connState
 	flags      uint8
+	inFlight   bool // the handler holds bytes in flight through c (SetInFlight)
 }
 
 // busy holds what a connection needs only while it is not idle: the input

@@ -91,6 +91,9 @@ func (c *Conn) SetRaw() bool { return false }
 // WantWritable does nothing.
 func (c *Conn) WantWritable(on bool) {}
 
+// SetInFlight does nothing.
+func (c *Conn) SetInFlight(on bool) {}
+
 // CloseWrite returns ErrUnsupported.
 func (c *Conn) CloseWrite() error { return ErrUnsupported }
 

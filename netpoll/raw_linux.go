@@ -34,6 +34,30 @@ func (c *Conn) WantWritable(on bool) {
 	c.loop.updateInterest(c)
 }
 
+// SetInFlight tells the loop, with on, that the handler holds bytes in
+// flight through c outside the loop's own buffers: read from c and not
+// yet delivered elsewhere, or still to be written to c, as a forwarder
+// holds them in a pipe while the destination does not read. Off says
+// they are gone. During Shutdown a connection with bytes in flight is
+// not quiet: the drain does not close it after Config.DrainQuiet, since
+// that would lose them, and waits until the handler turns this off, the
+// connection closes otherwise, or Shutdown's context ends. Once turned
+// off during the drain, c's quiet period starts afresh. The idle and
+// write timeouts keep running. It does nothing on a connection that is
+// not open.
+func (c *Conn) SetInFlight(on bool) {
+	if c.state != stateOpen || c.inFlight == on {
+		return
+	}
+	c.inFlight = on
+	if !on && c.loop.draining {
+		// The drain's deadline was dropped while the bytes were held
+		// (dueAt); the quiet period counts from their delivery.
+		c.lastActive = c.loop.now
+		c.loop.armTimer(c)
+	}
+}
+
 // CloseWrite shuts down c's write side (shutdown(2), SHUT_WR) once its
 // pending output is flushed, so the peer reads end-of-file after the last
 // byte while c itself goes on being read: a half-close, as a TCP

@@ -27,5 +27,8 @@
 //     a direction that cannot get a pipe copies instead.
 //
 // A Relay is started with Start and stopped with Shutdown, which stops
-// accepting and lets pairs finish until they are quiet (netpoll's drain).
+// accepting and lets pairs finish until they are quiet (netpoll's drain);
+// a pair that holds bytes one side sent and the other has not taken yet is
+// not quiet, so nothing the relay accepted is dropped before Shutdown's
+// context ends.
 package relay

@@ -32,6 +32,24 @@ type pair struct {
 	dir              [2]direction
 	open             bool // the upstream connection is established
 	ended            bool
+	inFlight         bool // both sides are marked as holding bytes in flight
+}
+
+// syncInFlight tells netpoll whether the pair holds bytes one side sent
+// and the other has not taken, so that Shutdown's drain does not close
+// either side as quiet while they wait in a pipe or buffer: the side they
+// are for, which may simply not be reading yet, and the side they came
+// from, whose close would end the pair and drop them.
+func (p *pair) syncInFlight() {
+	held := !p.ended && (p.dir[up].held > 0 || p.dir[down].held > 0)
+	if held == p.inFlight {
+		return
+	}
+	p.inFlight = held
+	p.client.SetInFlight(held)
+	if p.upstream != nil {
+		p.upstream.SetInFlight(held)
+	}
 }
 
 // direction is one way through a pair: the bytes read from src and not

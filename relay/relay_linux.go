@@ -107,7 +107,8 @@ func (r *Relay) Done() <-chan struct{} { return r.srv.Done() }
 func (r *Relay) Err() error { return r.srv.Err() }
 
 // Shutdown stops accepting, lets pairs finish until their sides have been
-// quiet for Config.DrainQuiet or ctx is done, closes the rest and
+// quiet for Config.DrainQuiet, and have delivered every byte the relay
+// holds for them, or ctx is done, closes the rest and
 // releases every descriptor, pooled pipes included.
 func (r *Relay) Shutdown(ctx context.Context) error {
 	err := r.srv.Shutdown(ctx)
@@ -158,6 +159,7 @@ func (r *Relay) OnData(c *netpoll.Conn, data []byte) int { return len(data) }
 func (r *Relay) OnReadable(c *netpoll.Conn) {
 	if p, ok := c.Context().(*pair); ok {
 		p.pump(p.from(c))
+		p.syncInFlight()
 	}
 }
 
@@ -165,6 +167,7 @@ func (r *Relay) OnReadable(c *netpoll.Conn) {
 func (r *Relay) OnWritable(c *netpoll.Conn) {
 	if p, ok := c.Context().(*pair); ok {
 		p.pump(p.to(c))
+		p.syncInFlight()
 	}
 }
 
