@@ -21,8 +21,8 @@ const (
 	floodPingers   = 20
 	floodPace      = 2 * time.Millisecond
 	floodSlice     = 100 * time.Millisecond
-	floodSlices    = 5
-	floodMaxPairs  = 10
+	floodSlices    = 8
+	floodMaxPairs  = 14
 	floodMaxRounds = 4
 	floodMaxFactor = 5.0
 	floodBusy      = 0.10
