@@ -39,6 +39,14 @@
 // generator from the clock and log the seed when they fail;
 // RAWNET_HOSTILE_SEED=N replays that run with seed N.
 //
+// TestRelay attacks relay-tcp the same way, as a process in front of an
+// echo-tcp process (built with the others; RAWNET_HOSTILE_BIN may hold
+// one): half-close with SHA-256 through both directions, resets in the
+// middle of a write, never-reading clients against the relay's RSS, an
+// EMFILE storm under prlimit, silent and trickling clients against its
+// idle timeout, and a SIGTERM drain that must deliver every byte it has
+// accepted. Its cases have a table of their own in the results file.
+//
 // TestStateMachine (and FuzzStateMachine, the same property as a fuzz
 // target) drives every engine with random sequences of client actions
 // built with pgregory.net/rapid and checks each echo against a model.

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/rawnet/rawnet/engine/enginetest"
@@ -30,8 +31,8 @@ var (
 // of building them, to measure binaries of another version.
 const binEnv = "RAWNET_HOSTILE_BIN"
 
-// binaries builds cmd/echo-tcp and cmd/echo-udp into a temporary
-// directory, once per run, and returns their paths; with binEnv set it
+// binaries builds cmd/echo-tcp, cmd/echo-udp and cmd/relay-tcp into a
+// temporary directory, once per run, and returns their paths; with binEnv set it
 // returns the binaries in that folder instead.
 func binaries(t tb) (tcp, udp string) {
 	t.Helper()
@@ -54,17 +55,29 @@ func binaries(t tb) (tcp, udp string) {
 			buildErr = fmt.Errorf("the go command builds the binaries under test: %w", err)
 			return
 		}
-		cmd := exec.Command(goBin, "build", "-o", buildDir+string(filepath.Separator), "./cmd/echo-tcp", "./cmd/echo-udp")
+		cmd := exec.Command(goBin, "build", "-o", buildDir+string(filepath.Separator), "./cmd/echo-tcp", "./cmd/echo-udp", "./cmd/relay-tcp")
 		cmd.Dir = ".."
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/echo-tcp ./cmd/echo-udp: %w\n%s", err, out)
+			buildErr = fmt.Errorf("go build ./cmd/echo-tcp ./cmd/echo-udp ./cmd/relay-tcp: %w\n%s", err, out)
 		}
 	})
 	if buildErr != nil {
 		t.Fatalf("%v", buildErr)
 	}
 	return filepath.Join(buildDir, "echo-tcp"), filepath.Join(buildDir, "echo-udp")
+}
+
+// relayBinary returns the path of relay-tcp, built with the others; with
+// binEnv set, the one in that folder, and skips t when that has none.
+func relayBinary(t *testing.T) string {
+	t.Helper()
+	tcp, _ := binaries(t)
+	bin := filepath.Join(filepath.Dir(tcp), "relay-tcp")
+	if _, err := os.Stat(bin); err != nil && os.Getenv(binEnv) != "" {
+		t.Skipf("%s has no relay-tcp: %v", binEnv, err)
+	}
+	return bin
 }
 
 // removeBinaries removes what binaries built.

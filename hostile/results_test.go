@@ -77,8 +77,9 @@ func (c *cell) String() string {
 }
 
 // writeResults writes the table of cases by engines to path as Markdown,
-// followed by the declared limitations the run met, the measurements the
-// cases recorded, and why cases were skipped.
+// followed by the table of TestRelay's cases, the declared limitations
+// the run met, the measurements the cases recorded, and why cases were
+// skipped.
 func writeResults(path string) error {
 	resultsMu.Lock()
 	defer resultsMu.Unlock()
@@ -89,9 +90,20 @@ func writeResults(path string) error {
 	limits := make(map[string]limit)
 	var limitOrder []string
 	limitEngines := make(map[string][]string)
-	var notes, skips strings.Builder
+	var notes, skips, relay strings.Builder
 	for _, name := range order {
 		row := results[name]
+		if c, ok := row[relayColumn]; ok {
+			// TestRelay's cases attack relay-tcp, not an engine.
+			fmt.Fprintf(&relay, "| `%s` | %s |\n", name, c)
+			if len(c.notes) > 0 {
+				fmt.Fprintf(&notes, "- `%s`: %s\n", name, strings.Join(c.notes, "; "))
+			}
+			if c.status == "skip" {
+				fmt.Fprintf(&skips, "- `%s`: %s\n", name, c.skip)
+			}
+			continue
+		}
 		fmt.Fprintf(&b, "| `%s` |", name)
 		var measured []string
 		for _, e := range names {
@@ -120,6 +132,10 @@ func writeResults(path string) error {
 		if len(measured) > 0 {
 			fmt.Fprintf(&notes, "- `%s`: %s\n", name, strings.Join(measured, "; "))
 		}
+	}
+	if relay.Len() > 0 {
+		b.WriteString("\nrelay-tcp in front of echo-tcp (TestRelay):\n\n| case | " + relayColumn + " |\n|---|---|\n")
+		b.WriteString(relay.String())
 	}
 	if len(limitOrder) > 0 {
 		b.WriteString("\nKnown limitations (the case runs and must fail; the suite fails once it passes):\n\n")
