@@ -15,8 +15,9 @@ import (
 // Out-of-process starvation shape: ping-pong connections and how often
 // each sends; the slice pairs, one slice idle and one under the flood, a
 // round measures and may try; the rounds a case may run; the factor a
-// fair engine stays within; and the share of the server's CPU other
-// work may take in a slice pair that counts as undisturbed.
+// fair engine stays within; and the share of the server's CPU, or of the
+// clients', other work may take in a slice pair that counts as
+// undisturbed.
 const (
 	floodPingers   = 20
 	floodPace      = 2 * time.Millisecond
@@ -43,8 +44,8 @@ const (
 // the server takes them and reads the echo; alternating lets both see
 // the same noise from the rest of the machine. A round measures pairs
 // until floodSlices of them were undisturbed (other work took at most
-// floodBusy of the server's CPU), or else keeps all floodMaxPairs
-// and counts as disturbed; its factor is the p99 round trip of its
+// floodBusy of the server's CPU and of the clients'), or else keeps all
+// floodMaxPairs and counts as disturbed; its factor is the p99 round trip of its
 // loaded slices over that of its idle ones. Rounds go on until two
 // undisturbed ones agree on which side of floodMaxFactor they lie, or
 // three undisturbed ones ran, or floodMaxRounds ran. The median factor of
@@ -73,13 +74,19 @@ func starvationProcessCase(t tb, x *env) {
 	// Other work on the server's CPU is what disturbs the measurement:
 	// under the flood the server wants all of it. With nothing pinned,
 	// any other work on the machine counts.
-	meter := cpuMeter{cpu: serverCPU, pids: []int{p.pid}}
+	meters := []cpuMeter{{cpu: serverCPU, pids: []int{p.pid}}}
 	if serverCPU == "" {
-		meter.pids = append(meter.pids, os.Getpid(), f.cmd.Process.Pid)
+		meters[0].pids = append(meters[0].pids, os.Getpid(), f.cmd.Process.Pid)
+	} else {
+		// Other work on the clients' CPUs disturbs it as much: the
+		// ping-pong clients share them with the flood's own kernel
+		// work, so anything more there delays them under the flood
+		// more than on the idle server.
+		meters = append(meters, cpuMeter{cpu: clientCPUs, pids: []int{os.Getpid(), f.cmd.Process.Pid}})
 	}
 	var all, calm []floodRound
 	for len(all) < floodMaxRounds && !decided(calm) {
-		r, err := measureFlood(t, conns, f, meter)
+		r, err := measureFlood(t, conns, f, meters)
 		if err != nil {
 			t.Fatalf("round %d: %v", len(all)+1, err)
 		}
@@ -112,7 +119,7 @@ type floodRound struct {
 	idle, loaded time.Duration // p99 round trips
 	pairs, tried int           // slice pairs kept, and measured
 	rate         int64         // bytes per second the flooder got back
-	others       float64       // share of the server's CPU time other work took
+	others       float64       // share of the CPU time other work took, on the busier side
 	disturbed    bool          // too few undisturbed pairs: all were kept
 }
 
@@ -159,11 +166,15 @@ func median(rounds []floodRound) floodRound {
 }
 
 // measureFlood runs one round on conns with the paused flooder f, and
-// leaves f paused; m tells how much CPU other work took meanwhile.
-func measureFlood(t tb, conns []net.Conn, f *flooder, m cpuMeter) (floodRound, error) {
+// leaves f paused; meters tell how much CPU other work took meanwhile, a
+// pair counting as disturbed by the busiest of them.
+func measureFlood(t tb, conns []net.Conn, f *flooder, meters []cpuMeter) (floodRound, error) {
 	var calm, all slicePairs
 	for all.n < floodMaxPairs && calm.n < floodSlices {
-		before := m.sample()
+		before := make([]cpuSample, len(meters))
+		for i, m := range meters {
+			before[i] = m.sample()
+		}
 		idle, err := pacedPings(conns, floodSlice)
 		if err != nil {
 			return floodRound{}, fmt.Errorf("ping-pong on an idle server: %w", err)
@@ -176,7 +187,10 @@ func measureFlood(t tb, conns []net.Conn, f *flooder, m cpuMeter) (floodRound, e
 		if err != nil {
 			return floodRound{}, fmt.Errorf("ping-pong while one connection floods: %w", err)
 		}
-		others := m.sample().others(before)
+		others := 0.0
+		for i, m := range meters {
+			others = max(others, m.sample().others(before[i]))
+		}
 		all.add(idle, loaded, echoed, took, others)
 		if others <= floodBusy {
 			calm.add(idle, loaded, echoed, took, others)

@@ -25,8 +25,8 @@ type cpuSample struct {
 	cpus int           // how many CPUs busy counts
 }
 
-// sampleCPU reads the busy time of CPU cpu, or of every CPU if cpu is
-// empty, from /proc/stat (proc_stat(5): a line per CPU, after one that
+// sampleCPU reads the busy time of the CPUs in the comma-separated list
+// cpu, or of every CPU if cpu is empty, from /proc/stat (proc_stat(5): a line per CPU, after one that
 // sums them, in clock ticks), and the CPU time of pids. Busy is user,
 // nice, system, irq, softirq and steal time: with tick-based accounting
 // the kernel charges a tick spent in softirq, such as receiving loopback
@@ -43,6 +43,10 @@ func sampleCPU(cpu string, pids ...int) cpuSample {
 	if err != nil {
 		return s
 	}
+	want := map[string]bool{}
+	for _, c := range strings.Split(cpu, ",") {
+		want["cpu"+c] = true // "cpu" alone, the sum, when cpu is empty
+	}
 	per := 0 // per-CPU lines
 	for _, line := range strings.Split(string(b), "\n") {
 		f := strings.Fields(line)
@@ -52,7 +56,7 @@ func sampleCPU(cpu string, pids ...int) cpuSample {
 		if f[0] != "cpu" {
 			per++
 		}
-		if f[0] != "cpu"+cpu {
+		if !want[f[0]] {
 			continue
 		}
 		// user nice system idle iowait irq softirq steal
@@ -65,7 +69,7 @@ func sampleCPU(cpu string, pids ...int) cpuSample {
 			}
 		}
 	}
-	s.cpus = 1
+	s.cpus = len(want)
 	if cpu == "" {
 		s.cpus = per
 	}
