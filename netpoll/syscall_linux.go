@@ -59,13 +59,7 @@ func writeFD(fd int, b []byte) (int, error) {
 
 // recvFD reads from a non-blocking socket into b: recvfrom with no flags
 // and no address, which is read(2) without the VFS layer.
-func recvFD(fd int, b []byte) (int, error) {
-	p := unsafe.Pointer(unsafe.SliceData(b))
-	return sysfd.RetryRaw(func() (uintptr, unix.Errno) {
-		r, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(p), uintptr(len(b)), 0, 0, 0)
-		return r, e
-	})
-}
+func recvFD(fd int, b []byte) (int, error) { return sysfd.Recv(fd, b) }
 
 // sendFD writes b with MSG_NOSIGNAL, so that a write to a connection the
 // peer reset fails with EPIPE instead of raising SIGPIPE (send(2)). A Go
@@ -73,13 +67,7 @@ func recvFD(fd int, b []byte) (int, error) {
 // SIGPIPE on descriptors other than 1 and 2 into a plain EPIPE (os/signal,
 // "SIGPIPE"), but not when built as a c-archive or c-shared library, and
 // the flag also spares the kernel the signal delivery.
-func sendFD(fd int, b []byte) (int, error) {
-	p := unsafe.Pointer(unsafe.SliceData(b))
-	return sysfd.RetryRaw(func() (uintptr, unix.Errno) {
-		r, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(p), uintptr(len(b)), unix.MSG_NOSIGNAL, 0, 0)
-		return r, e
-	})
-}
+func sendFD(fd int, b []byte) (int, error) { return sysfd.Send(fd, b) }
 
 // sendmsgFD sends the iovecs msg points to with MSG_NOSIGNAL: writev(2)
 // with the flag send(2) has and writev lacks.

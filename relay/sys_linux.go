@@ -3,8 +3,6 @@
 package relay
 
 import (
-	"unsafe"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/rawnet/rawnet/internal/sysfd"
@@ -16,23 +14,11 @@ import (
 // EINTR is retried by sysfd.RetryRaw.
 
 // recvFD reads from a socket into b.
-func recvFD(fd int, b []byte) (int, error) {
-	p := unsafe.Pointer(unsafe.SliceData(b))
-	return sysfd.RetryRaw(func() (uintptr, unix.Errno) {
-		r, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(p), uintptr(len(b)), 0, 0, 0)
-		return r, e
-	})
-}
+func recvFD(fd int, b []byte) (int, error) { return sysfd.Recv(fd, b) }
 
 // sendFD writes b to a socket with MSG_NOSIGNAL, so a reset peer gives
 // EPIPE and no SIGPIPE (send(2)).
-func sendFD(fd int, b []byte) (int, error) {
-	p := unsafe.Pointer(unsafe.SliceData(b))
-	return sysfd.RetryRaw(func() (uintptr, unix.Errno) {
-		r, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(p), uintptr(len(b)), unix.MSG_NOSIGNAL, 0, 0)
-		return r, e
-	})
-}
+func sendFD(fd int, b []byte) (int, error) { return sysfd.Send(fd, b) }
 
 // spliceFlags: SPLICE_F_MOVE is a hint the kernel ignores today but costs
 // nothing; SPLICE_F_NONBLOCK keeps the pipe side from blocking, the
