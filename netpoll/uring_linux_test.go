@@ -208,6 +208,9 @@ func limitFDs(t *testing.T) (fill, restore func()) {
 }
 
 func TestUringEMFILEPausesThenServes(t *testing.T) {
+	if inOwnProcess(t) {
+		return
+	}
 	fill, restore := limitFDs(t)
 	s := startServer(t, newTestHandler(), uringConfig(t, Config{Loops: 1}))
 	l := s.Loops()[0]
@@ -241,6 +244,9 @@ func TestUringEMFILEPausesThenServes(t *testing.T) {
 }
 
 func TestUringEMFILESheds(t *testing.T) {
+	if inOwnProcess(t) {
+		return
+	}
 	old := shedAfter
 	shedAfter = 0
 	// A cleanup, not a defer: it must run after the server's shutdown.
