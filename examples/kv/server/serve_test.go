@@ -12,7 +12,7 @@ import (
 type discard struct{ n int }
 
 func (d *discard) Write(b []byte) (int, error) { d.n += len(b); return len(b), nil }
-func (d *discard) OutboundBuffered() int      { return 0 }
+func (d *discard) OutboundBuffered() int       { return 0 }
 
 // workload is input a client sends in one write and the replies it
 // expects.
