@@ -38,9 +38,9 @@ func start(cfg engine.Config, codec frame.Codec, backend netpoll.Backend) (engin
 	for i := range s.counter {
 		s.counter[i].queued = make(map[*netpoll.Conn]struct{})
 	}
-	balance, err := parseBalance(cfg.Balance)
+	balance, err := reactor.Balance(cfg.Balance)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("epoll engine: %w", err)
 	}
 	npcfg := netpoll.Config{
 		Backend:      backend,
@@ -117,18 +117,6 @@ func loopWork(cfg engine.Config) []work.Runner {
 		runners[i] = src.Next()
 	}
 	return runners
-}
-
-func parseBalance(b string) (netpoll.Balance, error) {
-	switch b {
-	case engine.BalanceRoundRobin:
-		return netpoll.RoundRobin, nil
-	case engine.BalanceLeastConn:
-		return netpoll.LeastConn, nil
-	case engine.BalanceReusePort:
-		return netpoll.ReusePort, nil
-	}
-	return 0, fmt.Errorf("epoll engine: unknown balance %q", b)
 }
 
 // control applies the socket options to each listening or UDP socket

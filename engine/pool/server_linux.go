@@ -98,9 +98,9 @@ func startQueue(cfg engine.Config, codec frame.Codec, queue int) (_ *server, err
 		ls.queued = make(map[*netpoll.Conn]struct{})
 		ls.flush = func() { s.flushBacklog(ls) }
 	}
-	balance, err := parseBalance(cfg.Balance)
+	balance, err := reactor.Balance(cfg.Balance)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("pool engine: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -167,18 +167,6 @@ func (s *server) watch() {
 	}
 	s.closeSocks()
 	close(s.done)
-}
-
-func parseBalance(b string) (netpoll.Balance, error) {
-	switch b {
-	case engine.BalanceRoundRobin:
-		return netpoll.RoundRobin, nil
-	case engine.BalanceLeastConn:
-		return netpoll.LeastConn, nil
-	case engine.BalanceReusePort:
-		return netpoll.ReusePort, nil
-	}
-	return 0, fmt.Errorf("pool engine: unknown balance %q", b)
 }
 
 // control applies the socket options to each listening or UDP socket

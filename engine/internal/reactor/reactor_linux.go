@@ -1,15 +1,17 @@
 //go:build linux
 
 // Package reactor holds what the engines built on netpoll (epoll and pool)
-// share: how much a loop reads from one connection per turn, the reason a
+// share: the balance modes, how much a loop reads from one connection per turn, the reason a
 // connection's close is counted under, and the sum of the output their
 // connections hold, which Stats reports.
 package reactor
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
+	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/budget"
 	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/netpoll"
@@ -24,6 +26,19 @@ const (
 	ReadBudget = 64 << 10
 	ReadShare  = 16 << 10
 )
+
+// Balance maps engine.Config.Balance onto netpoll's balance modes.
+func Balance(b string) (netpoll.Balance, error) {
+	switch b {
+	case engine.BalanceRoundRobin:
+		return netpoll.RoundRobin, nil
+	case engine.BalanceLeastConn:
+		return netpoll.LeastConn, nil
+	case engine.BalanceReusePort:
+		return netpoll.ReusePort, nil
+	}
+	return 0, fmt.Errorf("unknown balance %q", b)
+}
 
 // QueuedWait bounds how long SumQueued waits for a loop to report the
 // output its connections hold: a loop busy for longer is left out of that
