@@ -1,9 +1,9 @@
 //go:build linux
 
 // Package reactor holds what the engines built on netpoll (epoll and pool)
-// share: the balance modes, how much a loop reads from one connection per turn, the reason a
-// connection's close is counted under, and the sum of the output their
-// connections hold, which Stats reports.
+// share: the balance modes, how much a loop reads from one connection per
+// turn, the reason a connection's close is counted under, and the sum of
+// the output their connections hold, which Stats reports.
 package reactor
 
 import (
