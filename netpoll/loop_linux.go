@@ -51,6 +51,8 @@ type Loop struct {
 	// lastYield is the loop time of the last pass through the Go
 	// scheduler: a yield or, with WaitPark, a park that slept.
 	lastYield int64
+	// yields counts the loop's yields (see yieldEvery).
+	yields uint64
 	// sharedAt is the loop time of the last round that found several
 	// descriptors ready (Config.ReadShare).
 	sharedAt int64
@@ -141,7 +143,7 @@ func (l *Loop) run() error {
 		if l.draining && !l.drainSignalled {
 			l.checkDrained()
 		}
-		if l.cfg.Wait == WaitSyscall && l.now-l.lastYield >= int64(yieldEvery) {
+		if l.cfg.Wait == WaitSyscall && (l.now-l.lastYield >= int64(yieldEvery) || hurried()) {
 			l.lastYield = l.now
 			if err := l.yield(); err != nil {
 				return err
@@ -197,7 +199,7 @@ func (l *Loop) park() (int, bool, error) {
 		// yield waits for the next round.
 		return l.poller.wait(0)
 	}
-	yield := l.now-l.lastYield >= int64(yieldEvery)
+	yield := l.now-l.lastYield >= int64(yieldEvery) || hurried()
 	n, woken, slept, err := l.poller.park(next, l.epoch, yield)
 	if slept {
 		// The time it woke, not the time it began to wait: a loop that
@@ -205,6 +207,7 @@ func (l *Loop) park() (int, bool, error) {
 		l.lastYield = l.clock()
 	}
 	if yield {
+		l.yields++
 		afterYield()
 	}
 	return n, woken, err

@@ -210,7 +210,7 @@ func (l *Loop) runRing() error {
 		if l.draining && !l.drainSignalled {
 			l.checkDrained()
 		}
-		if l.now-l.lastYield >= int64(yieldEvery) {
+		if l.now-l.lastYield >= int64(yieldEvery) || hurried() {
 			l.lastYield = l.now
 			if err := l.yield(); err != nil {
 				return err

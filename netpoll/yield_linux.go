@@ -59,6 +59,7 @@ func (l *Loop) yield() error {
 	if err := l.poller.yield(); err != nil {
 		return err
 	}
+	l.yields++
 	afterYield()
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"net/http/pprof"
 	"time"
 
+	"github.com/rawnet/rawnet/netpoll"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -76,10 +78,10 @@ func (l *Listener) Serve(g prometheus.Gatherer) *Server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(Path, promhttp.HandlerFor(g, promhttp.HandlerOpts{
+	mux.Handle(Path, urgent(promhttp.HandlerFor(g, promhttp.HandlerOpts{
 		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		ErrorHandling: promhttp.ContinueOnError,
-	}))
+	})))
 	if l.cfg.Pprof {
 		mux.HandleFunc(PprofPath, pprof.Index)
 		mux.HandleFunc(PprofPath+"cmdline", pprof.Cmdline)
@@ -103,6 +105,19 @@ func (l *Listener) Serve(g prometheus.Gatherer) *Server {
 		}
 	}()
 	return s
+}
+
+// urgent serves h with the process's event loops yielding after every
+// round (netpoll.Urgent), so that a scrape of a busy server waits for the
+// processor a round at a time, not a millisecond at a time. The profiler's
+// pages are left out: a CPU profile runs for seconds and should see the
+// loops as they run without it.
+func urgent(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		done := netpoll.Urgent()
+		defer done()
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Addr returns the address the server listens on.
