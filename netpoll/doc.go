@@ -108,7 +108,9 @@
 // its P like any goroutine that computes, but at least once a
 // millisecond it passes through the scheduler in a way that lets the
 // runtime poll the network, so goroutines waiting for it are not left to
-// sysmon (yieldEvery in yield_linux.go). Loops are not locked to their
+// sysmon (yieldEvery in yield_linux.go); while some goroutine holds
+// Urgent (a metrics scrape, a health check), every loop yields after each
+// round instead. Loops are not locked to their
 // OS threads unless Config.LockThreads (or Config.CPUs) asks for it,
 // because a locked goroutine that parks hands its P to another thread
 // and back each time.
