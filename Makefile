@@ -40,8 +40,11 @@ lint: vet ## go vet plus staticcheck (installed into bin/ at a pinned version)
 bench: build ## run the default comparison matrix (about 11 minutes: every engine and the C reference, TCP and UDP) into out/bench-<timestamp>
 	$(BIN)/echo-bench matrix --bin $(BIN)
 
-models: build ## which model for which handler: std, threads, epoll, pool (and pool-g, its goroutine workers) and gnet under MODELS_WORKS (none, cpu:20us, sleep:1ms, sleep:5ms@1%) at MODELS_CONNS (1 to 5,000) connections, ping-pong, 3 repeats of 1.5 s; about 13 minutes on 2 CPUs, into out/models-<timestamp>
-	$(BIN)/echo-bench matrix --bin $(BIN) --engines std,threads,epoll,pool,gnet --variant 'pool-g=pool --worker-kind goroutine' --works '$(MODELS_WORKS)' \
+models: build ## which model for which handler: std, threads, epoll, uring (where the kernel allows io_uring), pool (and pool-g, its goroutine workers) and gnet under MODELS_WORKS (none, cpu:20us, sleep:1ms, sleep:5ms@1%) at MODELS_CONNS (1 to 5,000) connections, ping-pong, 3 repeats of 1.5 s; about 15 minutes on 2 CPUs, into out/models-<timestamp>
+	@engines=std,threads,epoll,pool,gnet; \
+	if $(BIN)/echo-tcp --list-engines 2>/dev/null | grep -qx uring; then engines=std,threads,epoll,uring,pool,gnet; \
+	else echo "models: uring left out: $$($(BIN)/echo-tcp --list-engines 2>&1 >/dev/null | head -1)"; fi; \
+	set -x; $(BIN)/echo-bench matrix --bin $(BIN) --engines $$engines --variant 'pool-g=pool --worker-kind goroutine' --works '$(MODELS_WORKS)' \
 		--conns $(MODELS_CONNS) --sizes 64 --depths 1 --udp-conns none --idle-conns 0 \
 		--repeats 3 --duration 1500ms --warmup 500ms --drain-timeout 30s --out out/models-$$(date +%Y%m%d-%H%M%S)
 
