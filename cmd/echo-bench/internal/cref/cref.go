@@ -1,9 +1,12 @@
-// Package cref ships the bench harness's reference ceiling: a minimal C
-// epoll echo server (one thread, level-triggered, raw framing) that shows
-// what this machine can do, so every Go engine can be reported as a ratio
-// of it. With --udp it serves UDP instead: one socket, recvfrom until the
-// socket is empty on each wake-up and a sendto per datagram. The source is
-// embedded so echo-bench can build it wherever a C compiler exists.
+// Package cref ships the bench harness's reference ceilings. The first,
+// cref, is a minimal C epoll echo server (one thread, level-triggered, raw
+// framing) that shows what this machine can do, so every Go engine can be
+// reported as a ratio of it. With --udp it serves UDP instead: one socket,
+// recvfrom until the socket is empty on each wake-up and a sendto per
+// datagram. The second, curing (curing.go), is the same server on
+// io_uring, the ceiling of that model. The sources are embedded so
+// echo-bench can build them wherever a C compiler (and, for curing,
+// liburing) exists.
 package cref
 
 import (
@@ -46,6 +49,13 @@ func Compiler() (string, error) {
 // Build compiles the reference server to out with -O2 and returns the
 // compiler's output on failure.
 func Build(ctx context.Context, out string) error {
+	return compile(ctx, "echo.c", Source, out)
+}
+
+// compile writes src to a temporary file named file, compiles it with -O2
+// to out, linking libs (such as "-luring"), and returns the compiler's
+// output on failure.
+func compile(ctx context.Context, file string, src []byte, out string, libs ...string) error {
 	cc, err := Compiler()
 	if err != nil {
 		return err
@@ -55,14 +65,15 @@ func Build(ctx context.Context, out string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	src := filepath.Join(dir, "echo.c")
-	if err := os.WriteFile(src, Source, 0o644); err != nil {
+	path := filepath.Join(dir, file)
+	if err := os.WriteFile(path, src, 0o644); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, cc, "-O2", "-Wall", "-o", out, src)
+	args := append([]string{"-O2", "-Wall", "-o", out, path}, libs...)
+	cmd := exec.CommandContext(ctx, cc, args...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("cref: %s: %w\n%s", cc, err, msg)
 	}

@@ -29,8 +29,16 @@ func startRef(t *testing.T, ctx context.Context, network string, args ...string)
 	if _, err := Compiler(); errors.Is(err, ErrNoCompiler) {
 		t.Skip(err)
 	}
-	bin := filepath.Join(t.TempDir(), "echo-cref")
-	if err := Build(ctx, bin); err != nil {
+	return startServer(t, ctx, Build, Name, network, args...)
+}
+
+// startServer builds a reference server with build and starts it with
+// args, on an ephemeral loopback port, and checks its listening line
+// names network and engine.
+func startServer(t *testing.T, ctx context.Context, build func(context.Context, string) error, engine, network string, args ...string) *refServer {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "echo-"+engine)
+	if err := build(ctx, bin); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.CommandContext(ctx, bin, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
@@ -50,7 +58,7 @@ func startRef(t *testing.T, ctx context.Context, network string, args ...string)
 		t.Fatal("no listening line")
 	}
 	fields := strings.Fields(lines.Text())
-	if len(fields) < 5 || fields[0] != "listening" || fields[2] != network || fields[4] != "engine="+Name {
+	if len(fields) < 5 || fields[0] != "listening" || fields[2] != network || fields[4] != "engine="+engine {
 		t.Fatalf("unexpected first line %q", lines.Text())
 	}
 	return &refServer{cmd: cmd, lines: lines, addr: fields[3]}
