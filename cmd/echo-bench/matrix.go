@@ -27,6 +27,10 @@ the UDP cells) and the C epoll reference server (echo-bench carries its source,
 cmd/echo-bench/internal/cref/csrc/echo.c, and builds it with the system C
 compiler into bin/echo-cref; skipped with a note if there is no compiler), all
 at once, servers pinned to --server-cpus and this client to --client-cpus.
+Named in --engines, curing, the C io_uring reference (csrc/echo_uring.c:
+multishot accept and recv, a provided buffer ring, DEFER_TASKRUN), runs as the
+ceiling of the io_uring model; it needs liburing-dev and is skipped with a
+note without it.
 Then:
 
   1. idle phase: per engine, --idle-conns connections, one echo each, and the
@@ -63,6 +67,7 @@ Examples:
   echo-bench matrix                                   # the default, a few minutes
   echo-bench matrix --engines std,epoll --conns 1,50,500 --repeats 5
   echo-bench matrix --sizes 64 --depths 1 --idle-conns 0 --duration 5s
+  echo-bench matrix --engines epoll,uring,cref,curing --idle-conns 0   # io_uring against its C ceiling
   echo-bench matrix --engines epoll,cref --variant 'epoll-2loops=epoll --loops 2' \
       --server-cpus 0-1 --client-cpus 0-1    # a variant: same engine, own flags
   echo-bench matrix --engines std,threads,epoll,pool,gnet --works 'none;cpu:20us;sleep:1ms' \
@@ -84,9 +89,9 @@ func runMatrix(ctx context.Context, args []string) error {
 	cfg := def
 	var serverCPUs, clientCPUs, out string
 	var quiet bool
-	fs.StringVar(&cfg.BinDir, "bin", def.BinDir, "folder with echo-tcp and echo-udp (`make build` puts them there); echo-cref is built into it")
-	fs.StringSliceVar(&cfg.Engines, "engines", nil, "engines to compare (default: every engine echo-tcp --list-engines names, plus cref)")
-	fs.BoolVar(&cfg.NoCRef, "no-cref", false, "leave out the C reference server")
+	fs.StringVar(&cfg.BinDir, "bin", def.BinDir, "folder with echo-tcp and echo-udp (`make build` puts them there); echo-cref (and echo-curing) is built into it")
+	fs.StringSliceVar(&cfg.Engines, "engines", nil, "engines to compare (default: every engine echo-tcp --list-engines names, plus cref); curing, the C io_uring reference, runs when named and liburing-dev is installed")
+	fs.BoolVar(&cfg.NoCRef, "no-cref", false, "leave out the C reference servers (cref and curing)")
 	variants := fs.StringArray("variant", nil, "an engine with settings of its own, measured under its own name: 'NAME=ENGINE [bin:DIR] [env:KEY=VALUE]... [ARG]...' (repeatable)")
 	works := fs.StringArray("works", nil, "handler works to cross with every cell, each passed to the servers as --work: separated by ';' or given one --works at a time, since a work's own terms are joined by commas ('none;cpu:20us;sleep:5ms@1%'; none: no work)")
 	fs.IntSliceVar(&cfg.Conns, "conns", def.Conns, "TCP connection counts")

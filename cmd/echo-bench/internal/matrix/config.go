@@ -16,12 +16,14 @@ import (
 // Config describes a matrix. Fields left zero take the defaults of
 // Default, which is what `make bench` runs.
 type Config struct {
-	// BinDir holds echo-tcp and echo-udp, and receives echo-cref.
+	// BinDir holds echo-tcp and echo-udp, and receives echo-cref and
+	// echo-curing.
 	BinDir string
 	// Engines to run; nil means every engine echo-tcp --list-engines
-	// names. The C reference is added unless NoCRef is set.
+	// names. The C reference (cref) is added unless NoCRef is set; the C
+	// io_uring reference (curing) runs only when named here.
 	Engines []string
-	// NoCRef leaves the C reference server out.
+	// NoCRef leaves the C reference servers out.
 	NoCRef bool
 	// Variants are engines started with settings of their own, run
 	// after Engines under their own names.

@@ -39,6 +39,10 @@ type Meta struct {
 	EngineList []string `json:"engine_names"`
 	// Works is the work axis in order (Config.Works); empty without one.
 	Works []string `json:"works,omitempty"`
+	// References lists every C reference server that ran: Reference,
+	// the C epoll ceiling every engine's ratio is taken against, and
+	// curing, the io_uring one. They are ceilings, not models.
+	References []string `json:"references,omitempty"`
 }
 
 // EngineInfo describes one server process.

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rawnet/rawnet/cmd/echo-bench/internal/cref"
 	"github.com/rawnet/rawnet/cmd/echo-bench/internal/proc"
 	"github.com/rawnet/rawnet/cmd/echo-bench/internal/server"
 )
@@ -115,7 +114,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 // and adds the counting runs when the config asks for them.
 func (m *runner) plan(cells []Cell, engines []string, skip func(Cell, string) bool) []Step {
 	steps := Plan(cells, engines, m.cfg.Repeats, func(c Cell, e string) bool {
-		return (e == cref.Name && HasWork(c.Work)) || skip(c, e)
+		return (isCReference(e) && HasWork(c.Work)) || skip(c, e)
 	})
 	if m.cfg.CountSyscalls {
 		steps = WithCountRuns(steps)
@@ -204,8 +203,8 @@ func (m *runner) prepareClient() error {
 	return nil
 }
 
-// engines lists the TCP and UDP engines to run, building the C reference
-// when it is wanted and a compiler exists.
+// engines lists the TCP and UDP engines to run, building the C references
+// that are wanted and can be built.
 func (m *runner) engines(ctx context.Context) (tcp, udp []string, err error) {
 	tcpBin := filepath.Join(m.cfg.BinDir, "echo-tcp")
 	all, err := listEngines(ctx, tcpBin)
@@ -221,7 +220,7 @@ func (m *runner) engines(ctx context.Context) (tcp, udp []string, err error) {
 		want = all
 	}
 	for _, e := range want {
-		if e == cref.Name {
+		if isCReference(e) {
 			continue
 		}
 		if !slices.Contains(all, e) {
@@ -245,20 +244,15 @@ func (m *runner) engines(ctx context.Context) (tcp, udp []string, err error) {
 	slices.SortStableFunc(tcp, func(a, b string) int { return boolInt(b == Baseline) - boolInt(a == Baseline) })
 	slices.SortStableFunc(udp, func(a, b string) int { return boolInt(b == Baseline) - boolInt(a == Baseline) })
 	m.res.Meta.Baseline = Baseline
-	if m.cfg.NoCRef || (m.cfg.Engines != nil && !slices.Contains(m.cfg.Engines, cref.Name)) {
-		return tcp, udp, nil
+	for _, e := range m.buildCReferences(ctx) {
+		tcp = append(tcp, e)
+		if len(m.cfg.UDPConns) > 0 {
+			// A reference serves UDP itself (--udp): it needs no
+			// echo-udp.
+			udp = append(udp, e)
+		}
 	}
-	bin := filepath.Join(m.cfg.BinDir, "echo-"+cref.Name)
-	if err := cref.Build(ctx, bin); err != nil {
-		m.note("C reference skipped: %v", err)
-		return tcp, udp, nil
-	}
-	m.res.Meta.Reference = cref.Name
-	if len(m.cfg.UDPConns) > 0 {
-		// The reference serves UDP itself (--udp): it needs no echo-udp.
-		udp = append(udp, cref.Name)
-	}
-	return append(tcp, cref.Name), udp, nil
+	return tcp, udp, nil
 }
 
 // boolInt is 1 for true.
@@ -303,7 +297,7 @@ func (c Config) maxConns() int {
 // start engine's server for network with loops event loops and work
 // (passed as --work unless it is "").
 func (c Config) serverCommand(network, engine string, loops int, work string) (bin string, args, env []string) {
-	if engine == cref.Name {
+	if isCReference(engine) {
 		args = []string{"--addr", "127.0.0.1:0"}
 		if network == "udp" {
 			args = append(args, "--udp")
@@ -311,7 +305,7 @@ func (c Config) serverCommand(network, engine string, loops int, work string) (b
 				args = append(args, "--rcvbuf", fmt.Sprint(c.UDPRecvBuf))
 			}
 		}
-		return filepath.Join(c.BinDir, "echo-"+cref.Name), args, nil
+		return filepath.Join(c.BinDir, "echo-"+engine), args, nil
 	}
 	bin = filepath.Join(c.BinDir, "echo-"+network)
 	v, isVariant := c.variant(engine)
@@ -344,7 +338,7 @@ func (c Config) serverCommand(network, engine string, loops int, work string) (b
 // startAll starts one server per engine and network, all at once, each
 // with work: idle servers sleep in epoll_wait or accept, and keeping them
 // up lets every cell of the work run engine after engine within seconds.
-// The C reference, which has no handler work, starts only for no work.
+// The C references, which have no handler work, start only for no work.
 func (m *runner) startAll(tcp, udp []string, work string) error {
 	if m.cfg.LogDir != "" {
 		if err := os.MkdirAll(m.cfg.LogDir, 0o755); err != nil {
@@ -354,7 +348,7 @@ func (m *runner) startAll(tcp, udp []string, work string) error {
 	m.work = work
 	loops := max(len(m.cfg.ServerCPUs), 1)
 	start := func(network, engine string) error {
-		if engine == cref.Name && HasWork(work) {
+		if isCReference(engine) && HasWork(work) {
 			return nil
 		}
 		bin, args, env := m.cfg.serverCommand(network, engine, loops, work)

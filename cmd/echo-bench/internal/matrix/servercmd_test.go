@@ -28,6 +28,8 @@ func TestServerCommand(t *testing.T) {
 			wantArgs: []string{"--addr", "127.0.0.1:0"}},
 		{name: "C reference in its UDP mode gets the shared receive buffer", network: "udp", engine: "cref", wantBin: filepath.Join("b", "echo-cref"),
 			wantArgs: []string{"--addr", "127.0.0.1:0", "--udp", "--rcvbuf", "2097152"}},
+		{name: "C io_uring reference in its UDP mode", network: "udp", engine: "curing", wantBin: filepath.Join("b", "echo-curing"),
+			wantArgs: []string{"--addr", "127.0.0.1:0", "--udp", "--rcvbuf", "2097152"}},
 		{name: "work goes to the server, before a variant's flags", network: "tcp", engine: "small", work: "cpu:20us,sleep:5ms@1%", wantBin: filepath.Join("other", "echo-tcp"),
 			wantArgs: []string{"--addr", "127.0.0.1:0", "--engine", "epoll", "--loops", "1", "--work", "cpu:20us,sleep:5ms@1%", "--rcvbuf", "64KiB"},
 			wantEnv:  []string{"GOGC=50"}},

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 
+	"github.com/rawnet/rawnet/cmd/echo-bench/internal/cref"
 	"github.com/rawnet/rawnet/cmd/echo-bench/internal/matrix"
 )
 
@@ -22,6 +24,9 @@ func WriteMarkdown(w io.Writer, res *matrix.Results, chartsDir string) error {
 		"the median with the spread ((max-min)/median) of the repeats.", orAll(m.ServerCPUs), orAll(m.ClientCPUs), m.Duration, m.Warmup, m.Repeats)
 	if m.Reference != "" {
 		p.f(" `%s` is the C epoll reference server: the ceiling of this machine.", m.Reference)
+	}
+	if slices.Contains(m.References, cref.URingName) {
+		p.f(" `%s` is the C io_uring reference server (multishot accept and recv, a provided buffer ring, DEFER_TASKRUN): the ceiling of the io_uring model.", cref.URingName)
 	}
 	p.f("\n\n")
 	if m.Command != "" {

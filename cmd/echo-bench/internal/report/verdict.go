@@ -74,14 +74,14 @@ type judged struct {
 	lo, hi float64 // the range of the repeats
 }
 
-// Judge ranks the models of res in cell c on metric m. The C reference
-// is a ceiling, not a model, and is left out. ok is false when no model
+// Judge ranks the models of res in cell c on metric m. The C references
+// are ceilings, not models, and are left out. ok is false when no model
 // has a figure.
 func Judge(res *matrix.Results, c matrix.Cell, m Metric) (v Verdict, ok bool) {
 	v = Verdict{Cell: c, Metric: m}
 	var js []judged
 	for _, e := range res.Meta.EngineList {
-		if e == res.Meta.Reference {
+		if e == res.Meta.Reference || slices.Contains(res.Meta.References, e) {
 			continue
 		}
 		s, found := res.Summary(c, e)

@@ -158,3 +158,24 @@ func TestAgainstEmptyCPU(t *testing.T) {
 		t.Fatalf("report lacks %q:\n%s", want, buf.String())
 	}
 }
+
+func TestJudgeLeavesOutTheURingReference(t *testing.T) {
+	res := workResults([]string{"none"}, []int{50}, []string{"std", "uring", "cref", "curing"}, map[string]map[int]map[string]fig{
+		"none": {50: {"std": {rate: 1000, p99: 50, rss: 1}, "uring": {rate: 2000, p99: 40, rss: 1},
+			"cref": {rate: 3000, p99: 30, rss: 1}, "curing": {rate: 4000, p99: 20, rss: 1}}},
+	})
+	res.Meta.Reference = "cref"
+	res.Meta.References = []string{"cref", "curing"}
+	v, ok := Judge(res, res.Meta.Cells[0], Throughput)
+	// Both C references are faster, but they are ceilings, not models.
+	if !ok || v.Winner != "uring" || v.RunnerUp != "std" || len(v.Missing) != 0 {
+		t.Fatalf("%+v, want uring over std and the C references left out", v)
+	}
+	var md strings.Builder
+	if err := WriteMarkdown(&md, res, "charts"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "`curing` is the C io_uring reference server") {
+		t.Fatalf("the report does not say what curing is:\n%s", md.String())
+	}
+}
