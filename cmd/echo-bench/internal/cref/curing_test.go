@@ -171,6 +171,66 @@ func TestURingServerHalfClose(t *testing.T) {
 	}
 }
 
+// openFDs counts the descriptors process pid has open.
+func openFDs(t *testing.T, pid int) int {
+	t.Helper()
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+func TestURingServerSurvivesResets(t *testing.T) {
+	// Clients that send and then reset their connections (SO_LINGER 0)
+	// without reading fail the server's sends and recvs: it must drop
+	// each such connection, close its descriptor, and go on serving.
+	const resets = 20
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s := startURing(t, ctx, "tcp")
+	pid := s.cmd.Process.Pid
+	base := openFDs(t, pid)
+	data := bytes.Repeat([]byte("reset me "), 8<<10)
+	var d net.Dialer
+	for range resets {
+		c, err := d.DialContext(ctx, "tcp", s.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Write(data); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.(*net.TCPConn).SetLinger(0); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A connection after them is served in full, and, the listener
+	// being first in, first out, accepted after every reset one.
+	got, err := echoConn(ctx, s.addr, data, rand.New(rand.NewPCG(3, 4)), 4096)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("echo after resets: %v, %d bytes back of %d", err, len(got), len(data))
+	}
+	// The server closes a reset connection when its last request ends,
+	// which no client event marks: poll /proc, bounded, for the count
+	// to come back.
+	n := openFDs(t, pid)
+	for i := 0; i < 1000 && n != base; i++ {
+		time.Sleep(10 * time.Millisecond)
+		n = openFDs(t, pid)
+	}
+	if n != base {
+		t.Fatalf("server holds %d descriptors after the resets, %d before", n, base)
+	}
+	totals := s.stop(t)
+	if !strings.HasPrefix(totals, fmt.Sprintf("totals: accepted=%d ", resets+1)) {
+		t.Fatalf("totals %q, want %d connections accepted", totals, resets+1)
+	}
+}
+
 func TestURingServerEchoesUDP(t *testing.T) {
 	const (
 		sockets = 4

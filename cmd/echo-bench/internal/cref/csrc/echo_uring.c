@@ -83,7 +83,7 @@
 
 /* User data: the request's kind in the low byte, the descriptor (TCP) or
  * buffer id (UDP send) above it. */
-enum { K_ACCEPT = 1, K_RECV, K_SEND, K_CANCEL, K_SIGNAL, K_UDP_RECV, K_UDP_SEND };
+enum { K_ACCEPT = 1, K_RECV, K_SEND, K_SIGNAL, K_UDP_RECV, K_UDP_SEND };
 #define UD(kind, n) ((unsigned long long)(n) << 8 | (kind))
 
 struct conn {
@@ -406,13 +406,12 @@ static void on_send(struct io_uring_cqe *cqe, struct conn *c) {
 	if (cqe->res < 0) {
 		c->dead = 1;
 		drop_queue(c);
-		if (c->recv_armed) {
-			/* Closing the descriptor would not end the recv: the
-			 * request holds its own reference to the file. */
-			struct io_uring_sqe *s = sqe();
-			io_uring_prep_cancel_fd(s, c->fd, 0);
-			io_uring_sqe_set_data64(s, UD(K_CANCEL, c->fd));
-		}
+		/* Closing the descriptor would not end the recv: the
+		 * request holds its own reference to the file. Shutting the
+		 * socket down wakes it at once with the end of input, where
+		 * an asynchronous cancel by descriptor could still be queued
+		 * when the number is closed and reused. */
+		if (c->recv_armed) shutdown(c->fd, SHUT_RDWR);
 		settle(c);
 		return;
 	}
@@ -447,8 +446,6 @@ static void handle_tcp(struct io_uring_cqe *cqe) {
 		return;
 	case K_SIGNAL:
 		stop = 1;
-		return;
-	case K_CANCEL:
 		return;
 	}
 	struct conn *c = conns[fd];
