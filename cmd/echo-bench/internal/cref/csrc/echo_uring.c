@@ -250,9 +250,10 @@ static void print_listening(const char *net, struct sockaddr_in *sa, const char 
 	fflush(stdout);
 }
 
-/* wait_loop runs one iteration per call: moves the buffer ring's tail
- * over the buffers given back, lets handle re-arm what waited for them,
- * submits, waits for a completion and hands every completion to handle. */
+/* wait_loop serves until a signal arrives. Each iteration moves the
+ * buffer ring's tail over the buffers given back and lets refilled re-arm
+ * what waited for them, then submits everything prepared and waits for a
+ * completion in one io_uring_enter, and hands every completion to handle. */
 static void wait_loop(void (*handle)(struct io_uring_cqe *), void (*refilled)(void)) {
 	while (!stop) {
 		if (returned) {
