@@ -81,6 +81,9 @@ type Conn struct {
 	state      connState
 	flags      uint8
 	inFlight   bool // the handler holds bytes in flight through c (SetInFlight)
+	// window is the io_uring backend's batch window in which c last
+	// had input (ringLoop.window); it fits in what was padding.
+	window uint16
 }
 
 // busy holds what a connection needs only while it is not idle: the input

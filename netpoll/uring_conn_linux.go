@@ -111,7 +111,13 @@ func (l *Loop) received(c *Conn, cqe *uring.CQE, more bool) {
 	}
 	switch {
 	case cqe.Res > 0:
-		data := l.ring.bufs.Buffer(cqe.BufferID(), int(cqe.Res))
+		rl := l.ring
+		if c.window != rl.window {
+			c.window = rl.window
+			rl.seen++
+		}
+		rl.lastInput, rl.released = l.now, false
+		data := rl.bufs.Buffer(cqe.BufferID(), int(cqe.Res))
 		l.stats.bytesIn.Add(uint64(len(data)))
 		switch c.state {
 		case stateOpen:
@@ -131,7 +137,12 @@ func (l *Loop) received(c *Conn, cqe *uring.CQE, more bool) {
 		switch err := errnoOf(cqe.Res); err {
 		case unix.ENOBUFS:
 			// Every buffer is taken: the input waits in the socket
-			// until the round gives buffers back (afterReap).
+			// until the round gives buffers back (afterReap), and
+			// the ring lends more from then on, once a round.
+			if !l.ring.grew {
+				l.ring.bufs.Grow()
+				l.ring.grew = true
+			}
 			if c.events&opRelease == 0 {
 				l.ring.rearm = append(l.ring.rearm, c)
 			}

@@ -57,15 +57,47 @@ const (
 // every connection with input in a round takes one, so the ring holds
 // many small buffers rather than a few large ones: 8 MiB of address
 // space per loop, of which only the pages recvs have written become
-// resident. A round that takes them all gets -ENOBUFS for the
+// resident. The kernel is lent ringLend of them at first (BufRing), the
+// same few going round while they suffice, so that a light load keeps
+// few pages resident; a round that takes them all gets -ENOBUFS for the
 // connections left over, which are re-armed once the round has given
-// the buffers back: their input waits in the socket, nothing is lost.
-// ringBufs is a variable so that tests can make a ring run dry.
-var ringBufs = 512
+// the buffers back (their input waits in the socket, nothing is lost),
+// and the ring lends twice as many from then on, up to all. ringBufs and
+// ringLend are variables so that tests can make a ring run dry.
+var (
+	ringBufs = 512
+	ringLend = 32
+)
 
 const (
 	ringBufSize = 16 << 10
 	ringGroup   = 0
+)
+
+// ringIdleRelease is how long a loop must have received nothing before
+// it gives the pages of its buffers back to the system (madvise
+// MADV_DONTNEED) and lends the kernel ringLend buffers again: a loop
+// that served a burst would otherwise keep every buffer the burst
+// touched resident while it idles. The release is one madvise per idle
+// spell, made when the loop wakes for it, never on the way of a message;
+// the pages come back, zeroed, as recvs write them. It is a variable so
+// that tests need not wait for it.
+var ringIdleRelease = 100 * time.Millisecond
+
+// Batching completions. A loop that serves many connections at depth 1
+// finds one or two completions per io_uring_enter, and pays one system
+// call for each. Once a batch window (batchWindow) has seen input on at
+// least batchConns connections, the next waits ask the kernel for about
+// half as many completions, but for at most batchWait (min_wait_usec,
+// Linux 6.12): after batchWait the call returns as soon as there is one.
+// A loop whose input comes from fewer connections waits for one
+// completion, as before, so one connection's ping-pong is never held
+// back.
+const (
+	batchWindow = time.Millisecond
+	batchConns  = 8
+	batchMax    = 64
+	batchWait   = 50 * time.Microsecond
 )
 
 // User data kinds.
@@ -105,8 +137,21 @@ type ringLoop struct {
 	r    *uring.Ring
 	bufs *uring.BufRing
 
-	// recycled says buffers were given back since the last Publish.
-	recycled bool
+	// window counts batch windows; windowStart is when the current one
+	// began, seen the connections with input in it, busy those in the
+	// last one (zero if it was not the one just before).
+	window      uint16
+	windowStart int64
+	seen, busy  int
+	// lastInput is when a recv last completed with input; released is
+	// set once the buffers' pages were given back after it.
+	lastInput int64
+	released  bool
+	// grew is set once the buffer ring has grown in this round.
+	grew bool
+	// batched and releases count the waits that asked for more than
+	// one completion and the idle releases, for tests.
+	batched, releases uint64
 	// acceptArmed says the listener's multishot accept is in flight.
 	acceptArmed bool
 	// wakeArmed says the eventfd's multishot poll is in flight.
@@ -131,12 +176,12 @@ func newRingLoop() (*ringLoop, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := uring.NewBufRing(r, ringGroup, ringBufs, ringBufSize)
+	b, err := uring.NewBufRing(r, ringGroup, ringBufs, ringLend, ringBufSize)
 	if err != nil {
 		_ = r.Close()
 		return nil, err
 	}
-	return &ringLoop{r: r, bufs: b}, nil
+	return &ringLoop{r: r, bufs: b, window: 1, released: true}, nil
 }
 
 // close releases the ring; requests still in flight are cancelled by the
@@ -158,7 +203,7 @@ func (l *Loop) sqe() *uring.SQE {
 	if s := rl.r.SQE(); s != nil {
 		return s
 	}
-	rl.publish()
+	rl.bufs.Publish()
 	if err := rl.r.Submit(); err != nil {
 		l.cfg.Logger.Error("netpoll: io_uring submit", "loop", l.idx, "err", err)
 	}
@@ -169,14 +214,6 @@ func (l *Loop) sqe() *uring.SQE {
 		// The kernel consumes every entry it is handed unless it is
 		// short of memory; keep handing them over.
 		_ = rl.r.Submit()
-	}
-}
-
-// publish hands the recycled buffers back to the kernel.
-func (rl *ringLoop) publish() {
-	if rl.recycled {
-		rl.bufs.Publish()
-		rl.recycled = false
 	}
 }
 
@@ -196,8 +233,13 @@ func (l *Loop) runRing() error {
 		l.ringUDPInterest()
 	}
 	for !l.exiting {
-		rl.publish()
-		if err := rl.r.Enter(l.ringWait()); err != nil {
+		rl.bufs.Publish()
+		rl.grew = false
+		wait, minWait, timeout := l.ringWait()
+		if minWait > 0 {
+			rl.batched++
+		}
+		if err := rl.r.EnterMin(wait, minWait, timeout); err != nil {
 			return err
 		}
 		l.now = l.clock()
@@ -210,6 +252,7 @@ func (l *Loop) runRing() error {
 		if l.draining && !l.drainSignalled {
 			l.checkDrained()
 		}
+		l.ringIdle()
 		if l.now-l.lastYield >= int64(yieldEvery) || hurried() {
 			l.lastYield = l.now
 			if err := l.yield(); err != nil {
@@ -221,21 +264,84 @@ func (l *Loop) runRing() error {
 }
 
 // ringWait returns how many completions the next io_uring_enter waits
-// for and for how long: none when work is waiting already, else one,
-// until the next deadline.
-func (l *Loop) ringWait() (uint32, time.Duration) {
-	if len(l.ring.redeliver) > 0 || len(l.ring.rearm) > 0 {
-		return 0, 0
+// for, for how long at least and at most: none when work is waiting
+// already; else one, until the next deadline, or the moment the loop
+// will have been idle long enough to release its buffers' pages; or,
+// when the last batch window saw many connections busy, several, for at
+// most batchWait (batchFor).
+func (l *Loop) ringWait() (wait uint32, minWait, timeout time.Duration) {
+	rl := l.ring
+	if len(rl.redeliver) > 0 || len(rl.rearm) > 0 {
+		return 0, 0, 0
 	}
 	next := l.next()
-	if next < 0 {
-		return 1, -1
+	if !rl.released && (next < 0 || rl.lastInput+int64(ringIdleRelease) < next) {
+		next = rl.lastInput + int64(ringIdleRelease)
 	}
-	d := time.Duration(next - l.clock())
-	if d <= 0 {
-		return 0, 0
+	timeout = -1
+	if next >= 0 {
+		timeout = time.Duration(next - l.clock())
+		if timeout <= 0 {
+			return 0, 0, 0
+		}
 	}
-	return 1, d
+	wait, minWait = batchFor(rl.busy, rl.r.MinWait())
+	return wait, minWait, timeout
+}
+
+// batchFor returns how many completions to wait for, and for how long at
+// most before one will do, when the last batch window saw input on busy
+// connections and the kernel can bound the wait (canBatch).
+func batchFor(busy int, canBatch bool) (uint32, time.Duration) {
+	if !canBatch || busy < batchConns {
+		return 1, 0
+	}
+	return uint32(min(busy/2, batchMax)), batchWait
+}
+
+// ringIdle ends the batch window once it has lasted batchWindow, and
+// releases the buffers' pages once the loop has received nothing for
+// ringIdleRelease.
+func (l *Loop) ringIdle() {
+	rl := l.ring
+	if d := l.now - rl.windowStart; d >= int64(batchWindow) {
+		rl.busy = rl.seen
+		if d >= 2*int64(batchWindow) {
+			// The window outlasted two: its connections were not
+			// busy at once.
+			rl.busy = 0
+		}
+		rl.seen = 0
+		rl.window++
+		rl.windowStart = l.now
+	}
+	if !rl.released && l.now-rl.lastInput >= int64(ringIdleRelease) {
+		l.releaseBufs()
+	}
+}
+
+// releaseBufs gives the pages of the loop's buffers back to the system
+// and lends the kernel ringLend buffers again. Every buffer a completion
+// handed the loop has been recycled by now. Buffers lent to the kernel
+// are released too when the kernel cannot be filling one behind the
+// loop's back (Ring.Quiet); else only those not lent, and the others
+// once a later idle spell finds the ring quiet.
+func (l *Loop) releaseBufs() {
+	rl := l.ring
+	rl.bufs.Shrink(ringLend)
+	var err error
+	if rl.r.Quiet() {
+		err = rl.bufs.ReleaseAll()
+		rl.released = true
+	} else {
+		err = rl.bufs.ReleaseFree()
+		rl.released = !rl.r.DeferTaskrun()
+		rl.lastInput = l.now
+	}
+	if err != nil {
+		l.cfg.Logger.Error("netpoll: io_uring buffer release", "loop", l.idx, "err", err)
+	}
+	rl.releases++
 }
 
 // reap dispatches the completions ready now and reports whether the
@@ -344,7 +450,6 @@ func (l *Loop) armWake() {
 // next submission.
 func (l *Loop) recycle(id uint16) {
 	l.ring.bufs.Recycle(id)
-	l.ring.recycled = true
 }
 
 // errnoOf returns the error a negative completion result stands for.

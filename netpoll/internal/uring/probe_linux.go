@@ -100,7 +100,7 @@ func Check() error {
 	if len(missing) > 0 {
 		return fmt.Errorf("the kernel lacks %s", strings.Join(missing, ", "))
 	}
-	b, err := NewBufRing(r, 0, 8, 64)
+	b, err := NewBufRing(r, 0, 8, 8, 64)
 	if err != nil {
 		return fmt.Errorf("%w: no provided buffer rings (Linux 5.19)", err)
 	}

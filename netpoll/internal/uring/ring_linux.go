@@ -23,6 +23,7 @@ type Ring struct {
 	singleMmap           bool // cqMem is sqMem
 
 	sqHead, sqTail *uint32 // the kernel's head, our published tail
+	sqFlags        *uint32
 	sqMask         uint32
 	sqEntries      uint32
 	sqes           []SQE
@@ -111,6 +112,7 @@ func (r *Ring) mmap(p *params) error {
 	sq, cq := unsafe.Pointer(&r.sqMem[0]), unsafe.Pointer(&r.cqMem[0])
 	r.sqHead = (*uint32)(unsafe.Add(sq, p.sqOff.head))
 	r.sqTail = (*uint32)(unsafe.Add(sq, p.sqOff.tail))
+	r.sqFlags = (*uint32)(unsafe.Add(sq, p.sqOff.flags))
 	r.sqMask = *(*uint32)(unsafe.Add(sq, p.sqOff.ringMask))
 	r.sqEntries = p.sqEntries
 	// The indirection array maps ring slots to SQE indexes; an identity
@@ -198,25 +200,64 @@ func (r *Ring) Submit() error {
 	return r.Enter(0, -1)
 }
 
+// MinWait reports whether EnterMin can batch completions: the kernel
+// honours a minimum wait (IORING_FEAT_MIN_TIMEOUT, 6.12) and the ring
+// defers completion work (DEFER_TASKRUN). Without DEFER_TASKRUN the
+// kernel's switch from the minimum wait to waiting for one completion
+// (io_cqring_min_timer_wakeup in io_uring/io_uring.c, 6.12) resets only
+// the deferred wake-up count, so the rest of the wait would keep waiting
+// for the whole batch.
+func (r *Ring) MinWait() bool {
+	return r.features&featMinTimeout != 0 && r.DeferTaskrun()
+}
+
 // Enter submits the prepared entries and, when wait > 0, waits until at
 // least wait completions are ready or timeout passes (timeout < 0: no
 // limit); it always asks for completion work to run, which a ring set up
 // with DEFER_TASKRUN does only then. EINTR and ETIME, the end of the
 // timeout, are not errors: the caller reaps what there is.
 func (r *Ring) Enter(wait uint32, timeout time.Duration) error {
+	return r.EnterMin(wait, 0, timeout)
+}
+
+// noLimit stands for no timeout when a minimum wait needs one: with no
+// timeout at all the kernel ends the whole wait when the minimum wait
+// does, completions or not (io_cqring_min_timer_wakeup: "no general
+// timeout ... we are done"). It is far from the largest timespec, which
+// the kernel would add to the current time and overflow.
+const noLimit = time.Hour
+
+// EnterMin is Enter that, when minWait > 0 and MinWait reports true,
+// waits for wait completions for at most minWait: once minWait has
+// passed it returns as soon as there is one completion, however many
+// wait asked for (io_uring_enter(2), IORING_ENTER_EXT_ARG,
+// min_wait_usec). It is how a loop collects several completions per
+// call when many are coming, at a bounded cost in latency. Without
+// MinWait, minWait is ignored and at most one completion is waited for,
+// so that a batch can never hold a lone completion back.
+func (r *Ring) EnterMin(wait uint32, minWait, timeout time.Duration) error {
 	atomic.StoreUint32(r.sqTail, r.sqeTail)
 	submit := r.sqeTail - atomic.LoadUint32(r.sqHead)
 	flags := uintptr(enterGetEvents)
+	if minWait > 0 && !r.MinWait() {
+		minWait, wait = 0, min(wait, 1)
+	}
 	var errno unix.Errno
 	if wait == 0 {
 		// Cannot block: the raw call skips the runtime's system-call
 		// bookkeeping, as netpoll's non-blocking socket calls do.
 		_, _, errno = unix.RawSyscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(submit), 0, flags, 0, 0)
-	} else if timeout < 0 {
+	} else if timeout < 0 && minWait <= 0 {
 		_, _, errno = unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(submit), uintptr(wait), flags, 0, 0)
 	} else {
+		if timeout < 0 {
+			timeout = noLimit
+		}
 		ts := unix.NsecToTimespec(int64(timeout))
 		arg := getEventsArg{ts: uint64(uintptr(unsafe.Pointer(&ts)))}
+		if minWait > 0 {
+			arg.minWaitUsec = uint32(max(minWait/time.Microsecond, 1))
+		}
 		_, _, errno = unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(submit), uintptr(wait),
 			flags|enterExtArg, uintptr(unsafe.Pointer(&arg)), unsafe.Sizeof(arg))
 	}
@@ -230,6 +271,21 @@ func (r *Ring) Enter(wait uint32, timeout time.Duration) error {
 		return nil
 	}
 	return os.NewSyscallError("io_uring_enter", errno)
+}
+
+// Quiet reports whether the kernel can neither have filled a provided
+// buffer whose completion the caller has not reaped nor fill one before
+// the caller next enters the ring: the ring defers completion work
+// (DEFER_TASKRUN), which then runs only inside the issuer's
+// io_uring_enter (io_uring_setup(2)), and no completion waits in the
+// completion queue or in the kernel's overflow list. Only the issuer may
+// ask, between its calls to Enter.
+func (r *Ring) Quiet() bool {
+	if !r.DeferTaskrun() {
+		return false
+	}
+	head, tail := r.Peek()
+	return head == tail && atomic.LoadUint32(r.sqFlags)&sqCQOverflow == 0
 }
 
 // Peek returns the completions ready now, oldest first, without

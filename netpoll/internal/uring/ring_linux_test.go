@@ -102,7 +102,7 @@ func TestProbeListsNetworkOps(t *testing.T) {
 
 func TestRecvMultishotFromBufRing(t *testing.T) {
 	r := newTestRing(t)
-	b, err := NewBufRing(r, 3, 4, 16)
+	b, err := NewBufRing(r, 3, 4, 4, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestRecvMultishotFromBufRing(t *testing.T) {
 
 func TestRecvMultishotRunsDry(t *testing.T) {
 	r := newTestRing(t)
-	b, err := NewBufRing(r, 0, 1, 16)
+	b, err := NewBufRing(r, 0, 1, 1, 16)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,9 @@ const (
 	featNoDrop     = 1 << 1 // IORING_FEAT_NODROP: overflowed completions are kept
 	featFastPoll   = 1 << 5 // IORING_FEAT_FAST_POLL: socket ops poll internally instead of a worker thread
 	featExtArg     = 1 << 8 // IORING_FEAT_EXT_ARG: io_uring_enter takes a timeout
+	// featMinTimeout (IORING_FEAT_MIN_TIMEOUT, 6.12) says
+	// io_uring_getevents_arg.min_wait_usec is honoured.
+	featMinTimeout = 1 << 15
 )
 
 // io_uring_enter(2) flags.
@@ -66,6 +69,10 @@ const (
 	asyncCancelAll        = 1 << 0
 	asyncCancelFD         = 1 << 1
 	sqNeedWakeupOrOverflw = 1<<0 | 1<<1
+	// sqCQOverflow (IORING_SQ_CQ_OVERFLOW, in the SQ ring's flags) says
+	// completions wait in the kernel's overflow list for room in the
+	// completion queue.
+	sqCQOverflow = 1 << 1
 )
 
 // Opcodes (enum io_uring_op).
