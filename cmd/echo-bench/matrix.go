@@ -106,6 +106,7 @@ func runMatrix(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", 0, "how long a TCP run waits for the echoes in flight when it stops sending (0: the load generator's 5s); work that blocks an event loop needs more, 1 ms per frame and connection")
 	fs.IntVar(&cfg.Repeats, "repeats", def.Repeats, "runs per cell and engine; the report shows medians")
 	fs.IntVar(&cfg.IdleConns, "idle-conns", def.IdleConns, "connections of the idle memory phase (0 skips it)")
+	fs.DurationVar(&cfg.IdleSettle, "idle-settle", 0, "how long the idle phase keeps its connections idle after their echoes before it reads the server's RSS (0: at once)")
 	fs.BoolVar(&cfg.CountSyscalls, "count-syscalls", false, "one more run per cell and engine counting every server system call and context switch with perf_event_open (needs root)")
 	fs.StringVar(&serverCPUs, "server-cpus", "", "CPUs for the servers (default: the last half of the CPUs this process may use)")
 	fs.StringVar(&clientCPUs, "client-cpus", "", "CPUs for the client (default: the first half)")

@@ -63,6 +63,12 @@ type Config struct {
 	// IdleConns is the number of idle connections of the memory phase;
 	// 0 skips it.
 	IdleConns int
+	// IdleSettle is how long the memory phase holds its connections
+	// idle, after their echoes, before it reads the server's memory: 0
+	// reads it at once, which counts what the server still holds from
+	// the burst of echoes; a server that gives memory back once idle
+	// shows it only after a settle.
+	IdleSettle time.Duration
 	// ServerCPUs and ClientCPUs pin the two sides; nil leaves that side
 	// unpinned.
 	ServerCPUs, ClientCPUs []int
@@ -119,7 +125,7 @@ func (c Config) validate() error {
 			}
 		}
 	}
-	if c.Repeats <= 0 || c.Duration <= 0 || c.Warmup < 0 || c.IdleConns < 0 || c.DrainTimeout < 0 {
+	if c.Repeats <= 0 || c.Duration <= 0 || c.Warmup < 0 || c.IdleConns < 0 || c.IdleSettle < 0 || c.DrainTimeout < 0 {
 		return fmt.Errorf("matrix: repeats and duration must be positive, warmup, drain timeout and idle conns not negative")
 	}
 	for i, w := range c.Works {

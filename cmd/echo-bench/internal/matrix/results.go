@@ -144,8 +144,11 @@ type IdleResult struct {
 	// BytesPerConn is (RSSAfter - RSSBefore) / Conns.
 	BytesPerConn float64 `json:"bytes_per_conn"`
 	// Threads is the server's thread count with the connections open.
-	Threads int    `json:"threads"`
-	Error   string `json:"error,omitempty"`
+	Threads int `json:"threads"`
+	// SettleSeconds is how long the connections were held idle, after
+	// their echoes, before RSSAfter was read (Config.IdleSettle).
+	SettleSeconds float64 `json:"settle_s,omitempty"`
+	Error         string  `json:"error,omitempty"`
 }
 
 // Summary returns the summary of cell for engine, if there is one.

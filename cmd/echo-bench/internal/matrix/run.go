@@ -130,7 +130,7 @@ func (m *runner) idle(ctx context.Context, s *server.Process) IdleResult {
 	if s == nil {
 		return IdleResult{Conns: m.cfg.IdleConns, Error: "server is not running"}
 	}
-	out := IdleResult{Engine: s.Engine(), Conns: m.cfg.IdleConns}
+	out := IdleResult{Engine: s.Engine(), Conns: m.cfg.IdleConns, SettleSeconds: m.cfg.IdleSettle.Seconds()}
 	before, err := proc.Read(s.PID())
 	if err != nil {
 		out.Error = err.Error()
@@ -143,7 +143,10 @@ func (m *runner) idle(ctx context.Context, s *server.Process) IdleResult {
 		Count:   1,
 		Workers: max(len(m.cfg.ClientCPUs), 1),
 		Timeout: 10 * time.Second,
-		Hold: func(context.Context) error {
+		Hold: func(ctx context.Context) error {
+			if err := settle(ctx, m.cfg.IdleSettle); err != nil {
+				return err
+			}
 			during, err = proc.Read(s.PID())
 			return err
 		},
@@ -155,6 +158,21 @@ func (m *runner) idle(ctx context.Context, s *server.Process) IdleResult {
 	out.RSSBefore, out.RSSAfter, out.Threads = before.RSS, during.RSS, during.Threads
 	out.BytesPerConn = float64(during.RSS-before.RSS) / float64(m.cfg.IdleConns)
 	return out
+}
+
+// settle waits d, or until ctx is done.
+func settle(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // meta describes this machine.

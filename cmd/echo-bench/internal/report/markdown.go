@@ -289,7 +289,11 @@ func idle(p *printer, res *matrix.Results) {
 		}
 	}
 	p.f("## Idle connections\n\n")
-	p.f("Server RSS with N connections open, each after one echo, minus RSS before they opened, over N.\n\n")
+	p.f("Server RSS with N connections open, each after one echo, minus RSS before they opened, over N.")
+	if len(res.Idle) > 0 && res.Idle[0].SettleSeconds > 0 {
+		p.f(" RSS read after the connections had been idle for %gs since their echoes (--idle-settle).", res.Idle[0].SettleSeconds)
+	}
+	p.f("\n\n")
 	p.header("engine", "conns", "RSS before MiB", "RSS after MiB", "bytes/conn", "× "+orDash(res.Meta.Reference), "threads", "notes")
 	for _, r := range res.Idle {
 		if r.Error != "" {
