@@ -116,7 +116,11 @@ func (l *Loop) received(c *Conn, cqe *uring.CQE, more bool) {
 			c.window = rl.window
 			rl.seen++
 		}
-		rl.lastInput, rl.released = l.now, false
+		rl.lastInput = l.now
+		if rl.released {
+			rl.released = false
+			l.armIdle(ringIdleRelease)
+		}
 		data := rl.bufs.Buffer(cqe.BufferID(), int(cqe.Res))
 		l.stats.bytesIn.Add(uint64(len(data)))
 		switch c.state {

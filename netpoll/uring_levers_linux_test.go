@@ -146,16 +146,28 @@ func TestUringIdleReleasesBufferPages(t *testing.T) {
 
 // TestUringLoneConnectionNeverBatches ping-pongs one connection: every
 // wait asks for one completion, so its echoes are never held back
-// waiting for others.
+// waiting for others, and with no deadline set the wait has no timeout
+// either: the idle release has a timer request of its own instead of
+// bounding every wait, which would arm a kernel timer per message.
 func TestUringLoneConnectionNeverBatches(t *testing.T) {
 	s := startServer(t, newTestHandler(), uringConfig(t, Config{Loops: 1}))
 	c := dial(t, s)
 	pingPong(t, c, 500, 64)
-	var batched uint64
+	var (
+		batched          uint64
+		wait             uint32
+		minWait, timeout time.Duration
+	)
 	l := s.Loops()[0]
-	onLoop(t, l, func() { batched = l.ring.batched })
+	onLoop(t, l, func() {
+		batched = l.ring.batched
+		wait, minWait, timeout = l.ringWait()
+	})
 	if batched != 0 {
 		t.Errorf("%d waits asked for a batch with one connection busy", batched)
+	}
+	if wait != 1 || minWait != 0 || timeout != -1 {
+		t.Errorf("ringWait() = %d, %v, %v; want 1, 0, -1", wait, minWait, timeout)
 	}
 }
 

@@ -80,8 +80,12 @@ const (
 // that served a burst would otherwise keep every buffer the burst
 // touched resident while it idles. The release is one madvise per idle
 // spell, made when the loop wakes for it, never on the way of a message;
-// the pages come back, zeroed, as recvs write them. It is a variable so
-// that tests need not wait for it.
+// the pages come back, zeroed, as recvs write them. The loop keeps one
+// timeout request (IORING_OP_TIMEOUT) in flight while it has received
+// since its last release, re-armed at most once per ringIdleRelease,
+// rather than bounding each wait by the release's deadline, which would
+// arm and cancel a kernel timer on every io_uring_enter. It is a
+// variable so that tests need not wait for it.
 var ringIdleRelease = 100 * time.Millisecond
 
 // Batching completions. A loop that serves many connections at depth 1
@@ -108,6 +112,7 @@ const (
 	udWake
 	udCancel
 	udUDP
+	udIdle
 )
 
 // maxRingFD bounds the descriptors the user data can name (24 bits).
@@ -144,9 +149,13 @@ type ringLoop struct {
 	windowStart int64
 	seen, busy  int
 	// lastInput is when a recv last completed with input; released is
-	// set once the buffers' pages were given back after it.
-	lastInput int64
-	released  bool
+	// set once the buffers' pages were given back after it. idleArmed
+	// says the idle timeout request is in flight, for idleTS; idleDue
+	// that it has completed and the round should look at the time.
+	lastInput          int64
+	released           bool
+	idleArmed, idleDue bool
+	idleTS             unix.Timespec
 	// grew is set once the buffer ring has grown in this round.
 	grew bool
 	// batched and releases count the waits that asked for more than
@@ -265,19 +274,15 @@ func (l *Loop) runRing() error {
 
 // ringWait returns how many completions the next io_uring_enter waits
 // for, for how long at least and at most: none when work is waiting
-// already; else one, until the next deadline, or the moment the loop
-// will have been idle long enough to release its buffers' pages; or,
-// when the last batch window saw many connections busy, several, for at
-// most batchWait (batchFor).
+// already; else one, until the next deadline; or, when the last batch
+// window saw many connections busy, several, for at most batchWait
+// (batchFor).
 func (l *Loop) ringWait() (wait uint32, minWait, timeout time.Duration) {
 	rl := l.ring
 	if len(rl.redeliver) > 0 || len(rl.rearm) > 0 {
 		return 0, 0, 0
 	}
 	next := l.next()
-	if !rl.released && (next < 0 || rl.lastInput+int64(ringIdleRelease) < next) {
-		next = rl.lastInput + int64(ringIdleRelease)
-	}
 	timeout = -1
 	if next >= 0 {
 		timeout = time.Duration(next - l.clock())
@@ -315,9 +320,28 @@ func (l *Loop) ringIdle() {
 		rl.window++
 		rl.windowStart = l.now
 	}
-	if !rl.released && l.now-rl.lastInput >= int64(ringIdleRelease) {
-		l.releaseBufs()
+	if rl.idleDue {
+		rl.idleDue = false
+		switch idle := l.now - rl.lastInput; {
+		case rl.released:
+		case idle >= int64(ringIdleRelease):
+			l.releaseBufs()
+		default:
+			l.armIdle(time.Duration(int64(ringIdleRelease) - idle))
+		}
 	}
+}
+
+// armIdle arms the idle timeout request to complete after d, unless it
+// is in flight already.
+func (l *Loop) armIdle(d time.Duration) {
+	rl := l.ring
+	if rl.final || rl.idleArmed {
+		return
+	}
+	rl.idleTS = unix.NsecToTimespec(int64(d))
+	uring.PrepTimeout(l.sqe(), &rl.idleTS, ud(udIdle, 0, 0))
+	rl.idleArmed = true
 }
 
 // releaseBufs gives the pages of the loop's buffers back to the system
@@ -335,8 +359,10 @@ func (l *Loop) releaseBufs() {
 		rl.released = true
 	} else {
 		err = rl.bufs.ReleaseFree()
-		rl.released = !rl.r.DeferTaskrun()
-		rl.lastInput = l.now
+		if rl.released = !rl.r.DeferTaskrun(); !rl.released {
+			// The lent buffers' pages wait for a quiet ring.
+			l.armIdle(ringIdleRelease)
+		}
 	}
 	if err != nil {
 		l.cfg.Logger.Error("netpoll: io_uring buffer release", "loop", l.idx, "err", err)
@@ -386,6 +412,9 @@ func (l *Loop) ringDispatch(cqe *uring.CQE) bool {
 		l.accepted(cqe, more)
 		return false
 	case udCancel:
+		return false
+	case udIdle:
+		l.ring.idleArmed, l.ring.idleDue = false, true
 		return false
 	case udUDP:
 		l.udpReady(cqe, gen)

@@ -169,3 +169,17 @@ func TestEnterMinReturnsOnceMinWaitPasses(t *testing.T) {
 		t.Fatalf("%d completions ready, want 1", tail-head)
 	}
 }
+
+// TestTimeoutCompletes arms a 1 ms timeout request and expects it to end
+// with -ETIME.
+func TestTimeoutCompletes(t *testing.T) {
+	r := newTestRing(t)
+	if err := r.Enable(); err != nil {
+		t.Fatal(err)
+	}
+	ts := unix.NsecToTimespec(int64(time.Millisecond))
+	PrepTimeout(r.SQE(), &ts, 4)
+	if c := reap(t, r); c.UserData != 4 || c.Res != -int32(unix.ETIME) {
+		t.Fatalf("completion %+v, want -ETIME", c)
+	}
+}

@@ -77,6 +77,17 @@ func PrepPoll(sqe *SQE, fd int, mask uint32, ud uint64) {
 	sqe.OpFlags = mask
 }
 
+// PrepTimeout prepares a timeout (IORING_OP_TIMEOUT, 5.4) that completes
+// with -ETIME once ts, relative to its submission, has passed, or with
+// -ECANCELED if the ring closes first. The kernel copies ts when the
+// entry is submitted (io_timeout_prep in io_uring/timeout.c), so ts must
+// stay valid until then, not longer.
+func PrepTimeout(sqe *SQE, ts *unix.Timespec, ud uint64) {
+	sqe.Opcode, sqe.Fd, sqe.UserData = OpTimeout, -1, ud
+	sqe.Addr = uint64(uintptr(unsafe.Pointer(ts)))
+	sqe.Len = 1
+}
+
 // PrepCancelFD prepares the cancellation of every request on fd
 // (IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL, 5.19). Each
 // cancelled request completes with -ECANCELED; the cancellation's own

@@ -51,6 +51,7 @@ var needed = []struct {
 	{OpSend, "IORING_OP_SEND"},
 	{OpSendmsg, "IORING_OP_SENDMSG"},
 	{OpPollAdd, "IORING_OP_POLL_ADD"},
+	{OpTimeout, "IORING_OP_TIMEOUT"},
 	{OpAsyncCancel, "IORING_OP_ASYNC_CANCEL"},
 }
 

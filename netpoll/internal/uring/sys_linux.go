@@ -80,6 +80,7 @@ const (
 	OpNop         = 0
 	OpPollAdd     = 6
 	OpSendmsg     = 9
+	OpTimeout     = 11
 	OpAccept      = 13
 	OpAsyncCancel = 14
 	OpSend        = 26
