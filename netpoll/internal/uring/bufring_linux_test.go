@@ -183,3 +183,27 @@ func TestTimeoutCompletes(t *testing.T) {
 		t.Fatalf("completion %+v, want -ETIME", c)
 	}
 }
+
+// TestQuietOnlyWithNothingToReap: a ring with a completion waiting is not
+// quiet; once it is reaped, a ring that defers completion work is.
+func TestQuietOnlyWithNothingToReap(t *testing.T) {
+	r := newTestRing(t)
+	if err := r.Enable(); err != nil {
+		t.Fatal(err)
+	}
+	PrepNop(r.SQE(), 8)
+	if err := r.Enter(1, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if r.Quiet() {
+		t.Error("Quiet with a completion waiting to be reaped")
+	}
+	head, tail := r.Peek()
+	if tail-head != 1 {
+		t.Fatalf("%d completions ready, want 1", tail-head)
+	}
+	r.Advance(tail)
+	if got := r.Quiet(); got != r.DeferTaskrun() {
+		t.Errorf("Quiet() = %v after reaping, want %v (DEFER_TASKRUN)", got, r.DeferTaskrun())
+	}
+}

@@ -275,11 +275,14 @@ func (r *Ring) EnterMin(wait uint32, minWait, timeout time.Duration) error {
 
 // Quiet reports whether the kernel can neither have filled a provided
 // buffer whose completion the caller has not reaped nor fill one before
-// the caller next enters the ring: the ring defers completion work
-// (DEFER_TASKRUN), which then runs only inside the issuer's
-// io_uring_enter (io_uring_setup(2)), and no completion waits in the
-// completion queue or in the kernel's overflow list. Only the issuer may
-// ask, between its calls to Enter.
+// the caller next enters the ring. That takes a ring that defers
+// completion work (DEFER_TASKRUN), which then runs only inside the
+// issuer's io_uring_enter (io_uring_setup(2)): a socket recv is driven
+// by the kernel's internal poll (IORING_FEAT_FAST_POLL, 5.7), whose
+// wake-ups queue that work rather than copying data, so the copy into a
+// provided buffer happens there too. And it takes no completion waiting
+// in the completion queue or in the kernel's overflow list. Only the
+// issuer may ask, between its calls to Enter.
 func (r *Ring) Quiet() bool {
 	if !r.DeferTaskrun() {
 		return false
