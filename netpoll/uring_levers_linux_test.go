@@ -111,22 +111,19 @@ func TestUringIdleReleasesBufferPages(t *testing.T) {
 	t.Cleanup(func() { ringIdleRelease = old })
 	s := startServer(t, newTestHandler(), uringConfig(t, Config{Loops: 1}))
 	l := s.Loops()[0]
-	var releases uint64
-	onLoop(t, l, func() { releases = l.ring.releases })
 	c := dial(t, s)
 	pingPong(t, c, 20, 256<<10)
-	// The release may already have happened if the machine stalled the
-	// client for ringIdleRelease; the counter tells.
 	var before int
 	onLoop(t, l, func() {
 		b := l.ring.bufs
 		before, _ = b.Resident(make([]byte, b.Pages()))
-		releases = l.ring.releases
 	})
+	// released is set only by a release after the last input; it may
+	// have happened already if the machine stalled this goroutine.
 	eventually(t, "the idle release", func() bool {
-		var n uint64
-		onLoop(t, l, func() { n = l.ring.releases })
-		return n > releases
+		var released bool
+		onLoop(t, l, func() { released = l.ring.released })
+		return released
 	})
 	pages, lent := resident(t, l)
 	if lent != ringLend {

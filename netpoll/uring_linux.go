@@ -158,9 +158,9 @@ type ringLoop struct {
 	idleTS             unix.Timespec
 	// grew is set once the buffer ring has grown in this round.
 	grew bool
-	// batched and releases count the waits that asked for more than
-	// one completion and the idle releases, for tests.
-	batched, releases uint64
+	// batched counts the waits that asked for more than one
+	// completion, for tests.
+	batched uint64
 	// acceptArmed says the listener's multishot accept is in flight.
 	acceptArmed bool
 	// wakeArmed says the eventfd's multishot poll is in flight.
@@ -367,7 +367,6 @@ func (l *Loop) releaseBufs() {
 	if err != nil {
 		l.cfg.Logger.Error("netpoll: io_uring buffer release", "loop", l.idx, "err", err)
 	}
-	rl.releases++
 }
 
 // reap dispatches the completions ready now and reports whether the
