@@ -85,19 +85,30 @@ func TestUringBuffersGrowWhenRunDry(t *testing.T) {
 	for i := range conns {
 		conns[i] = dial(t, s)
 	}
+	l := s.Loops()[0]
 	for round := range 10 {
+		// The loop waits in a submitted function while the input of
+		// all sixteen arrives, so that its next round finds sixteen
+		// recvs ready and one buffer.
+		hold, held := make(chan struct{}), make(chan struct{})
+		if err := l.Submit(func() { close(held); <-hold }); err != nil {
+			t.Fatal(err)
+		}
+		<-held
 		for i, c := range conns {
 			if _, err := c.Write(pattern(3000, i+round)); err != nil {
+				close(hold)
 				t.Fatal(err)
 			}
 		}
+		close(hold)
 		for i, c := range conns {
 			if got := readFull(t, c, 3000); !bytes.Equal(got, pattern(3000, i+round)) {
 				t.Fatalf("round %d conn %d: echo differs", round, i)
 			}
 		}
 	}
-	if _, lent := resident(t, s.Loops()[0]); lent <= 1 {
+	if _, lent := resident(t, l); lent <= 1 {
 		t.Errorf("the loop still lends %d buffer after running dry", lent)
 	}
 }
