@@ -3,6 +3,7 @@
 package pool
 
 import (
+	"sync"
 	"time"
 
 	"github.com/rawnet/rawnet/engine/internal/budget"
@@ -96,13 +97,107 @@ func (t *tcpTask) release() {
 }
 
 // run applies the work to the batch on a worker and hands the batch back
-// to the connection's loop to be written. If the loop has stopped, the
-// connection is closed and the batch is dropped.
-func (t *tcpTask) run(r *work.Runner) {
+// to the connection's loop to be written: through out, with the replies
+// of other jobs, when the worker holds replies back (workers, "Replies"),
+// else at once. If the loop has stopped, the connection is closed and
+// the batch is dropped.
+func (t *tcpTask) run(r *work.Runner, out outbox) {
 	r.Frames(t.frames)
+	if o, ok := out.(*tcpOutbox); ok {
+		o.add(t)
+		return
+	}
+	s := t.h.s
+	s.replySubmits.Add(1)
 	if err := t.cn.c.Loop().Submit(t.reply); err != nil {
 		t.drop()
 	}
+}
+
+// tcpOutbox is a worker's outbox of TCP replies, kept by loop so that
+// one Submit hands a loop every reply held for it.
+type tcpOutbox struct {
+	s      *server
+	byLoop [][]*tcpTask // indexed by Loop.Index
+	n      int
+}
+
+// newOutbox returns an empty outbox for a worker of s.
+func (s *server) newOutbox() outbox {
+	return &tcpOutbox{s: s, byLoop: make([][]*tcpTask, len(s.loops))}
+}
+
+// held returns how many replies o holds.
+func (o *tcpOutbox) held() int { return o.n }
+
+// add holds t's reply for its loop.
+func (o *tcpOutbox) add(t *tcpTask) {
+	i := t.cn.c.Loop().Index()
+	o.byLoop[i] = append(o.byLoop[i], t)
+	o.n++
+}
+
+// flush hands each loop the replies held for it with one Submit. A
+// connection has one batch in flight at most, so the order of replies
+// within a batch, or between workers, cannot reorder any connection's
+// frames.
+func (o *tcpOutbox) flush() {
+	for i, ts := range o.byLoop {
+		if len(ts) == 0 {
+			continue
+		}
+		b := replyBatches.Get().(*replyBatch)
+		b.tasks = append(b.tasks[:0], ts...)
+		clear(ts)
+		o.byLoop[i] = ts[:0]
+		// The loop is read before Submit: once it runs the batch, the
+		// tasks are recycled.
+		l := b.tasks[0].cn.c.Loop()
+		o.s.replySubmits.Add(1)
+		if err := l.Submit(b.run); err != nil {
+			for _, t := range b.tasks {
+				t.drop()
+			}
+			b.release()
+		}
+	}
+	o.n = 0
+}
+
+// replyBatch is the replies of one flush for one loop, run there by the
+// Submit that carries them.
+type replyBatch struct {
+	tasks []*tcpTask
+	// run writes every reply, made once per batch object so that a
+	// Submit allocates nothing.
+	run func()
+}
+
+// replyBatches recycles reply batches; its New is set in init, since a
+// batch's run recycles the batch through it.
+var replyBatches sync.Pool
+
+func init() {
+	replyBatches.New = func() any {
+		b := &replyBatch{}
+		b.run = b.writeAll
+		return b
+	}
+}
+
+// writeAll writes every reply of b on their loop, then recycles b.
+func (b *replyBatch) writeAll() {
+	for _, t := range b.tasks {
+		t.h.reply(t)
+	}
+	b.release()
+}
+
+// release empties b and recycles it.
+func (b *replyBatch) release() {
+	clear(b.tasks)
+	b.tasks = b.tasks[:0]
+	replyBatches.Put(b)
 }
 
 // drop gives up t, counting its frames as not echoed. The connection's

@@ -44,6 +44,9 @@ type server struct {
 	// indexed by Loop.Index (udp_linux.go).
 	socks []udpSock
 	done  chan struct{} // closed once the loops and the workers have stopped
+	// replySubmits counts the Loop.Submit calls that handed TCP replies
+	// back to the loops, one per job or one per outbox flush and loop.
+	replySubmits atomic.Uint64
 }
 
 // loopState is what the engine keeps per loop, padded so that two loops
@@ -93,6 +96,9 @@ func startQueue(cfg engine.Config, codec frame.Codec, queue int) (_ *server, err
 		work.NewSource(cfg.Work, cfg.WorkSeed, mode))
 	s.pool.freed = s.kick
 	s.pool.cpus = cfg.CPUAffinity
+	if !s.udp {
+		s.pool.newOutbox = s.newOutbox
+	}
 	for i := range s.loops {
 		ls := &s.loops[i]
 		ls.queued = make(map[*netpoll.Conn]struct{})

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -216,4 +217,82 @@ func inNanosleep(t *testing.T) int {
 		}
 	}
 	return n
+}
+
+// TestOutboxOneSubmitForManyConns queues the frames of many connections
+// behind the pool's one busy worker; with no work to apply, the worker
+// holds their replies and hands them to their loop with one Submit once
+// the queue is empty, and every connection gets its echo.
+func TestOutboxOneSubmitForManyConns(t *testing.T) {
+	const conns, size = 20, 16
+	s := startTest(t, engine.Config{
+		Frame:   frame.Spec{Kind: frame.KindFixed, FixedSize: size},
+		Workers: 1,
+		Loops:   1,
+	}, conns+1)
+	setProcs(s.pool, 1)
+	started, release := make(chan struct{}, 1), make(chan struct{})
+	var dropped atomic.Int32
+	s.pool.push(blocker(started, release, &dropped))
+	<-started
+	cs := make([]net.Conn, conns)
+	for i := range cs {
+		c := enginetestDial(s)
+		if c == nil {
+			t.Fatalf("dial %v failed", s.Addr())
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		f := make([]byte, size)
+		binary.BigEndian.PutUint32(f, uint32(i))
+		if _, err := c.Write(f); err != nil {
+			t.Fatal(err)
+		}
+		cs[i] = c
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.pool.queued() != conns && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if q := s.pool.queued(); q != conns {
+		t.Fatalf("%d jobs queued, want one per connection, %d", q, conns)
+	}
+	before := s.replySubmits.Load()
+	close(release)
+	for i, c := range cs {
+		got := make([]byte, size)
+		if _, err := io.ReadFull(c, got); err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		if id := binary.BigEndian.Uint32(got); id != uint32(i) {
+			t.Fatalf("connection %d got connection %d's frame", i, id)
+		}
+	}
+	if n := s.replySubmits.Load() - before; n != 1 {
+		t.Fatalf("%d Submits for the replies of %d connections, want 1", n, conns)
+	}
+}
+
+// TestOrderWithHeldReplies pipelines numbered frames on many connections
+// to a pool that holds replies back (no work) and whose small queue
+// sends jobs to the loops' backlogs: every frame comes back once, in
+// order, on its own connection.
+func TestOrderWithHeldReplies(t *testing.T) {
+	const conns, frames, size = 16, 300, 16
+	s := startTest(t, engine.Config{
+		Frame:   frame.Spec{Kind: frame.KindFixed, FixedSize: size},
+		Workers: 2,
+		Loops:   2,
+	}, 4)
+	var wg sync.WaitGroup
+	for i := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := numbered(s, i, frames, size); err != nil {
+				t.Errorf("connection %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -116,10 +116,11 @@ type udpTask struct {
 // udpTasks recycles tasks with their buffers.
 var udpTasks pools[udpTask]
 
-// run applies the work to the datagram and sends it back. A socket that
+// run applies the work to the datagram and sends it back itself, never
+// through an outbox. A socket that
 // cannot take the reply at once (EAGAIN: it is non-blocking, as netpoll
 // opened it) drops it.
-func (t *udpTask) run(r *work.Runner) {
+func (t *udpTask) run(r *work.Runner, _ outbox) {
 	r.Frames(1)
 	ls := &t.h.s.loops[t.loop]
 	var err error

@@ -18,8 +18,8 @@ type fnJob struct {
 	dropped *atomic.Int32
 }
 
-func (j fnJob) run(*work.Runner) { j.fn() }
-func (j fnJob) drop()            { j.dropped.Add(1) }
+func (j fnJob) run(*work.Runner, outbox) { j.fn() }
+func (j fnJob) drop()                    { j.dropped.Add(1) }
 
 // waitAlive waits, up to a generous deadline, until p holds want
 // workers. Retirement runs on timers, so the test waits for the state
@@ -46,9 +46,9 @@ func osThreads(t *testing.T) int {
 }
 
 // TestWorkersBoundAndKeepAlive fills the pool past its bound with jobs
-// that block: no more than max workers start, every job runs once, and
-// once idle past the keep-alive every worker exits, a thread worker with
-// its OS thread.
+// that block as the handler's sleep does, telling the pool: no more than
+// max workers start, every job runs once, and once idle past the
+// keep-alive every worker exits, a thread worker with its OS thread.
 func TestWorkersBoundAndKeepAlive(t *testing.T) {
 	for _, lock := range []bool{true, false} {
 		const max, jobs = 6, 40
@@ -62,7 +62,9 @@ func TestWorkersBoundAndKeepAlive(t *testing.T) {
 				if i < max {
 					started.Done()
 				}
+				p.sleeping(true)
 				<-release
+				p.sleeping(false)
 				ran.Add(1)
 			}}
 			if !p.push(j) {
@@ -174,8 +176,8 @@ func TestWorkersFreed(t *testing.T) {
 // done.
 type sleepJob struct{ done *sync.WaitGroup }
 
-func (j sleepJob) run(r *work.Runner) { r.Frames(1); j.done.Done() }
-func (j sleepJob) drop()              { j.done.Done() }
+func (j sleepJob) run(r *work.Runner, _ outbox) { r.Frames(1); j.done.Done() }
+func (j sleepJob) drop()                        { j.done.Done() }
 
 // TestWorkersStandInForSleepers queues more jobs than the pool runs at
 // once, each sleeping in the handler's work: a worker that sleeps makes
@@ -217,5 +219,77 @@ func TestWorkersStandInForSleepers(t *testing.T) {
 				p.close()
 			}
 		})
+	}
+}
+
+// blocker returns a job that reports it started on started and then
+// blocks until release is closed, without telling the pool: to the pool
+// its worker is busy, not asleep.
+func blocker(started chan<- struct{}, release <-chan struct{}, dropped *atomic.Int32) fnJob {
+	return fnJob{dropped: dropped, fn: func() { started <- struct{}{}; <-release }}
+}
+
+// setProcs sets how many workers p lets run at once outside a sleep.
+func setProcs(p *workers, n int32) {
+	p.mu.Lock()
+	p.procs = n
+	p.mu.Unlock()
+}
+
+// TestWorkersOneWakeForManyJobs queues many jobs while the pool's one
+// awake worker is busy: none of them wakes or starts another worker, and
+// the busy worker runs them all once its job is done, so the whole batch
+// costs the one wake-up that started it.
+func TestWorkersOneWakeForManyJobs(t *testing.T) {
+	const jobs = 20
+	p := newWorkers(4, 4, jobs+1, false, time.Hour, nil)
+	defer p.close()
+	setProcs(p, 1)
+	started, release := make(chan struct{}, 1), make(chan struct{})
+	var dropped atomic.Int32
+	p.push(blocker(started, release, &dropped))
+	<-started
+	var done sync.WaitGroup
+	done.Add(jobs)
+	for range jobs {
+		if !p.push(fnJob{dropped: &dropped, fn: done.Done}) {
+			t.Fatal("push failed with room in the queue")
+		}
+	}
+	if w, a := p.wakes.Load(), p.alive(); w != 1 || a != 1 {
+		t.Fatalf("%d jobs queued behind a busy worker: %d wake-ups and %d workers, want 1 and 1", jobs, w, a)
+	}
+	close(release)
+	done.Wait()
+	if w := p.wakes.Load(); w != 1 {
+		t.Fatalf("%d wake-ups for %d jobs taken by one worker, want 1", w, jobs+1)
+	}
+}
+
+// TestWorkersWakeUpToProcs checks that a job queued while every awake
+// worker is busy wakes another only while fewer than procs are awake.
+func TestWorkersWakeUpToProcs(t *testing.T) {
+	for _, procs := range []int32{1, 2} {
+		p := newWorkers(4, 4, 8, false, time.Hour, nil)
+		setProcs(p, procs)
+		started, release := make(chan struct{}, 4), make(chan struct{})
+		var dropped atomic.Int32
+		for range 3 {
+			p.push(blocker(started, release, &dropped))
+		}
+		for range procs {
+			<-started
+		}
+		if a, q := p.alive(), p.queued(); a != int(procs) || q != 3-int(procs) {
+			t.Errorf("procs %d: %d workers for 3 busy jobs, %d queued; want %d and %d", procs, a, q, procs, 3-procs)
+		}
+		close(release)
+		for range 3 - procs {
+			<-started
+		}
+		p.close()
+		if dropped.Load() != 0 {
+			t.Errorf("procs %d: %d jobs dropped", procs, dropped.Load())
+		}
 	}
 }
