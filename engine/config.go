@@ -84,6 +84,14 @@ const (
 	// GOMAXPROCS, so the same design can be measured without the cost of
 	// OS threads.
 	WorkerGoroutine = "goroutine"
+	// WorkerThreadPark runs each worker as WorkerThread does, a goroutine
+	// locked to an OS thread of its own, but its sleep work parks the
+	// goroutine, as a wait on a channel or a network read does, instead
+	// of blocking the thread in nanosleep(2): the thread still waits out
+	// the sleep, in the runtime, and its P goes to other goroutines at
+	// once rather than when the runtime's monitor takes it back from a
+	// thread in a system call.
+	WorkerThreadPark = "thread-park"
 )
 
 // ErrNoAffinity is returned by engines that cannot pin their threads
@@ -134,7 +142,8 @@ type Config struct {
 	// Threads in all. Other engines ignore it.
 	Workers int
 	// WorkerKind is what the pool engine's workers are: WorkerThread
-	// (the default when empty) or WorkerGoroutine. Thread workers idle
+	// (the default when empty), WorkerGoroutine or WorkerThreadPark.
+	// Thread workers of either kind idle
 	// for ThreadKeepAlive exit, and their threads with them; goroutine
 	// workers exit the same way. Other engines ignore it.
 	WorkerKind string
@@ -248,9 +257,9 @@ func (cfg Config) Normalize() (Config, frame.Codec, error) {
 	switch cfg.WorkerKind {
 	case "":
 		cfg.WorkerKind = WorkerThread
-	case WorkerThread, WorkerGoroutine:
+	case WorkerThread, WorkerGoroutine, WorkerThreadPark:
 	default:
-		return cfg, nil, fmt.Errorf("engine: unknown worker kind %q (want thread or goroutine)", cfg.WorkerKind)
+		return cfg, nil, fmt.Errorf("engine: unknown worker kind %q (want thread, goroutine or thread-park)", cfg.WorkerKind)
 	}
 	if cfg.WriteLimit == 0 {
 		cfg.WriteLimit = DefaultWriteLimit

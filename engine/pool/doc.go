@@ -27,7 +27,13 @@
 // for its whole life, so it takes its thread with it when it exits, and
 // its sleep work blocks that thread in nanosleep(2); with WorkerGoroutine
 // workers are plain goroutines whose sleeps park, so the same design can
-// be measured with and without the cost of OS threads. Config.CPUAffinity
+// be measured with and without the cost of OS threads. WorkerThreadPark
+// workers are locked to threads of their own as thread workers are, but
+// their sleeps park: a thread in nanosleep keeps its P (one of
+// GOMAXPROCS) until the runtime's monitor takes it back, 20 µs to 10 ms
+// later, and with few Ps every sleep so stalls the loops and the other
+// workers meanwhile; a parked locked goroutine hands its P on at once
+// and its thread waits in the runtime. Config.CPUAffinity
 // pins the loops, as in the epoll engine, and the thread workers, one
 // per listed CPU in turn; goroutine workers run where the runtime puts
 // them.

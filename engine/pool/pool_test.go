@@ -37,3 +37,10 @@ func TestConformanceGoroutineWorkers(t *testing.T) {
 	}
 	enginetest.Run(t, kindEngine{kind: engine.WorkerGoroutine})
 }
+
+func TestConformanceThreadParkWorkers(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the pool engine needs Linux")
+	}
+	enginetest.Run(t, kindEngine{kind: engine.WorkerThreadPark})
+}

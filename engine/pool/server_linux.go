@@ -88,11 +88,14 @@ func startQueue(cfg engine.Config, codec frame.Codec, queue int) (_ *server, err
 		epoch:  time.Now(),
 		done:   make(chan struct{}),
 	}
+	// Thread workers block their thread in the handler's sleep; a
+	// thread-park worker's sleep parks its goroutine, its locked thread
+	// waiting in the runtime with it (engine.WorkerThreadPark).
 	mode := work.BlockThread
-	if cfg.WorkerKind == engine.WorkerGoroutine {
+	if cfg.WorkerKind != engine.WorkerThread {
 		mode = work.Park
 	}
-	s.pool = newWorkers(cfg.Workers, cfg.Threads, queue, cfg.WorkerKind == engine.WorkerThread, cfg.ThreadKeepAlive,
+	s.pool = newWorkers(cfg.Workers, cfg.Threads, queue, cfg.WorkerKind != engine.WorkerGoroutine, cfg.ThreadKeepAlive,
 		work.NewSource(cfg.Work, cfg.WorkSeed, mode))
 	s.pool.freed = s.kick
 	s.pool.cpus = cfg.CPUAffinity

@@ -296,3 +296,40 @@ func TestOrderWithHeldReplies(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestThreadParkWorkersPark runs one frame per worker through sleep work
+// with thread-park workers: the workers are locked to threads of their
+// own, as thread workers are, but none of those threads is in
+// nanosleep(2), since the sleep parks the worker's goroutine. (Counting
+// the process's threads would depend on the idle threads the runtime
+// kept from earlier tests.)
+func TestThreadParkWorkersPark(t *testing.T) {
+	const workers = 8
+	s := startTest(t, engine.Config{Workers: workers, Loops: 1, WorkerKind: engine.WorkerThreadPark, Work: mustWork(t, "sleep:2s")}, 64)
+	var wg sync.WaitGroup
+	for range workers {
+		c := enginetestDial(s)
+		if c == nil {
+			t.Fatal("dial failed")
+		}
+		defer c.Close()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.SetDeadline(time.Now().Add(20 * time.Second))
+			c.Write([]byte("x"))
+			io.ReadFull(c, make([]byte, 1))
+		}()
+	}
+	if !enginetest.PollUntil(1500*time.Millisecond, func() bool { return s.pool.blocked.Load() == workers }) {
+		t.Fatalf("%d workers asleep, want %d", s.pool.blocked.Load(), workers)
+	}
+	// The runtime's sysmon may nap in nanosleep, so one is allowed.
+	if n := inNanosleep(t); n > 1 {
+		t.Errorf("%d threads in nanosleep with %d thread-park workers asleep; want none but the runtime's monitor", n, workers)
+	}
+	if !s.pool.lock {
+		t.Error("thread-park workers are not locked to threads of their own")
+	}
+	wg.Wait()
+}

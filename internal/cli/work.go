@@ -43,7 +43,7 @@ func addWorkFlags(fs *pflag.FlagSet, c *engine.Config) {
 		"TERM@P% applies a term to P% of the frames only; e.g. cpu:20us,sleep:5ms@1% (none: no work)")
 	fs.Uint64Var(&c.WorkSeed, "work-seed", 0, "seed of the draws that pick the frames a --work term with @P% applies to; the same seed draws the same frames")
 	fs.IntVar(&c.Workers, "workers", 0, fmt.Sprintf("most workers of the pool engine running --work at once on the frames its event loops cut (0: max(%d, 2 per CPU)); one asleep in a sleep term does not count, up to --threads workers in all", engine.DefaultWorkers))
-	fs.StringVar(&c.WorkerKind, "worker-kind", engine.WorkerThread, "what the pool engine's workers are: thread (each locked to an OS thread of its own) or goroutine")
+	fs.StringVar(&c.WorkerKind, "worker-kind", engine.WorkerThread, "what the pool engine's workers are: thread (each locked to an OS thread of its own, sleep work blocking it in nanosleep), goroutine, or thread-park (locked to a thread like thread, sleep work parking it so that its P goes on at once)")
 }
 
 // checkWorkers checks --workers and --worker-kind, naming the flag at
@@ -53,10 +53,10 @@ func checkWorkers(c engine.Config) error {
 		return fmt.Errorf("--workers: %d is negative", c.Workers)
 	}
 	switch c.WorkerKind {
-	case "", engine.WorkerThread, engine.WorkerGoroutine:
+	case "", engine.WorkerThread, engine.WorkerGoroutine, engine.WorkerThreadPark:
 		return nil
 	}
-	return fmt.Errorf("--worker-kind: %q is not %s or %s", c.WorkerKind, engine.WorkerThread, engine.WorkerGoroutine)
+	return fmt.Errorf("--worker-kind: %q is not %s, %s or %s", c.WorkerKind, engine.WorkerThread, engine.WorkerGoroutine, engine.WorkerThreadPark)
 }
 
 // workFields is the part of the listening line that states the work of
