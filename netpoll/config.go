@@ -134,6 +134,20 @@ type Config struct {
 	// value) or WaitSyscall. See Wait, and the package documentation for
 	// what it means for the rest of the program.
 	Wait Wait
+	// HoldShortWaits, with WaitSyscall on the epoll backend, makes a loop
+	// with nothing to do sleep its first millisecond (holdWait) in an
+	// epoll_wait the Go runtime is not told about, keeping its P as if it
+	// ran Go code, and only then block in an ordinary system call that
+	// sysmon may retake the P from. It is for a process whose loops
+	// wait often and briefly, such as a forwarder with one ping-pong
+	// connection: there, sysmon retakes the P of almost every such wait
+	// and keeps polling every 20 µs while it does, costing the process a
+	// thread wake-up and context switch per retake (see Loop.wait). The
+	// price is the rest of the program's: while every P runs a loop,
+	// another goroutine waits for a yield (yieldEvery) even when the
+	// loops have little to do, as it does while they are busy. Off by
+	// default.
+	HoldShortWaits bool
 	// Backend is the kernel interface the loops use: BackendEpoll, the
 	// zero value, or BackendUring. A Handler runs unchanged on either.
 	Backend Backend

@@ -48,6 +48,10 @@ type Loop struct {
 	now   int64 // nanoseconds since epoch, read once per iteration
 	spin  bool  // the last round was busy: poll before blocking
 
+	// heldWaits counts the waits held as Go code (Config.HoldShortWaits)
+	// that ended with events, for tests.
+	heldWaits int
+
 	// lastYield is the loop time of the last pass through the Go
 	// scheduler: a yield or, with WaitPark, a park that slept.
 	lastYield int64
@@ -180,9 +184,54 @@ func (l *Loop) wait() (int, bool, error) {
 		}
 	}
 	l.now = l.clock()
-	n, woken, err := l.poller.wait(l.timeout())
+	msec := l.timeout()
+	if l.cfg.HoldShortWaits && msec != 0 {
+		held := holdMsec(msec)
+		n, woken, err := l.poller.waitHeld(held)
+		if n > 0 || woken {
+			l.heldWaits++
+		}
+		if err != nil || n > 0 || woken || held == msec {
+			l.spin = n >= l.cfg.spinEvents
+			return n, woken, err
+		}
+		// Nothing came: the loop is idle, and its P is better left to
+		// the runtime.
+		l.now = l.clock()
+		msec = l.timeout()
+	}
+	n, woken, err := l.poller.wait(msec)
 	l.spin = n >= l.cfg.spinEvents
 	return n, woken, err
+}
+
+// holdWait is how long a loop with Config.HoldShortWaits sleeps in an
+// epoll_wait the runtime does not know about before it blocks in one it
+// does. An ordinary blocking system call (entersyscall) leaves the P to
+// sysmon: with no idle P in the process (GOMAXPROCS loops, or one loop
+// pinned to one CPU, whose GOMAXPROCS is then 1), sysmon retakes the P of
+// any call it finds in progress on two consecutive looks, and every
+// retake sends it back to looking every 20 µs (runtime/proc.go, sysmon
+// and retake). A loop that waits a few hundred microseconds per message,
+// as a forwarder with one ping-pong connection does, then has nearly
+// every wait retaken, and sysmon, never quiet again for long, wakes on
+// the loop's CPU several times per message. A wait held as Go code
+// cannot be retaken. Held for at most a millisecond, it delays what
+// would otherwise run on the P no more than the yield does (yieldEvery),
+// and a stop-the-world preempts it at once: the preemption signal
+// interrupts epoll_wait, which the kernel never restarts (signal(7)), and
+// the loop reaches a safe point as soon as it calls a function.
+const holdWait = time.Millisecond
+
+// holdMsec returns the timeout of a held wait for a wait of msec
+// milliseconds (-1: no deadline): msec itself if it is within holdWait,
+// else holdWait.
+func holdMsec(msec int) int {
+	h := int(holdWait / time.Millisecond)
+	if msec < 0 || msec > h {
+		return h
+	}
+	return msec
 }
 
 // park is wait for Config.Wait == WaitPark: the check that begins every

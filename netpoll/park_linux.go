@@ -133,6 +133,6 @@ func (p *poller) poll(uintptr) bool {
 		_, _ = writeFD(p.wakefd, p.one[:])
 		return false
 	}
-	p.ready, p.errno = p.epollWait(0)
+	p.ready, p.errno = p.epollWait(0, true)
 	return p.ready > 0 || p.errno != 0
 }

@@ -176,8 +176,21 @@ func (p *poller) ctl(op, fd int, tag uint32, ev eventFlags) error {
 // (docs/perf/README.md has the figures). It is worth having because it
 // costs nothing, and the loop polls only after busy rounds (Loop.wait).
 func (p *poller) wait(msec int) (n int, woken bool, err error) {
+	return p.waitHow(msec, msec == 0)
+}
+
+// waitHeld is wait without the runtime's system call bookkeeping even for
+// a timeout, which must be short: the runtime takes the goroutine for one
+// running Go code until the call returns (see Loop.wait).
+func (p *poller) waitHeld(msec int) (n int, woken bool, err error) {
+	return p.waitHow(msec, true)
+}
+
+// waitHow is wait and waitHeld: raw says whether epoll_wait goes through
+// RawSyscall6.
+func (p *poller) waitHow(msec int, raw bool) (n int, woken bool, err error) {
 	p.resize()
-	n, errno := p.epollWait(msec)
+	n, errno := p.epollWait(msec, raw)
 	if errno != 0 {
 		p.used = 0
 		if errno == unix.EINTR {
@@ -216,13 +229,13 @@ func btoi(b bool) int {
 
 // epollWait calls epoll_pwait with a NULL signal mask, which is
 // epoll_wait on every architecture (arm64 and riscv64 lack the older
-// call).
-func (p *poller) epollWait(msec int) (int, unix.Errno) {
+// call), through RawSyscall6 if raw.
+func (p *poller) epollWait(msec int, raw bool) (int, unix.Errno) {
 	ptr := unsafe.Pointer(unsafe.SliceData(p.events))
 	var r uintptr
 	var errno unix.Errno
-	if msec == 0 {
-		r, _, errno = unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd), uintptr(ptr), uintptr(len(p.events)), 0, 0, 0)
+	if raw {
+		r, _, errno = unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd), uintptr(ptr), uintptr(len(p.events)), uintptr(msec), 0, 0)
 	} else {
 		r, _, errno = unix.Syscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd), uintptr(ptr), uintptr(len(p.events)), uintptr(msec), 0, 0)
 	}

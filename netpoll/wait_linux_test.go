@@ -57,6 +57,9 @@ func TestIdleLoopsHoldNoP(t *testing.T) {
 		{name: "default", cfg: Config{}, state: "IO wait"},
 		{name: "WaitPark LockThreads", cfg: Config{LockThreads: true}, state: "IO wait"},
 		{name: "WaitSyscall", cfg: Config{Wait: WaitSyscall}, state: "syscall"},
+		// A held wait gives way to an ordinary one once the loop has
+		// had nothing to do for holdWait.
+		{name: "WaitSyscall HoldShortWaits", cfg: Config{Wait: WaitSyscall, HoldShortWaits: true}, state: "syscall"},
 	}
 	procs := runtime.GOMAXPROCS(0)
 	for _, tt := range tests {
@@ -93,13 +96,22 @@ func TestIdleLoopsHoldNoP(t *testing.T) {
 // wake-up from another goroutine (Submit, and connections the accepting
 // loop hands over), a deadline (the idle timeout), and UDP.
 func TestWaitModes(t *testing.T) {
-	for _, wait := range []Wait{WaitPark, WaitSyscall} {
-		t.Run(wait.String(), func(t *testing.T) {
+	modes := []struct {
+		name string
+		cfg  Config
+	}{
+		{name: "park", cfg: Config{Wait: WaitPark}},
+		{name: "syscall", cfg: Config{Wait: WaitSyscall}},
+		{name: "syscall-hold", cfg: Config{Wait: WaitSyscall, HoldShortWaits: true}},
+	}
+	for _, mode := range modes {
+		wait, hold := mode.cfg.Wait, mode.cfg.HoldShortWaits
+		t.Run(mode.name, func(t *testing.T) {
 			t.Run("handoff and Submit", func(t *testing.T) {
 				h := newTestHandler()
 				conns := make(chan *Conn, 4)
 				h.open = func(c *Conn) { conns <- c }
-				s := startServer(t, h, Config{Loops: 2, Wait: wait})
+				s := startServer(t, h, Config{Loops: 2, Wait: wait, HoldShortWaits: hold})
 				for range 4 {
 					client := dial(t, s)
 					readFull(t, client, writeAll(t, client, "echo"))
@@ -114,7 +126,7 @@ func TestWaitModes(t *testing.T) {
 			})
 			t.Run("idle timeout", func(t *testing.T) {
 				h := newTestHandler()
-				s := startServer(t, h, Config{Loops: 1, Wait: wait, IdleTimeout: 50 * time.Millisecond})
+				s := startServer(t, h, Config{Loops: 1, Wait: wait, HoldShortWaits: hold, IdleTimeout: 50 * time.Millisecond})
 				// Two in a row: the second deadline is set after the
 				// first has expired.
 				for range 2 {
@@ -125,7 +137,7 @@ func TestWaitModes(t *testing.T) {
 				}
 			})
 			t.Run("udp", func(t *testing.T) {
-				s := startUDP(t, &udpEcho{}, Config{Loops: 2, Wait: wait})
+				s := startUDP(t, &udpEcho{}, Config{Loops: 2, Wait: wait, HoldShortWaits: hold})
 				c := dialUDP(t, s)
 				for range 3 {
 					if _, err := c.Write([]byte("ping")); err != nil {
@@ -139,6 +151,59 @@ func TestWaitModes(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestHoldShortWaits checks that with HoldShortWaits a loop serving a
+// ping-pong connection takes its events in waits held as Go code, which
+// sysmon cannot retake the P from, and that without it, or with
+// WaitPark, it never does. The count is the loop's own, read once the
+// server has stopped; a held wait that sees nothing for holdWait gives
+// way to an ordinary one, so the test asks for one held wait in a
+// bounded number of round trips, not for all of them.
+func TestHoldShortWaits(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		held bool
+	}{
+		{name: "WaitSyscall HoldShortWaits", cfg: Config{Wait: WaitSyscall, HoldShortWaits: true}, held: true},
+		{name: "WaitSyscall", cfg: Config{Wait: WaitSyscall}},
+		{name: "WaitPark HoldShortWaits", cfg: Config{Wait: WaitPark, HoldShortWaits: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := tt.cfg
+			cfg.Loops = 1
+			s := startServer(t, newTestHandler(), cfg)
+			c := dial(t, s)
+			deadline := time.Now().Add(10 * time.Second)
+			for i := 0; i < 200 && time.Now().Before(deadline); i++ {
+				readFull(t, c, writeAll(t, c, "ping"))
+			}
+			_ = c.Close()
+			loops := s.Loops()
+			shutdown(t, s)
+			<-s.Done()
+			held := 0
+			for _, l := range loops {
+				held += l.heldWaits
+			}
+			if (held > 0) != tt.held {
+				t.Fatalf("%d waits held as Go code ended with events; want some: %v", held, tt.held)
+			}
+		})
+	}
+}
+
+// TestHoldMsec checks the held wait's timeout: the whole wait when it is
+// within holdWait, holdWait otherwise, and for no deadline.
+func TestHoldMsec(t *testing.T) {
+	h := int(holdWait / time.Millisecond)
+	for _, tt := range []struct{ msec, want int }{{-1, h}, {1, 1}, {h, h}, {h + 1, h}, {1 << 30, h}} {
+		if got := holdMsec(tt.msec); got != tt.want {
+			t.Errorf("holdMsec(%d) = %d, want %d", tt.msec, got, tt.want)
+		}
 	}
 }
 
