@@ -114,6 +114,13 @@ type Config struct {
 	// sleeps in epoll_wait, cheaper per wake-up for a process that runs
 	// nothing but the relay.
 	Wait netpoll.Wait
+	// HoldShortWaits, with Wait set to netpoll.WaitSyscall, holds a
+	// loop's first millisecond of every wait as Go code rather than as a
+	// system call sysmon may retake the P from
+	// (netpoll.Config.HoldShortWaits): cheaper for a process that runs
+	// nothing but the relay, whose loops wait once per message when a
+	// connection ping-pongs.
+	HoldShortWaits bool
 	// Sockopts are applied to the listener (buffer sizes, address reuse)
 	// and to both sides of every pair (TCP_NODELAY, keepalive...).
 	Sockopts sockopt.Options

@@ -58,6 +58,7 @@ func Start(cfg Config) (*Relay, error) {
 		Loops:          cfg.loops(),
 		CPUs:           cfg.CPUs,
 		Wait:           cfg.Wait,
+		HoldShortWaits: cfg.HoldShortWaits,
 		IdleTimeout:    cfg.IdleTimeout,
 		ConnectTimeout: cfg.ConnectTimeout,
 		DrainQuiet:     cfg.DrainQuiet,

@@ -94,8 +94,11 @@ func (o *options) config() (relay.Config, error) {
 	// The process runs nothing but its loops and a metrics page, so its
 	// loops sleep in epoll_wait, as echo-tcp's do: a park on the Go
 	// runtime's poller costs every wake-up more system calls
-	// (netpoll.WaitSyscall).
+	// (netpoll.WaitSyscall). Nothing else in it needs the loops' P while
+	// they wait, so their short waits hold it, out of sysmon's reach
+	// (netpoll.Config.HoldShortWaits).
 	c.Wait = netpoll.WaitSyscall
+	c.HoldShortWaits = true
 	switch o.splice {
 	case "auto":
 		c.Path = relay.PathAuto

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/rawnet/rawnet/netpoll"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -130,5 +132,23 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		if !strings.Contains(stderr.String(), tc.flag) {
 			t.Errorf("%v: error does not name %s: %s", tc.args, tc.flag, stderr.String())
 		}
+	}
+}
+
+// TestConfigWaits checks how the command's loops wait: in epoll_wait, the
+// process running nothing but them, with their short waits held out of
+// sysmon's reach.
+func TestConfigWaits(t *testing.T) {
+	var o options
+	fs := newFlagSet(&o)
+	if err := fs.Parse([]string{"--upstream", "127.0.0.1:1"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := o.config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Wait != netpoll.WaitSyscall || !c.HoldShortWaits {
+		t.Fatalf("Wait %v, HoldShortWaits %v; want syscall, true", c.Wait, c.HoldShortWaits)
 	}
 }
