@@ -22,7 +22,10 @@
 # TARGETS (a subset of the names below; relay-pipe1m, relay-tcp splicing
 # through 1 MiB pipes, only when named), PREBUILT (a folder holding
 # echo-tcp, relay-tcp, echo-bench and gorelay already built; otherwise
-# they are built from this checkout).
+# they are built from this checkout), BASELINE (a folder holding another
+# build of relay-tcp, run as relay-auto-old and relay-copy-old when
+# TARGETS names them), CELLS (SIZE:DEPTH:CONNS triples, such as
+# "1024:1:1 65536:16:50", run instead of SIZES x DEPTHS x CONNS).
 set -euo pipefail
 
 ROOT=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
@@ -59,7 +62,8 @@ fi
 ECHO=127.0.0.1:19000
 ECHO_METRICS=127.0.0.1:19190
 declare -A ADDR=([direct]=$ECHO [relay-auto]=127.0.0.1:19106 [relay-pipe1m]=127.0.0.1:19107 [relay-splice]=127.0.0.1:19101 [relay-copy]=127.0.0.1:19102
-	[gorelay]=127.0.0.1:19103 [haproxy-splice]=127.0.0.1:19104 [haproxy-copy]=127.0.0.1:19105)
+	[gorelay]=127.0.0.1:19103 [haproxy-splice]=127.0.0.1:19104 [haproxy-copy]=127.0.0.1:19105
+	[relay-auto-old]=127.0.0.1:19108 [relay-copy-old]=127.0.0.1:19109)
 declare -A PID
 
 # start NAME LOGFILE CMD...: runs CMD in the background, waits for its
@@ -107,6 +111,13 @@ start relay-auto "$WORK/relay-auto.log" taskset -c $FWD_CPU "$BIN/relay-tcp" --l
 start relay-splice "$WORK/relay-splice.log" taskset -c $FWD_CPU "$BIN/relay-tcp" --loops 1 --addr "${ADDR[relay-splice]}" --upstream $ECHO --splice=on
 start relay-pipe1m "$WORK/relay-pipe1m.log" taskset -c $FWD_CPU "$BIN/relay-tcp" --loops 1 --addr "${ADDR[relay-pipe1m]}" --upstream $ECHO --splice=on --pipe-size 1MiB
 start relay-copy "$WORK/relay-copy.log" taskset -c $FWD_CPU "$BIN/relay-tcp" --loops 1 --addr "${ADDR[relay-copy]}" --upstream $ECHO --splice=off
+if [ -n "${BASELINE:-}" ]; then
+	start relay-auto-old "$WORK/relay-auto-old.log" taskset -c $FWD_CPU "$BASELINE/relay-tcp" --loops 1 --addr "${ADDR[relay-auto-old]}" --upstream $ECHO --splice=auto
+	start relay-copy-old "$WORK/relay-copy-old.log" taskset -c $FWD_CPU "$BASELINE/relay-tcp" --loops 1 --addr "${ADDR[relay-copy-old]}" --upstream $ECHO --splice=off
+elif [[ " $TARGETS " == *"-old "* ]]; then
+	echo "relay-auto-old and relay-copy-old need BASELINE" >&2
+	exit 1
+fi
 start gorelay "$WORK/gorelay.log" env GOMAXPROCS=1 taskset -c $FWD_CPU "$BIN/gorelay" "${ADDR[gorelay]}" $ECHO
 start haproxy-splice "$WORK/haproxy-splice.log" taskset -c $FWD_CPU haproxy -db -f "$WORK/haproxy-splice.cfg"
 start haproxy-copy "$WORK/haproxy-copy.log" taskset -c $FWD_CPU haproxy -db -f "$WORK/haproxy-copy.cfg"
@@ -156,19 +167,25 @@ PY
 
 read -r -a targets <<<"$TARGETS"
 n=${#targets[@]}
-k=0
-for rep in $(seq "$REPEATS"); do
+if [ -z "${CELLS:-}" ]; then
 	for size in $SIZES; do
 		for depth in $DEPTHS; do
 			for conns in $CONNS; do
-				for i in $(seq 0 $((n - 1))); do
-					t=${targets[$(((i + k) % n))]}
-					measure "$t" "$size" "$depth" "$conns" "$rep"
-				done
-				k=$((k + 1))
-				echo "$(date -u +%T) rep $rep size $size depth $depth conns $conns done (load $(load1))" >&2
+				CELLS="${CELLS:-} $size:$depth:$conns"
 			done
 		done
+	done
+fi
+k=0
+for rep in $(seq "$REPEATS"); do
+	for cell in $CELLS; do
+		IFS=: read -r size depth conns <<<"$cell"
+		for i in $(seq 0 $((n - 1))); do
+			t=${targets[$(((i + k) % n))]}
+			measure "$t" "$size" "$depth" "$conns" "$rep"
+		done
+		k=$((k + 1))
+		echo "$(date -u +%T) rep $rep size $size depth $depth conns $conns done (load $(load1))" >&2
 	done
 done
 
@@ -194,7 +211,7 @@ done
 	echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 	echo "# haproxy: $(haproxy -v | head -1)"
 	echo "# load at end: $(cat /proc/loadavg)"
-	echo "# SIZES=$SIZES DEPTHS=$DEPTHS CONNS=$CONNS REPEATS=$REPEATS DURATION=$DURATION WARMUP=$WARMUP"
+	echo "# CELLS=$CELLS REPEATS=$REPEATS DURATION=$DURATION WARMUP=$WARMUP TARGETS=$TARGETS BASELINE=${BASELINE:-}"
 	grep -h "listening on" "$WORK"/relay-*.log
 } >"$OUT/environment.txt"
 python3 "$(dirname "$0")/summarize.py" "$RUNS" "$IDLE" >"$OUT/results.md"

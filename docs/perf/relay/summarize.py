@@ -8,7 +8,8 @@ import sys
 from collections import defaultdict
 from statistics import median
 
-FWD = ["relay-auto", "relay-splice", "relay-pipe1m", "relay-copy", "gorelay", "haproxy-splice", "haproxy-copy"]
+FWD = ["relay-auto", "relay-splice", "relay-pipe1m", "relay-copy", "relay-auto-old", "relay-copy-old", "gorelay",
+       "haproxy-splice", "haproxy-copy"]
 
 
 def size_name(n):
@@ -92,6 +93,19 @@ def main(runs_path, idle_path):
               f"{f(ratio(cell, 'relay-auto', 'gorelay', 'ns_per_byte'), '.2f')} | "
               f"{f(ratio(cell, 'relay-auto', 'relay-splice', 'ns_per_byte'), '.2f')} | "
               f"{f(ratio(cell, 'relay-auto', 'relay-copy', 'ns_per_byte'), '.2f')} |")
+
+    if any("relay-auto-old" in rep for c in cells.values() for rep in c.values()):
+        print("\n## This build against the baseline (BASELINE), both against HAProxy\n")
+        print("CPU per byte, median of per-repeat ratios. Best HAProxy is the cheaper of its two paths in that repeat.\n")
+        print("| size | depth | conns | relay-auto ÷ best HAProxy | relay-auto-old ÷ best HAProxy | relay-copy ÷ haproxy-copy | "
+              "relay-copy-old ÷ haproxy-copy | relay-auto ÷ relay-auto-old | relay-copy ÷ relay-copy-old |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for cell in sorted(cells):
+            print(f"| {size_name(cell[0])} | {cell[1]} | {cell[2]} | {f(vs_best(cell, 'relay-auto'), '.2f')} | "
+                  f"{f(vs_best(cell, 'relay-auto-old'), '.2f')} | {f(ratio(cell, 'relay-copy', 'haproxy-copy', 'ns_per_byte'), '.2f')} | "
+                  f"{f(ratio(cell, 'relay-copy-old', 'haproxy-copy', 'ns_per_byte'), '.2f')} | "
+                  f"{f(ratio(cell, 'relay-auto', 'relay-auto-old', 'ns_per_byte'), '.2f')} | "
+                  f"{f(ratio(cell, 'relay-copy', 'relay-copy-old', 'ns_per_byte'), '.2f')} |")
 
     if any("relay-pipe1m" in rep for c in cells.values() for rep in c.values()):
         print("\n## Pipe size: 1 MiB pipes (F_SETPIPE_SZ) against the default 64 KiB, both splicing\n")
