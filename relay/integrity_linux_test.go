@@ -10,6 +10,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/rawnet/rawnet/netpoll"
 )
 
 // streamSize is what each side sends through the relay.
@@ -63,13 +65,31 @@ func TestIntegrity(t *testing.T) {
 			if small {
 				name += "/small-windows" // 4 KiB receive buffers at both ends
 			}
-			t.Run(name, func(t *testing.T) { integrity(t, path.path, small) })
+			t.Run(name, func(t *testing.T) { integrity(t, Config{Path: path.path}, small) })
 		}
 	}
 }
 
-// integrity runs TestIntegrity on one path, with small windows or not.
-func integrity(t *testing.T, path Path, small bool) {
+// TestIntegrityHeldWaits is TestIntegrity on the default path with the
+// loops relay-tcp runs: asleep in epoll_wait, their short waits held as
+// Go code (Config.HoldShortWaits), which every wake-up, deadline and
+// backpressure resumption must get through.
+func TestIntegrityHeldWaits(t *testing.T) {
+	for _, small := range []bool{false, true} {
+		name := "roomy-windows"
+		if small {
+			name = "small-windows"
+		}
+		t.Run(name, func(t *testing.T) {
+			integrity(t, Config{Path: PathAuto, Wait: netpoll.WaitSyscall, HoldShortWaits: true}, small)
+		})
+	}
+}
+
+// integrity runs TestIntegrity with cfg (its Path, Wait and
+// HoldShortWaits), with small windows or not.
+func integrity(t *testing.T, cfg Config, small bool) {
+	path := cfg.Path
 	var lc net.ListenConfig
 	var d net.Dialer
 	if small {
@@ -97,7 +117,7 @@ func integrity(t *testing.T, path Path, small bool) {
 		err = errors.Join(err, <-errc)
 		fromBackend <- result{sent: <-sentc, got: got, n: n, err: err}
 	})
-	r, _ := startRelay(t, Config{Path: path}, b.addr())
+	r, _ := startRelay(t, Config{Path: path, Wait: cfg.Wait, HoldShortWaits: cfg.HoldShortWaits}, b.addr())
 	if r.Path() != path {
 		t.Fatalf("Path() = %v, want %v", r.Path(), path)
 	}
