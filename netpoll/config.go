@@ -142,7 +142,7 @@ type Config struct {
 	// wait often and briefly, such as a forwarder with one ping-pong
 	// connection: there, sysmon retakes the P of almost every such wait
 	// and keeps polling every 20 µs while it does, costing the process a
-	// thread wake-up and context switch per retake (see Loop.wait). The
+	// thread wake-up and context switch per retake (see holdWait). The
 	// price is the rest of the program's: while every P runs a loop,
 	// another goroutine waits for a yield (yieldEvery) even when the
 	// loops have little to do, as it does while they are busy. Off by

@@ -123,6 +123,9 @@
 // park, so a process that runs nothing but its loops and a metrics page,
 // like rawnet's echo servers, may prefer it; a program with other work,
 // or with clients of its own loops in the same process, should not.
+// Config.HoldShortWaits makes such a loop sleep its first millisecond
+// out of sysmon's reach, so that a loop waiting briefly and often is not
+// retaken on almost every wait (holdWait in loop_linux.go says why).
 // docs/perf/README.md ("Loops that share the process") measures both
 // modes beside goroutines of the same process, and the CPU each costs a
 // server that runs alone.

@@ -212,15 +212,20 @@ func (l *Loop) wait() (int, bool, error) {
 // pinned to one CPU, whose GOMAXPROCS is then 1), sysmon retakes the P of
 // any call it finds in progress on two consecutive looks, and every
 // retake sends it back to looking every 20 µs (runtime/proc.go, sysmon
-// and retake). A loop that waits a few hundred microseconds per message,
-// as a forwarder with one ping-pong connection does, then has nearly
-// every wait retaken, and sysmon, never quiet again for long, wakes on
-// the loop's CPU several times per message. A wait held as Go code
-// cannot be retaken. Held for at most a millisecond, it delays what
-// would otherwise run on the P no more than the yield does (yieldEvery),
-// and a stop-the-world preempts it at once: the preemption signal
-// interrupts epoll_wait, which the kernel never restarts (signal(7)), and
-// the loop reaches a safe point as soon as it calls a function.
+// and retake). Once the P is idle sysmon sleeps until the loop's wait
+// returns and, finding its P gone, wakes it (exitsyscall), which starts
+// it again at 20 µs. A loop that waits a few hundred microseconds per
+// message, as a forwarder with one ping-pong connection does, can fall
+// into that cycle and stay there: nearly every wait retaken, sysmon woken
+// by futex and sleeping in nanosleep on the loop's CPU several times per
+// message, and the loop resumed on another thread now and then. Whether
+// it does depends on how long the waits are, so on the machine's load. A
+// wait held as Go code cannot be retaken. Held for at most a millisecond,
+// it delays what would otherwise run on the P no more than the yield does
+// (yieldEvery), and a stop-the-world preempts it at once: the preemption
+// signal interrupts epoll_wait, which the kernel never restarts
+// (signal(7)), and the loop reaches a safe point as soon as it calls a
+// function.
 const holdWait = time.Millisecond
 
 // holdMsec returns the timeout of a held wait for a wait of msec
