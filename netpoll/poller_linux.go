@@ -170,7 +170,8 @@ func (p *poller) ctl(op, fd int, tag uint32, ev eventFlags) error {
 // runtime's entersyscall/exitsyscall bookkeeping: the call cannot block,
 // so there is no thread to hand the P over from. A blocking wait must use
 // the ordinary Syscall path, or the runtime would believe the thread is
-// running Go code for as long as it sleeps in the kernel.
+// running Go code for as long as it sleeps in the kernel; waitHeld is
+// the exception, for a wait bounded to holdWait.
 // BenchmarkPollerWaitZero compares the two; the raw call saves little,
 // and on a loaded machine the difference is lost in the noise
 // (docs/perf/README.md has the figures). It is worth having because it
@@ -181,7 +182,8 @@ func (p *poller) wait(msec int) (n int, woken bool, err error) {
 
 // waitHeld is wait without the runtime's system call bookkeeping even for
 // a timeout, which must be short: the runtime takes the goroutine for one
-// running Go code until the call returns (see Loop.wait).
+// running Go code until the call returns, so sysmon cannot retake its P
+// (see holdWait).
 func (p *poller) waitHeld(msec int) (n int, woken bool, err error) {
 	return p.waitHow(msec, true)
 }
