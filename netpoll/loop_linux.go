@@ -185,7 +185,9 @@ func (l *Loop) wait() (int, bool, error) {
 	}
 	l.now = l.clock()
 	msec := l.timeout()
-	if l.cfg.HoldShortWaits && msec != 0 {
+	// While some goroutine holds Urgent, the P is wanted: the wait is
+	// left where sysmon can hand it on.
+	if l.cfg.HoldShortWaits && msec != 0 && !hurried() {
 		held := holdMsec(msec)
 		n, woken, err := l.poller.waitHeld(held)
 		if n > 0 || woken {

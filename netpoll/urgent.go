@@ -11,7 +11,8 @@ var urgent atomic.Int32
 // Urgent tells the process's loops that another goroutine has work that
 // waits on the processor (answering a metrics scrape, a health check, an
 // admin request) until done is called. Meanwhile every loop yields to the
-// Go scheduler after each round instead of once a millisecond.
+// Go scheduler after each round instead of once a millisecond, and none
+// holds a wait out of sysmon's reach (Config.HoldShortWaits).
 //
 // Why it is needed: a busy loop keeps its P between yields. When such a
 // goroutine makes a system call that outlasts sysmon's 20 µs check, the

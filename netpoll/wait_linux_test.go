@@ -163,11 +163,13 @@ func TestWaitModes(t *testing.T) {
 // bounded number of round trips, not for all of them.
 func TestHoldShortWaits(t *testing.T) {
 	tests := []struct {
-		name string
-		cfg  Config
-		held bool
+		name   string
+		cfg    Config
+		urgent bool
+		held   bool
 	}{
 		{name: "WaitSyscall HoldShortWaits", cfg: Config{Wait: WaitSyscall, HoldShortWaits: true}, held: true},
+		{name: "WaitSyscall HoldShortWaits Urgent", cfg: Config{Wait: WaitSyscall, HoldShortWaits: true}, urgent: true},
 		{name: "WaitSyscall", cfg: Config{Wait: WaitSyscall}},
 		{name: "WaitPark HoldShortWaits", cfg: Config{Wait: WaitPark, HoldShortWaits: true}},
 	}
@@ -175,6 +177,9 @@ func TestHoldShortWaits(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := tt.cfg
 			cfg.Loops = 1
+			if tt.urgent {
+				defer Urgent()()
+			}
 			s := startServer(t, newTestHandler(), cfg)
 			c := dial(t, s)
 			deadline := time.Now().Add(10 * time.Second)
