@@ -7,7 +7,9 @@
 //	                    GETs from a goroutine client while a load
 //	                    generator in another process keeps the loops busy;
 //	                    with --bins, echo-tcp binaries serve their own
-//	                    /metrics instead
+//	                    /metrics instead; with --get-fifo, the GETs come
+//	                    from a child process at a real-time priority
+//	colocate get        the GETs of such a child: one time a line
 //
 // Both compare server variants side by side in one run, the order of the
 // variants rotating from round to round: netpoll with each Config.Wait
@@ -35,6 +37,8 @@ func main() {
 		err = pingpong(os.Args[2:])
 	case "scrape":
 		err = scrape(os.Args[2:])
+	case "get":
+		err = getCmd(os.Args[2:])
 	default:
 		usage()
 	}
@@ -45,6 +49,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: colocate pingpong|scrape [flags]; colocate pingpong --help for the flags")
+	fmt.Fprintln(os.Stderr, "usage: colocate pingpong|scrape|get [flags]; colocate pingpong --help for the flags")
 	os.Exit(2)
 }

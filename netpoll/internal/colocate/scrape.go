@@ -42,6 +42,7 @@ func scrape(args []string) error {
 	dur := fs.Duration("duration", 10*time.Second, "measured time per run")
 	warm := fs.Duration("warmup", time.Second, "load before the GETs begin")
 	every := fs.Duration("interval", 10*time.Millisecond, "time between the starts of two GETs")
+	fifo := fs.Int("get-fifo", 0, "GET from a child process at this SCHED_FIFO priority (1-99; needs root), so the client's own wait for a CPU is left out; 0 GETs from this process")
 	rounds := fs.Int("rounds", 3, "rounds; each runs every variant once, the order rotating")
 	out := fs.String("csv", "", "write every run to this CSV file")
 	if err := fs.Parse(args); err != nil {
@@ -57,13 +58,13 @@ func scrape(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("scrape: GOMAXPROCS=%d NumCPU=%d loops=%d server-cpus %q; load: %d conns x depth %d x %d B from %s (cpus %q), %v after %v warmup; GET every %v; rounds=%d %s; load average %s\n",
-		runtime.GOMAXPROCS(0), runtime.NumCPU(), *loops, *serverCPUs, *conns, *depth, *size, *bin, *cpus, *dur, *warm, *every, *rounds, runtime.Version(), loadavg())
+	fmt.Printf("scrape: GOMAXPROCS=%d NumCPU=%d loops=%d server-cpus %q; load: %d conns x depth %d x %d B from %s (cpus %q), %v after %v warmup; GET every %v (SCHED_FIFO %d, 0: none); rounds=%d %s; load average %s\n",
+		runtime.GOMAXPROCS(0), runtime.NumCPU(), *loops, *serverCPUs, *conns, *depth, *size, *bin, *cpus, *dur, *warm, *every, *fifo, *rounds, runtime.Version(), loadavg())
 	cols := []string{"load_msgs_per_sec"}
 	var results []result
 	for round := 1; round <= *rounds; round++ {
 		for _, v := range rotate(vs, round-1) {
-			l := load{bin: *bin, cpus: *cpus, conns: *conns, depth: *depth, size: *size, dur: *dur, warm: *warm}
+			l := load{bin: *bin, cpus: *cpus, conns: *conns, depth: *depth, size: *size, dur: *dur, warm: *warm, getFIFO: *fifo}
 			var t target
 			if v.bin != "" {
 				t, err = startBinary(v, *serverCPUs)
@@ -120,6 +121,9 @@ type load struct {
 	bin, cpus          string
 	conns, depth, size int
 	dur, warm          time.Duration
+	// getFIFO, when not 0, makes the GETs a child's at that SCHED_FIFO
+	// priority (getChild).
+	getFIFO int
 }
 
 // scrapeRun runs the load against t and the GETs of its page, then stops
@@ -154,6 +158,17 @@ func scrapeRun(t target, l load, every time.Duration) (samples []time.Duration, 
 	// The GETs start once the load is past its warmup and stop when it
 	// ends; a GET in flight then is still counted.
 	time.Sleep(l.warm)
+	if l.getFIFO != 0 {
+		samples, err := getChild(l.getFIFO, url, every, l.dur)
+		if err != nil {
+			return nil, 0, errors.Join(err, <-done)
+		}
+		if err := <-done; err != nil {
+			return nil, 0, fmt.Errorf("load: %w", err)
+		}
+		rate, err := loadRate(report, l.conns > 0)
+		return samples, rate, err
+	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
