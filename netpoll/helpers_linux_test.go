@@ -3,6 +3,7 @@
 package netpoll
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -170,4 +171,20 @@ func openFDs(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return len(ents)
+}
+
+// echoOnce writes msg to c and reads its echo back, for client goroutines
+// that report errors rather than stop the test.
+func echoOnce(c io.ReadWriter, msg []byte) error {
+	if _, err := c.Write(msg); err != nil {
+		return err
+	}
+	got := make([]byte, len(msg))
+	if _, err := io.ReadFull(c, got); err != nil {
+		return err
+	}
+	if !bytes.Equal(got, msg) {
+		return errors.New("echo differs")
+	}
+	return nil
 }
