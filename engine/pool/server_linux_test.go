@@ -177,21 +177,7 @@ func TestUDPFullQueueDrops(t *testing.T) {
 func TestThreadWorkersBlockThreads(t *testing.T) {
 	const workers = 8
 	s := startTest(t, engine.Config{Workers: workers, Loops: 1, Work: mustWork(t, "sleep:3s")}, 64)
-	var wg sync.WaitGroup
-	for range workers {
-		c := enginetestDial(s)
-		if c == nil {
-			t.Fatal("dial failed")
-		}
-		defer c.Close()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.SetDeadline(time.Now().Add(20 * time.Second))
-			c.Write([]byte("x"))
-			io.ReadFull(c, make([]byte, 1))
-		}()
-	}
+	wg := sendOneEach(t, s, workers)
 	// The runtime's sysmon may nap in nanosleep too, so at least one per
 	// worker, not exactly one.
 	if !enginetest.PollUntil(2500*time.Millisecond, func() bool { return inNanosleep(t) >= workers }) {
@@ -306,21 +292,7 @@ func TestOrderWithHeldReplies(t *testing.T) {
 func TestThreadParkWorkersPark(t *testing.T) {
 	const workers = 8
 	s := startTest(t, engine.Config{Workers: workers, Loops: 1, WorkerKind: engine.WorkerThreadPark, Work: mustWork(t, "sleep:2s")}, 64)
-	var wg sync.WaitGroup
-	for range workers {
-		c := enginetestDial(s)
-		if c == nil {
-			t.Fatal("dial failed")
-		}
-		defer c.Close()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.SetDeadline(time.Now().Add(20 * time.Second))
-			c.Write([]byte("x"))
-			io.ReadFull(c, make([]byte, 1))
-		}()
-	}
+	wg := sendOneEach(t, s, workers)
 	if !enginetest.PollUntil(1500*time.Millisecond, func() bool { return s.pool.blocked.Load() == workers }) {
 		t.Fatalf("%d workers asleep, want %d", s.pool.blocked.Load(), workers)
 	}
@@ -332,4 +304,26 @@ func TestThreadParkWorkersPark(t *testing.T) {
 		t.Error("thread-park workers are not locked to threads of their own")
 	}
 	wg.Wait()
+}
+
+// sendOneEach opens n connections to s and sends one byte on each from a
+// goroutine of its own that then waits for the echo; the returned group
+// is done once every echo came back or failed (20 s at most). The
+// connections close when the test ends.
+func sendOneEach(t *testing.T, s *server, n int) *sync.WaitGroup {
+	t.Helper()
+	var wg sync.WaitGroup
+	for range n {
+		c := enginetestDial(s)
+		if c == nil {
+			t.Fatal("dial failed")
+		}
+		t.Cleanup(func() { c.Close() })
+		wg.Go(func() {
+			c.SetDeadline(time.Now().Add(20 * time.Second))
+			c.Write([]byte("x"))
+			io.ReadFull(c, make([]byte, 1))
+		})
+	}
+	return &wg
 }
