@@ -74,23 +74,28 @@ func BenchmarkEcho(b *testing.B) {
 	for _, mode := range modes {
 		for _, size := range []int{64, 1024, 16 << 10} {
 			b.Run(fmt.Sprintf("%s/size=%d", mode.name, size), func(b *testing.B) {
-				cfg := Config{Loops: 1, Wait: mode.wait, spinEvents: mode.spinEvents}
-				s, err := Listen("tcp", "127.0.0.1:0", benchEcho{}, cfg)
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer s.Shutdown(context.Background())
-				fd := blockingClient(b, s)
-				msg, buf := make([]byte, size), make([]byte, size)
-				for range 100 {
-					roundTrip(b, fd, msg, buf)
-				}
-				b.SetBytes(int64(size))
-				b.ReportAllocs()
-				for b.Loop() {
-					roundTrip(b, fd, msg, buf)
-				}
+				benchRoundTrips(b, Config{Loops: 1, Wait: mode.wait, spinEvents: mode.spinEvents}, size)
 			})
 		}
+	}
+}
+
+// benchRoundTrips serves benchEcho with cfg and measures round trips of
+// size bytes from one blocking client, after 100 untimed.
+func benchRoundTrips(b *testing.B, cfg Config, size int) {
+	s, err := Listen("tcp", "127.0.0.1:0", benchEcho{}, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Shutdown(context.Background())
+	fd := blockingClient(b, s)
+	msg, buf := make([]byte, size), make([]byte, size)
+	for range 100 {
+		roundTrip(b, fd, msg, buf)
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		roundTrip(b, fd, msg, buf)
 	}
 }

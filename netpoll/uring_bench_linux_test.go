@@ -3,7 +3,6 @@
 package netpoll
 
 import (
-	"context"
 	"fmt"
 	"testing"
 )
@@ -19,22 +18,7 @@ func BenchmarkUringEcho(b *testing.B) {
 				if err := CheckBackend(backend); err != nil {
 					b.Skip(err)
 				}
-				cfg := Config{Loops: 1, Wait: WaitSyscall, Backend: backend}
-				s, err := Listen("tcp", "127.0.0.1:0", benchEcho{}, cfg)
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer s.Shutdown(context.Background())
-				fd := blockingClient(b, s)
-				msg, buf := make([]byte, size), make([]byte, size)
-				for range 100 {
-					roundTrip(b, fd, msg, buf)
-				}
-				b.SetBytes(int64(size))
-				b.ReportAllocs()
-				for b.Loop() {
-					roundTrip(b, fd, msg, buf)
-				}
+				benchRoundTrips(b, Config{Loops: 1, Wait: WaitSyscall, Backend: backend}, size)
 			})
 		}
 	}

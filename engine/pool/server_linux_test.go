@@ -67,17 +67,7 @@ func TestBacklog(t *testing.T) {
 		Loops:   2,
 		Work:    mustWork(t, "sleep:200us"),
 	}, 1)
-	var wg sync.WaitGroup
-	for i := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := numbered(s, i, frames, size); err != nil {
-				t.Errorf("connection %d: %v", i, err)
-			}
-		}()
-	}
-	wg.Wait()
+	numberedAll(t, s, conns, frames, size)
 	var backlogged uint64
 	for i := range s.loops {
 		backlogged += s.loops[i].backlogged.Load()
@@ -270,17 +260,7 @@ func TestOrderWithHeldReplies(t *testing.T) {
 		Workers: 2,
 		Loops:   2,
 	}, 4)
-	var wg sync.WaitGroup
-	for i := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := numbered(s, i, frames, size); err != nil {
-				t.Errorf("connection %d: %v", i, err)
-			}
-		}()
-	}
-	wg.Wait()
+	numberedAll(t, s, conns, frames, size)
 }
 
 // TestThreadParkWorkersPark runs one frame per worker through sleep work
@@ -326,4 +306,19 @@ func sendOneEach(t *testing.T, s *server, n int) *sync.WaitGroup {
 		})
 	}
 	return &wg
+}
+
+// numberedAll runs numbered on conns connections at once and reports
+// each one's error; it returns when all are done.
+func numberedAll(t *testing.T, s *server, conns, frames, size int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for i := range conns {
+		wg.Go(func() {
+			if err := numbered(s, i, frames, size); err != nil {
+				t.Errorf("connection %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
 }
