@@ -158,6 +158,20 @@ func TestUringMaxConnsAndIdle(t *testing.T) {
 // its accept is armed: a multishot accept reads RLIMIT_NOFILE once, when
 // it is prepared (io_accept_prep in io_uring/net.c), so a limit lowered
 // under an armed accept never makes it fail.
+//
+// fill must run on the loop's goroutine (onLoop), not the test's. An
+// io_uring accept takes a descriptor number before it looks at the
+// listen queue, and gives it back if the queue is empty (io_accept:
+// __get_unused_fd_flags, then do_accept, then put_unused_fd), so each
+// time the kernel issues the accept a number is held for a moment. A
+// fill on another thread that overlaps the loop's first io_uring_enter
+// steps over that number, stops when its last dup fails for want of it,
+// and leaves it free a moment later: the first connection is accepted
+// instead of failing with EMFILE. The ring's requests are issued only
+// from the loop's thread (inline in its io_uring_enter, or as task work
+// the thread runs there), so a fill run by the loop cannot overlap one;
+// and the loop runs a submitted function only after its first
+// io_uring_enter, by which time the accept is armed.
 func limitFDs(t *testing.T) (fill, restore func()) {
 	t.Helper()
 	var old unix.Rlimit
@@ -206,7 +220,7 @@ func TestUringEMFILEPausesThenServes(t *testing.T) {
 	s := startServer(t, newTestHandler(), uringConfig(t, Config{Loops: 1}))
 	l := s.Loops()[0]
 	client := rawClient(t)
-	fill()
+	onLoop(t, l, fill)
 	connectRaw(t, client, s)
 	paused := false
 	deadline := time.Now().Add(10 * time.Second)
@@ -217,7 +231,7 @@ func TestUringEMFILEPausesThenServes(t *testing.T) {
 	}
 	restore()
 	if !paused {
-		t.Fatal("listener was not paused")
+		t.Fatalf("listener was not paused; stats %+v", s.Stats())
 	}
 	// Once descriptors are back the accept is re-armed and the queued
 	// connection served.
@@ -245,7 +259,7 @@ func TestUringEMFILESheds(t *testing.T) {
 	fill, restore := limitFDs(t)
 	s := startServer(t, newTestHandler(), uringConfig(t, Config{Loops: 1}))
 	clients := []int{rawClient(t), rawClient(t), rawClient(t)}
-	fill()
+	onLoop(t, s.Loops()[0], fill)
 	for _, fd := range clients {
 		connectRaw(t, fd, s)
 	}
