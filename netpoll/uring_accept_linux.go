@@ -34,6 +34,15 @@ func (l *Loop) cancelAccept() {
 // the epoll backend's accept admits it, or an error, handled as there:
 // running out of descriptors pauses the listener (exhausted), which
 // re-arms it after acceptPause.
+//
+// An error ends a multishot accept (no IORING_CQE_F_MORE), so a shortage
+// costs no completions while the listener rests. The kernel takes the
+// new connection's descriptor number before it looks at the listen
+// queue (io_accept in io_uring/net.c), so an accept re-armed while the
+// table is still full fails with EMFILE at once, peer queued or not:
+// the shortage is retried, and counted, every acceptPause, and peers
+// queued meanwhile are shed by the retry that finds it has lasted
+// shedAfter, as on epoll.
 func (l *Loop) accepted(cqe *uring.CQE, more bool) {
 	if !more {
 		l.ring.acceptArmed = false
