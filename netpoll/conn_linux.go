@@ -244,6 +244,7 @@ func (l *Loop) setErr(c *Conn, err error) {
 func (l *Loop) releaseBusy(c *Conn) {
 	if b := c.b; b != nil {
 		l.dropIn(c)
+		l.stats.queued.Add(-int64(b.out.n))
 		b.out.reset(&l.pool)
 		b.err = nil
 		l.putBusy(b)

@@ -35,6 +35,12 @@ type Stats struct {
 	Truncated uint64
 	// DroppedReplies counts UDP replies the kernel refused to send.
 	DroppedReplies uint64
+	// Queued is the output, in bytes, that Conn.Write accepted and no
+	// socket has taken yet, summed over the connections open now. On
+	// the io_uring backend every reply waits in its queue until the
+	// loop's next submission, so Queued there includes replies about to
+	// be sent.
+	Queued int64
 }
 
 // counters are one loop's live counters. Each loop owns one, so the atomic
@@ -45,6 +51,7 @@ type counters struct {
 	bytesIn, bytesOut, backpressure, resumed  atomic.Uint64
 	idleTimeouts, writeTimeouts, closeTimeout atomic.Uint64
 	ioErrors, datagrams, truncated, dropped   atomic.Uint64
+	queued                                    atomic.Int64
 	// pad keeps the next loop's counters off this cache line.
 	_ [64]byte
 }
@@ -66,4 +73,5 @@ func (c *counters) addTo(s *Stats) {
 	s.Datagrams += c.datagrams.Load()
 	s.Truncated += c.truncated.Load()
 	s.DroppedReplies += c.dropped.Load()
+	s.Queued += c.queued.Load()
 }

@@ -83,6 +83,7 @@ func (l *Loop) sent(c *Conn, cqe *uring.CQE) {
 	n := int(cqe.Res)
 	q := &c.b.out
 	q.consume(&l.pool, n)
+	l.stats.queued.Add(-int64(n))
 	q.since = l.now
 	l.stats.bytesOut.Add(uint64(n))
 	if c.state == stateOpen {

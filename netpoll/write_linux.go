@@ -23,6 +23,7 @@ func (l *Loop) queue(c *Conn, b []byte) {
 	} else {
 		q.append(&l.pool, b)
 	}
+	l.stats.queued.Add(int64(len(b)))
 	if q.n > l.cfg.WriteLimit && c.flags&flagPaused == 0 {
 		c.flags |= flagPaused
 		l.stats.backpressure.Add(1)
@@ -51,6 +52,7 @@ func (l *Loop) flush(c *Conn) {
 			break
 		}
 		q.consume(&l.pool, n)
+		l.stats.queued.Add(-int64(n))
 		q.since = l.now
 		l.stats.bytesOut.Add(uint64(n))
 		if c.state == stateOpen {

@@ -35,9 +35,6 @@ func start(cfg engine.Config, codec frame.Codec, backend netpoll.Backend) (engin
 		budget:  budget.New(cfg.InputBudget),
 		epoch:   time.Now(),
 	}
-	for i := range s.counter {
-		s.counter[i].queued = make(map[*netpoll.Conn]struct{})
-	}
 	balance, err := reactor.Balance(cfg.Balance)
 	if err != nil {
 		return nil, fmt.Errorf("epoll engine: %w", err)

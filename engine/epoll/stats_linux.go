@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 
 	"github.com/rawnet/rawnet/engine"
-	"github.com/rawnet/rawnet/engine/internal/reactor"
 	"github.com/rawnet/rawnet/engine/internal/stat"
 	"github.com/rawnet/rawnet/netpoll"
 )
@@ -19,11 +18,7 @@ type loopCounters struct {
 	// how the balance policy spread them (TestBalanceModes); the reactor
 	// keeps its own count for LeastConn but does not export it.
 	conns atomic.Int64
-	// queued holds the loop's connections that had output queued after
-	// an echo, until Stats finds their output gone or they close. Only
-	// the loop touches it.
-	queued map[*netpoll.Conn]struct{}
-	_      [64]byte
+	_     [64]byte
 }
 
 // counters returns the counters of loop l.
@@ -31,17 +26,11 @@ func (s *server) counters(l *netpoll.Loop) *stat.Counters {
 	return &s.counter[l.Index()].Counters
 }
 
-// noteQueued remembers c, whose output the socket did not all take, so
-// that Stats can count what it holds.
-func (s *server) noteQueued(c *netpoll.Conn) {
-	s.counter[c.Loop().Index()].queued[c] = struct{}{}
-}
-
 // Stats merges the reactor's counters (connections, bytes, timeouts,
 // accept errors, backpressure, truncation, datagrams) with the engine's
 // own (frames, frame errors, rate-limited datagrams, closes by reason,
-// lifetimes, input budget waits), and asks every loop for the output its
-// connections have queued. The reactor counts every failed accept alike,
+// lifetimes, input budget waits); the output queued is the reactor's
+// count. The reactor counts every failed accept alike,
 // so EMFILE is every accept failure (ENGINES.md, "Metrics").
 func (s *server) Stats() engine.Stats {
 	np := s.np.Stats()
@@ -90,6 +79,6 @@ func (s *server) Stats() engine.Stats {
 	c.FramesIn = c.Frames + c.Errors.Unechoed
 	c.InputBudget = int64(s.budget.Size())
 	c.InputBudgetUsed = int64(s.budget.Size() - s.budget.Free())
-	c.OutputQueued = reactor.SumQueued(s.np.Loops(), func(i int) reactor.Queued { return s.counter[i].queued })
+	c.OutputQueued = np.Queued
 	return c
 }

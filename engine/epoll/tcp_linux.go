@@ -58,9 +58,6 @@ func (h *tcpHandler) OnData(c *netpoll.Conn, data []byte) int {
 		}
 		if _, err := c.Write(data[:end]); err == nil {
 			h.s.counters(c.Loop()).Frames.Add(uint64(frames))
-			if c.OutboundBuffered() > 0 {
-				h.s.noteQueued(c)
-			}
 		} else {
 			h.s.counters(c.Loop()).Unechoed.Add(uint64(frames))
 		}
@@ -86,7 +83,6 @@ func (h *tcpHandler) OnData(c *netpoll.Conn, data []byte) int {
 func (h *tcpHandler) OnClose(c *netpoll.Conn, err error) {
 	lc := &h.s.counter[c.Loop().Index()]
 	lc.conns.Add(-1)
-	delete(lc.queued, c)
 	note := noteOf(c)
 	waited := h.closeBudget(c)
 	why := reactor.CloseReason(err, note.badFrame, waited)

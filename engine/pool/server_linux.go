@@ -55,10 +55,6 @@ type loopState struct {
 	stat.Counters
 	// conns counts the TCP connections open on this loop.
 	conns atomic.Int64
-	// queued holds the loop's connections that had output queued after
-	// an echo, until Stats finds their output gone or they close. Only
-	// the loop touches it.
-	queued map[*netpoll.Conn]struct{}
 	// backlog holds, oldest first, the jobs that found the pool's queue
 	// full; their connections are not read meanwhile. Only the loop
 	// touches it.
@@ -104,7 +100,6 @@ func startQueue(cfg engine.Config, codec frame.Codec, queue int) (_ *server, err
 	}
 	for i := range s.loops {
 		ls := &s.loops[i]
-		ls.queued = make(map[*netpoll.Conn]struct{})
 		ls.flush = func() { s.flushBacklog(ls) }
 	}
 	balance, err := reactor.Balance(cfg.Balance)

@@ -4,15 +4,13 @@ package pool
 
 import (
 	"github.com/rawnet/rawnet/engine"
-	"github.com/rawnet/rawnet/engine/internal/reactor"
 )
 
 // Stats merges the reactor's counters (connections, bytes, timeouts,
 // accept errors, backpressure, truncation, datagrams) with the engine's
 // own (frames, frame errors, rate-limited datagrams, replies the workers
-// sent or dropped, closes by reason, lifetimes, input budget waits), and
-// asks every loop for the output its connections have queued, as the
-// epoll engine does.
+// sent or dropped, closes by reason, lifetimes, input budget waits); the
+// output queued is the reactor's count, as in the epoll engine.
 func (s *server) Stats() engine.Stats {
 	np := s.np.Stats()
 	var c engine.Stats
@@ -56,6 +54,6 @@ func (s *server) Stats() engine.Stats {
 	}
 	c.InputBudget = int64(s.budget.Size())
 	c.InputBudgetUsed = int64(s.budget.Size() - s.budget.Free())
-	c.OutputQueued = reactor.SumQueued(s.np.Loops(), func(i int) reactor.Queued { return s.loops[i].queued })
+	c.OutputQueued = np.Queued
 	return c
 }

@@ -82,9 +82,6 @@ func (h *tcpHandler) reply(t *tcpTask) {
 	}
 	if _, err := cn.c.Write(t.buf); err == nil {
 		ls.Frames.Add(uint64(t.frames))
-		if cn.c.OutboundBuffered() > 0 {
-			ls.queued[cn.c] = struct{}{}
-		}
 	} else {
 		ls.Unechoed.Add(uint64(t.frames))
 	}
@@ -111,7 +108,6 @@ func (h *tcpHandler) badFrame(cn *conn, ferr error) {
 func (h *tcpHandler) OnClose(c *netpoll.Conn, err error) {
 	ls := &h.s.loops[c.Loop().Index()]
 	ls.conns.Add(-1)
-	delete(ls.queued, c)
 	cn := c.Context().(*conn)
 	cn.closed = true
 	waited := h.closeBudget(cn)

@@ -9,7 +9,6 @@ package reactor
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/rawnet/rawnet/engine"
 	"github.com/rawnet/rawnet/engine/internal/budget"
@@ -38,53 +37,6 @@ func Balance(b string) (netpoll.Balance, error) {
 		return netpoll.ReusePort, nil
 	}
 	return 0, fmt.Errorf("unknown balance %q", b)
-}
-
-// QueuedWait bounds how long SumQueued waits for a loop to report the
-// output its connections hold: a loop busy for longer is left out of that
-// snapshot rather than stall a metrics scrape.
-const QueuedWait = 250 * time.Millisecond
-
-// Queued is the set of one loop's connections that have had output
-// queued. Only that loop touches it.
-type Queued map[*netpoll.Conn]struct{}
-
-// SumQueued asks each loop, on its own goroutine, for the output its
-// connections hold, and forgets the connections whose output is gone. A
-// loop costs one Submit and a walk over its connections with queued
-// output, not over all of them. queued returns loop i's set.
-func SumQueued(loops []*netpoll.Loop, queued func(loop int) Queued) int64 {
-	sums := make(chan int64, len(loops))
-	asked := 0
-	for _, l := range loops {
-		set := queued(l.Index())
-		err := l.Submit(func() {
-			var n int64
-			for c := range set {
-				b := c.OutboundBuffered()
-				if b == 0 {
-					delete(set, c)
-				}
-				n += int64(b)
-			}
-			sums <- n
-		})
-		if err == nil {
-			asked++
-		}
-	}
-	var total int64
-	timer := time.NewTimer(QueuedWait)
-	defer timer.Stop()
-	for range asked {
-		select {
-		case n := <-sums:
-			total += n
-		case <-timer.C:
-			return total
-		}
-	}
-	return total
 }
 
 // CloseReason returns the reason a connection closed with err is counted
