@@ -29,7 +29,16 @@ func (q *outQueue) append(p *bufPool, b []byte) {
 		b = b[m:]
 	}
 	for len(b) > 0 {
-		chunk := p.get(min(max(len(b), minChunk), maxChunk))
+		// A queue's first chunk fits what it holds: on the io_uring
+		// backend every reply waits here for its send, and a 64-byte
+		// reply in a 4 KiB chunk would leave the loop's pool holding
+		// 4 KiB for each send a burst had in flight. Output that keeps
+		// coming gets minChunk at least.
+		least := minChunk
+		if len(q.bufs) == q.head {
+			least = 0
+		}
+		chunk := p.get(min(max(len(b), least), maxChunk))
 		m := copy(chunk[:cap(chunk)], b)
 		q.bufs = append(q.bufs, chunk[:m])
 		b = b[m:]

@@ -90,3 +90,24 @@ func TestOutQueue(t *testing.T) {
 		t.Fatal("reset left bytes behind")
 	}
 }
+
+// TestOutQueueFirstChunkFits checks that an empty queue takes a chunk
+// the size of what it is given, so a burst of small replies on the
+// io_uring backend leaves small chunks in the pool, and that output
+// appended past the first chunk gets minChunk at least.
+func TestOutQueueFirstChunkFits(t *testing.T) {
+	var p bufPool
+	var q outQueue
+	q.append(&p, make([]byte, 64))
+	if got := cap(q.pieces()[0]); got != 1<<minClassShift {
+		t.Fatalf("a 64-byte reply took a %d-byte chunk, want %d", got, 1<<minClassShift)
+	}
+	q.append(&p, make([]byte, 1000))
+	pieces := q.pieces()
+	if len(pieces) != 2 || cap(pieces[1]) < minChunk {
+		t.Fatalf("output past the first chunk: %d pieces, last of capacity %d, want 2 with at least %d", len(pieces), cap(pieces[len(pieces)-1]), minChunk)
+	}
+	if q.n != 1064 {
+		t.Fatalf("queue holds %d bytes, want 1064", q.n)
+	}
+}
