@@ -93,8 +93,30 @@ type Config struct {
 	// PipeSize, when positive, sets the capacity of every pipe with
 	// F_SETPIPE_SZ (fcntl(2)); the kernel rounds it up to a power of two
 	// pages and refuses more than /proc/sys/fs/pipe-max-size to an
-	// unprivileged process. 0 keeps the kernel's default, 16 pages.
+	// unprivileged process. 0 keeps the kernel's default, 16 pages, and
+	// lets bulk directions grow theirs (PipeGrowMax); a size set here is
+	// every pipe's, and none grows.
 	PipeSize int
+	// PipeGrowMax bounds the pipes grown for bulk transfers, in bytes of
+	// capacity, every loop's together, lent or pooled. A direction that
+	// splices and fills its pipe twice in a row is lent, from its next
+	// read on, a pipe grown with F_SETPIPE_SZ to 1 MiB (or
+	// fs.pipe-max-size, if smaller) while the bound allows, and one of
+	// the default size when it does not; a 1 MiB message then takes one
+	// splice pair instead of sixteen. It stays a bulk direction until its
+	// reads turn small (PathAuto's rule for copying again). A grown pipe
+	// a direction gives back waits in its loop's pool for the next bulk
+	// read, two at most per loop; past that it is shrunk back to the
+	// default and its pages leave the budget.
+	//
+	// 0 picks a quarter of /proc/sys/fs/pipe-user-pages-soft, read at
+	// Start (16 MiB with the default 16384 pages; the same where the
+	// file is missing or 0), for every process, privileged or not: the
+	// kernel counts each pipe's capacity against its user's quota, and
+	// once the user is over that limit makes an unprivileged process's
+	// new pipes 2 pages (pipe(7)), so growing never takes more than a
+	// quarter of it. Negative never grows. Ignored when PipeSize is set.
+	PipeGrowMax int
 	// ConnectTimeout bounds how long the connection to an upstream may
 	// take; 0 leaves it to the kernel's SYN retries.
 	ConnectTimeout time.Duration

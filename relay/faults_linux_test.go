@@ -124,11 +124,11 @@ func TestNeverReader(t *testing.T) {
 }
 
 // checkHeld checks that the relay holds no more than one direction's
-// pipe or buffer after a sender wrote n bytes into a peer that never
-// reads.
+// pipe, grown or not, or buffer after a sender wrote n bytes into a peer
+// that never reads.
 func checkHeld(t *testing.T, r *Relay, n int) {
 	t.Helper()
-	bound := int64(max(r.PipeCapacity(), copyBuffer))
+	bound := int64(max(r.PipeCapacity(), r.PipeGrowSize(), copyBuffer))
 	s := r.Stats()
 	t.Logf("sender wrote %d bytes before blocking; relay holds %d (bound %d)", n, s.Held, bound)
 	if s.Held > bound || s.Held < 0 {

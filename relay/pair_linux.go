@@ -20,6 +20,8 @@ const (
 // turn bounds the bytes one direction moves per callback, so that a
 // bulk transfer cannot hold its loop while other pairs wait; the
 // readiness being level-triggered, the rest waits for the next round.
+// The read that passes it may bring up to a pipe's capacity, 1 MiB
+// through a grown pipe.
 const turn = 256 << 10
 
 // pair is an accepted client and its upstream. Only their loop touches
@@ -66,6 +68,8 @@ type direction struct {
 	done     bool // and dst has been shut down after the last byte
 	bulk     bool // PathAuto: reads are large, splice them
 	tiny     uint8
+	full     uint8 // splices in a row that filled the pipe, up to growFull
+	big      bool  // growFull of them came: ask for a grown pipe
 }
 
 // PathAuto's thresholds (see there).
@@ -178,7 +182,7 @@ func (p *pair) pull(d *direction) (n, asked int, err error) {
 	ls := p.ls
 	if p.r.splice && (d.bulk || !p.r.auto) {
 		if !d.hasPipe {
-			pp, err := ls.getPipe()
+			pp, err := ls.getPipe(d.big)
 			if err == nil {
 				d.pipe, d.hasPipe = pp, true
 			} else {
@@ -186,18 +190,15 @@ func (p *pair) pull(d *direction) (n, asked int, err error) {
 			}
 		}
 		if d.hasPipe {
-			n, err := spliceFD(d.src.Fd(), d.pipe.w, ls.pipeCap)
-			asked = ls.pipeCap
+			asked = d.pipe.cap
+			n, err := spliceFD(d.src.Fd(), d.pipe.w, asked)
 			if n > 0 {
 				d.held = n
 				ls.stats.held.Add(int64(n))
-				if n >= autoTiny {
-					d.tiny = 0
-				} else if d.tiny++; d.tiny >= autoSmall {
-					d.bulk, d.tiny = false, 0
-				}
+				p.sized(d, n)
 				return n, asked, nil
 			}
+			d.full = 0
 			ls.putPipe(d.pipe)
 			d.hasPipe = false
 			return 0, asked, err
@@ -225,6 +226,27 @@ func (p *pair) pull(d *direction) (n, asked int, err error) {
 		ls.stats.held.Add(int64(d.held))
 	}
 	return n, asked, nil
+}
+
+// sized follows the sizes of d's splices: growFull in a row that fill
+// the pipe make the direction big, lent a grown pipe from its next read
+// on, while the budget allows (loopState.getPipe); it stays big until
+// its reads turn small, autoSmall splices in a row under autoTiny bytes,
+// which also switch PathAuto back to copying. A message that ends
+// short of the pipe's capacity does not end it, or every bulk message
+// would start over through the default pipe.
+func (p *pair) sized(d *direction, n int) {
+	if n >= d.pipe.cap {
+		d.full = min(d.full+1, growFull)
+		d.big = d.big || d.full >= growFull
+	} else {
+		d.full = 0
+	}
+	if n >= autoTiny {
+		d.tiny = 0
+	} else if d.tiny++; d.tiny >= autoSmall {
+		d.bulk, d.big, d.tiny = false, false, 0
+	}
 }
 
 // push writes held bytes to d's destination and reports whether it is

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"sync/atomic"
 
 	"github.com/rawnet/rawnet/netpoll"
@@ -15,14 +16,15 @@ import (
 
 // Relay is a running forwarder.
 type Relay struct {
-	cfg    Config
-	srv    *netpoll.Server
-	loops  []*loopState
-	picker picker
-	log    *slog.Logger
-	splice bool         // the kernel splices and Path is not PathCopy
-	auto   bool         // and Path is PathAuto
-	active atomic.Int64 // open pairs, for MaxConns
+	cfg      Config
+	srv      *netpoll.Server
+	loops    []*loopState
+	picker   picker
+	log      *slog.Logger
+	splice   bool         // the kernel splices and Path is not PathCopy
+	auto     bool         // and Path is PathAuto
+	growSize int          // what a bulk direction's pipe grows to, 0 for never
+	active   atomic.Int64 // open pairs, for MaxConns
 }
 
 // Start resolves the upstreams, checks whether the kernel splices and
@@ -48,9 +50,15 @@ func Start(cfg Config) (*Relay, error) {
 	}
 	r.splice = ok && cfg.Path != PathCopy
 	r.auto = r.splice && cfg.Path == PathAuto
+	pipeCap := max(capacity, os.Getpagesize())
+	budget := &growBudget{}
+	if r.splice {
+		r.growSize, budget.max = r.growPolicy(pipeCap)
+	}
 	for range cfg.loops() {
 		r.loops = append(r.loops, &loopState{
-			buf: make([]byte, copyBuffer), pipeSize: cfg.PipeSize, pipeCap: max(capacity, 4096),
+			buf: make([]byte, copyBuffer), pipeSize: cfg.PipeSize, pipeCap: pipeCap,
+			growSize: r.growSize, budget: budget,
 		})
 	}
 	opts := cfg.Sockopts
@@ -89,6 +97,81 @@ func (r *Relay) Path() Path {
 // PipeCapacity returns the bytes one pipe holds: what the kernel granted
 // Config.PipeSize, or its default.
 func (r *Relay) PipeCapacity() int { return r.loops[0].pipeCap }
+
+// PipeGrowSize returns the capacity a bulk direction's pipe grows to, or
+// 0 when pipes do not grow (Config.PipeGrowMax).
+func (r *Relay) PipeGrowSize() int { return r.growSize }
+
+// PipeGrowMax returns the bytes of capacity grown pipes may have
+// together, the budget Config.PipeGrowMax chose, or 0 when pipes do not
+// grow.
+func (r *Relay) PipeGrowMax() int {
+	if r.growSize == 0 {
+		return 0
+	}
+	return int(r.loops[0].budget.max) * os.Getpagesize()
+}
+
+// growPolicy chooses what a bulk direction's pipe grows to and the
+// budget of pages grown pipes may hold together, reading
+// /proc/sys/fs/pipe-max-size and pipe-user-pages-soft once; a size of 0
+// means pipes do not grow. defaultCap is the capacity of a new pipe.
+//
+// The kernel accounts every pipe's pages, its capacity, to its user
+// (fs/pipe.c, account_pipe_buffers), grown or not, and, for a process
+// with neither CAP_SYS_RESOURCE nor CAP_SYS_ADMIN
+// (pipe_is_unprivileged_user), once the user is over
+// fs.pipe-user-pages-soft it makes every new pipe with 2 pages
+// (alloc_pipe_info, too_many_pipe_buffers_soft) and refuses to grow one
+// (pipe_set_size, EPERM), whichever of the user's processes made them.
+// The default budget, a quarter of that limit, keeps what growing adds
+// from ever bringing the user near it by itself: 16 MiB, sixteen 1 MiB
+// pipes, with the default 16384 pages. A privileged process is exempt
+// from the limit (the same pipe_is_unprivileged_user checks) and gets the
+// same budget: the kernel would not stop it, so the budget is then what
+// bounds the memory grown pipes may pin, one of them per direction
+// whose peer does not read. Nor does a privileged relay grow past
+// fs.pipe-max-size, which CAP_SYS_RESOURCE would let it.
+func (r *Relay) growPolicy(defaultCap int) (size int, pages int64) {
+	cfg := &r.cfg
+	if cfg.PipeSize > 0 || cfg.PipeGrowMax < 0 {
+		return 0, 0
+	}
+	page := os.Getpagesize()
+	maxSize, ok := readSysctl("/proc/sys/fs/pipe-max-size")
+	if !ok {
+		maxSize = growTarget // the kernel's default
+	}
+	// pipe-max-size is a power of two pages (the kernel rounds what is
+	// written to it, round_pipe_size), so size is one as well.
+	size = int(min(growTarget, maxSize))
+	if size <= defaultCap {
+		return 0, 0
+	}
+	if defaultCap < min(16*page, size) {
+		// A new pipe came with fewer than the kernel's 16 pages: the
+		// user is over its soft quota already, and growing would be
+		// refused.
+		r.log.Warn("relay: new pipes are smaller than the default, the user is over fs.pipe-user-pages-soft; pipes will not grow",
+			"pipe", defaultCap)
+		return 0, 0
+	}
+	if cfg.PipeGrowMax > 0 {
+		pages = int64(cfg.PipeGrowMax / page)
+	} else {
+		soft, ok := readSysctl("/proc/sys/fs/pipe-user-pages-soft")
+		if !ok || soft == 0 {
+			// No limit to stay under, or none known: bound the
+			// memory as the kernel's default limit would.
+			soft = defaultSoftPages
+		}
+		pages = soft / 4
+	}
+	if pages < int64(size/page) {
+		return 0, 0 // not one grown pipe fits
+	}
+	return size, pages
+}
 
 // Stats returns the counters summed over every loop. It is safe to call
 // from any goroutine.

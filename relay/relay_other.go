@@ -26,6 +26,12 @@ func (r *Relay) Path() Path { return PathCopy }
 // PipeCapacity returns 0.
 func (r *Relay) PipeCapacity() int { return 0 }
 
+// PipeGrowSize returns 0.
+func (r *Relay) PipeGrowSize() int { return 0 }
+
+// PipeGrowMax returns 0.
+func (r *Relay) PipeGrowMax() int { return 0 }
+
 // Stats returns zero counters.
 func (r *Relay) Stats() Stats { return Stats{} }
 

@@ -24,6 +24,19 @@ type Stats struct {
 	// NoPipe counts reads that copied because no pipe could be made
 	// (EMFILE, or the per-user pipe quota).
 	NoPipe uint64
+	// GrownPipes is the number of pipes grown for bulk transfers open
+	// now, lent or pooled (Config.PipeGrowMax); they are among Pipes.
+	GrownPipes int64
+	// PipeGrows counts pipes grown with F_SETPIPE_SZ.
+	PipeGrows uint64
+	// PipeGrowRefused counts F_SETPIPE_SZ refusals to grow a pipe (over
+	// fs.pipe-max-size or the user's pipe quota): the pipe kept its size
+	// and went on splicing, and is not asked again.
+	PipeGrowRefused uint64
+	// PipeGrowOverBudget counts reads by a bulk direction that went
+	// through a pipe of the default size because grown pipes already
+	// held Config.PipeGrowMax.
+	PipeGrowOverBudget uint64
 	// Closed counts ended pairs by reason.
 	Closed Closes
 }
@@ -79,7 +92,8 @@ func (r reason) String() string {
 // counters are one loop's live counters, written by that loop only.
 type counters struct {
 	accepted, bytesUp, bytesDown, spliced, copied, noPipe atomic.Uint64
-	active, held, pipes                                   atomic.Int64
+	grows, growRefused, growOverBudget                    atomic.Uint64
+	active, held, pipes, grown                            atomic.Int64
 	closed                                                [numReasons]atomic.Uint64
 	_                                                     [64]byte // keeps the next loop's off this cache line
 }
@@ -95,6 +109,10 @@ func (c *counters) addTo(s *Stats) {
 	s.NoPipe += c.noPipe.Load()
 	s.Held += c.held.Load()
 	s.Pipes += c.pipes.Load()
+	s.GrownPipes += c.grown.Load()
+	s.PipeGrows += c.grows.Load()
+	s.PipeGrowRefused += c.growRefused.Load()
+	s.PipeGrowOverBudget += c.growOverBudget.Load()
 	cl := &s.Closed
 	for r, p := range []*uint64{&cl.Done, &cl.ClientReset, &cl.UpstreamReset, &cl.ConnectRefused,
 		&cl.ConnectTimeout, &cl.ConnectError, &cl.IdleTimeout, &cl.Shutdown, &cl.MaxConns} {
