@@ -99,54 +99,16 @@ func integrity(t *testing.T, cfg Config, small bool) {
 	}
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
-	type result struct {
-		sent, got [32]byte
-		n         int64
-		err       error
-	}
-	fromBackend := make(chan result, 1)
-	b := startBackendWith(t, lc, func(c *net.TCPConn) {
-		sentc := make(chan [32]byte, 1)
-		errc := make(chan error, 1)
-		go func() {
-			s, err := sendRandom(c, streamSize, seed+1)
-			sentc <- s
-			errc <- err
-		}()
-		n, got, err := receiveAll(c)
-		err = errors.Join(err, <-errc)
-		fromBackend <- result{sent: <-sentc, got: got, n: n, err: err}
-	})
+	b, fromBackend := exchangeBackend(t, lc, streamSize, seed+1)
 	r, _ := startRelay(t, Config{Path: path, Wait: cfg.Wait, HoldShortWaits: cfg.HoldShortWaits}, b.addr())
 	if r.Path() != path {
 		t.Fatalf("Path() = %v, want %v", r.Path(), path)
 	}
-	c := dialWith(t, r, d)
-	sentc := make(chan [32]byte, 1)
-	errc := make(chan error, 1)
-	go func() {
-		s, err := sendRandom(c, streamSize, seed)
-		sentc <- s
-		errc <- err
-	}()
-	n, got, err := receiveAll(c)
+	client, err := exchange(r, d, streamSize, seed)
 	if err != nil {
-		t.Fatalf("client read: %v", err)
+		t.Fatal(err)
 	}
-	if err := <-errc; err != nil {
-		t.Fatalf("client write: %v", err)
-	}
-	sent := <-sentc
-	be := <-fromBackend
-	if be.err != nil {
-		t.Fatalf("backend: %v", be.err)
-	}
-	if be.n != streamSize || be.got != sent {
-		t.Errorf("upstream got %d bytes, sha256 %x; client sent %d, %x", be.n, be.got, streamSize, sent)
-	}
-	if n != streamSize || got != be.sent {
-		t.Errorf("client got %d bytes, sha256 %x; upstream sent %d, %x", n, got, streamSize, be.sent)
-	}
+	checkExchanged(t, []exchanged{client}, []exchanged{<-fromBackend}, streamSize)
 	eventually(t, "the pair to end", func() bool { return r.Stats().Closed.Done == 1 })
 	s := r.Stats()
 	if s.BytesUp != streamSize || s.BytesDown != streamSize {
@@ -162,5 +124,86 @@ func integrity(t *testing.T, cfg Config, small bool) {
 	}
 	if s.Held != 0 || s.Active != 0 {
 		t.Errorf("after the pair ended: held %d, active %d", s.Held, s.Active)
+	}
+}
+
+// exchanged is what one end of a pair sent and received.
+type exchanged struct {
+	sent, got [32]byte // SHA-256
+	n         int64    // bytes received
+	err       error
+}
+
+// exchangeBackend starts an upstream, listening with lc, that sends
+// each connection n pseudo-random bytes from seed while it reads
+// everything the connection sends, and reports each connection's
+// exchange on the returned channel.
+func exchangeBackend(t *testing.T, lc net.ListenConfig, n int, seed uint64) (*backend, <-chan exchanged) {
+	t.Helper()
+	results := make(chan exchanged, 16)
+	b := startBackendWith(t, lc, func(c *net.TCPConn) { results <- exchangeOn(c, n, seed) })
+	return b, results
+}
+
+// exchange dials r with d and exchanges n bytes from seed with the
+// upstream.
+func exchange(r *Relay, d net.Dialer, n int, seed uint64) (exchanged, error) {
+	d.Timeout = 5 * time.Second
+	c, err := d.Dial("tcp", r.Addr().String())
+	if err != nil {
+		return exchanged{}, err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	return exchangeOn(c.(*net.TCPConn), n, seed), nil
+}
+
+// exchangeOn sends n pseudo-random bytes from seed on c, then its FIN,
+// while it reads c to end-of-file.
+func exchangeOn(c *net.TCPConn, n int, seed uint64) exchanged {
+	sentc := make(chan [32]byte, 1)
+	errc := make(chan error, 1)
+	go func() {
+		s, err := sendRandom(c, n, seed)
+		sentc <- s
+		errc <- err
+	}()
+	got, sum, err := receiveAll(c)
+	err = errors.Join(err, <-errc)
+	return exchanged{sent: <-sentc, got: sum, n: got, err: err}
+}
+
+// checkExchanged checks that every client received exactly n bytes that
+// one upstream connection sent, and every upstream connection exactly n
+// bytes that one client sent, each client matched with one connection.
+func checkExchanged(t *testing.T, clients, upstreams []exchanged, n int64) {
+	t.Helper()
+	if len(clients) != len(upstreams) {
+		t.Fatalf("%d clients, %d upstream connections", len(clients), len(upstreams))
+	}
+	matched := make([]bool, len(upstreams))
+	for i, c := range clients {
+		if c.err != nil {
+			t.Fatalf("client %d: %v", i, c.err)
+		}
+		found := false
+		for j, u := range upstreams {
+			if u.err != nil {
+				t.Fatalf("upstream connection %d: %v", j, u.err)
+			}
+			if !matched[j] && u.got == c.sent {
+				matched[j], found = true, true
+				if u.n != n {
+					t.Errorf("upstream connection %d got %d bytes, want %d", j, u.n, n)
+				}
+				if c.n != n || c.got != u.sent {
+					t.Errorf("client %d got %d bytes, sha256 %x; its upstream connection sent %d, %x", i, c.n, c.got, n, u.sent)
+				}
+				break
+			}
+		}
+		if !found {
+			t.Errorf("no upstream connection got what client %d sent (%x)", i, c.sent)
+		}
 	}
 }

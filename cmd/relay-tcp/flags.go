@@ -22,6 +22,7 @@ type options struct {
 	balance         string
 	splice          string
 	pipeSize        bytesize.Size
+	pipeGrowMax     string
 	rcvbuf, sndbuf  bytesize.Size
 	nodelay         bool
 	reuseaddr       bool
@@ -46,7 +47,12 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.StringVar(&o.splice, "splice", "auto", "data path: on (--splice alone) moves bytes socket → pipe → socket with splice(2), never through user space; off copies them through the loop's buffer; "+
 		"auto copies while a direction's reads are small and splices while they are 32KiB or more. Where the kernel cannot splice, every setting copies")
 	fs.Lookup("splice").NoOptDefVal = "on"
-	fs.Var(&o.pipeSize, "pipe-size", "pipe capacity for --splice (F_SETPIPE_SZ; the kernel rounds up to a power-of-two number of pages, at most fs.pipe-max-size); 0 keeps the kernel's 64KiB")
+	fs.Var(&o.pipeSize, "pipe-size", "pipe capacity for --splice (F_SETPIPE_SZ; the kernel rounds up to a power-of-two number of pages, at most fs.pipe-max-size); 0 keeps the kernel's 64KiB "+
+		"and lets bulk transfers grow theirs (--pipe-grow-max); a size set here is every pipe's, and none grows")
+	fs.StringVar(&o.pipeGrowMax, "pipe-grow-max", "auto", "total `size` of the pipes grown for bulk transfers (auto, a size, or 0: never grow): a direction whose splices fill its 64KiB pipe twice in a row "+
+		"is lent a 1MiB pipe (F_SETPIPE_SZ; fs.pipe-max-size if smaller) while grown pipes stay within this, until its reads turn small. "+
+		"The kernel counts each pipe's size against its user's quota, fs.pipe-user-pages-soft, and once the user is over it gives the user's unprivileged processes new pipes of 2 pages (8KiB): "+
+		"auto is a quarter of that quota (16MiB, sixteen grown pipes, with the default 16384 pages), root included")
 	fs.DurationVar(&c.ConnectTimeout, "connect-timeout", 5*time.Second, "give up connecting to an upstream after this long and close the client (0: the kernel's SYN retries, about 2 minutes)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 0, "close a pair whose sides have moved nothing for this long (0: never)")
 	fs.IntVar(&c.MaxConns, "max-conns", 0, "most open pairs; more clients are accepted and closed at once (0: no limit but the fd limit)")
@@ -110,6 +116,19 @@ func (o *options) config() (relay.Config, error) {
 		return c, fmt.Errorf("--splice: %q is not auto, on or off", o.splice)
 	}
 	c.PipeSize = int(o.pipeSize)
+	switch o.pipeGrowMax {
+	case "auto", "":
+		c.PipeGrowMax = 0
+	default:
+		n, err := bytesize.Parse(o.pipeGrowMax)
+		if err != nil {
+			return c, fmt.Errorf("--pipe-grow-max: %q is not auto or a size such as 64MiB or 0", o.pipeGrowMax)
+		}
+		c.PipeGrowMax = n
+		if n == 0 {
+			c.PipeGrowMax = -1 // relay.Config's "never"; its 0 is auto
+		}
+	}
 	c.Sockopts.RecvBuf = int(o.rcvbuf)
 	c.Sockopts.SendBuf = int(o.sndbuf)
 	c.Sockopts.Nagle = !o.nodelay
@@ -157,8 +176,10 @@ closes only its own pair, with a log line and a counted reason.
 With --splice=on bytes go socket → pipe → socket inside the kernel;
 --splice=off copies them through the loop's buffer; --splice=auto (the
 default) copies small reads, where two splices and a pipe cost more than a
-recv and a send, and splices bulk ones. docs/perf/relay/README.md measures
-the three against HAProxy and Go's io.Copy.
+recv and a send, and splices bulk ones. A direction whose splices keep
+filling its pipe moves on to a 1MiB pipe, within --pipe-grow-max.
+docs/perf/relay/README.md measures the three against HAProxy and Go's
+io.Copy.
 
 Flags:
 `)
@@ -174,6 +195,7 @@ Examples:
   relay-tcp --upstream 10.0.0.5:6379 --upstream 10.0.0.6:6379 --balance leastconn --connect-timeout 1s
   relay-tcp --addr 0.0.0.0:8080 --upstream 127.0.0.1:80 --max-conns 10000 --idle-timeout 5m
   relay-tcp --upstream 127.0.0.1:9000 --splice=off --loops 1 --cpu-affinity 1   # the copy path on CPU 1
+  relay-tcp --upstream 127.0.0.1:9000 --pipe-grow-max 0      # every pipe stays at the kernel's 64KiB
   relay-tcp --upstream 127.0.0.1:9000 --metrics-addr :9190   # Prometheus metrics at http://127.0.0.1:9190/metrics
 `)
 }

@@ -13,6 +13,7 @@ type collector struct {
 	r                                      *relay.Relay
 	active, accepted, closed, bytes, pathB *prometheus.Desc
 	held, pipes, noPipe                    *prometheus.Desc
+	grown, grows, growRefused, overBudget  *prometheus.Desc
 }
 
 func newCollector(r *relay.Relay) *collector {
@@ -30,12 +31,18 @@ func newCollector(r *relay.Relay) *collector {
 		held:   d("held_bytes", "Bytes read from one side and not yet written to the other, in pipes and buffers."),
 		pipes:  d("pipes", "Pipes open now, lent to directions or pooled."),
 		noPipe: d("no_pipe_total", "Reads that copied because no pipe could be made (descriptors or pipe quota exhausted)."),
+		grown:  d("pipes_grown", "Pipes grown to 1MiB for bulk transfers open now, lent or pooled; among rawnet_relay_pipes."),
+		grows:  d("pipe_grows_total", "Pipes grown with F_SETPIPE_SZ for bulk transfers."),
+		growRefused: d("pipe_grow_refused_total", "F_SETPIPE_SZ refusals to grow a pipe (fs.pipe-max-size or the user's pipe quota); "+
+			"the pipe kept its size and went on splicing."),
+		overBudget: d("pipe_grow_over_budget_total", "Bulk reads through a pipe of the default size because grown pipes held --pipe-grow-max."),
 	}
 }
 
 // Describe sends every family's description.
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.active, c.accepted, c.closed, c.bytes, c.pathB, c.held, c.pipes, c.noPipe} {
+	for _, d := range []*prometheus.Desc{c.active, c.accepted, c.closed, c.bytes, c.pathB, c.held, c.pipes, c.noPipe,
+		c.grown, c.grows, c.growRefused, c.overBudget} {
 		ch <- d
 	}
 }
@@ -69,6 +76,10 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.held, s.Held)
 	gauge(c.pipes, s.Pipes)
 	counter(c.noPipe, s.NoPipe)
+	gauge(c.grown, s.GrownPipes)
+	counter(c.grows, s.PipeGrows)
+	counter(c.growRefused, s.PipeGrowRefused)
+	counter(c.overBudget, s.PipeGrowOverBudget)
 }
 
 // registry holds the relay's collector and the Go runtime and process

@@ -90,6 +90,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	path := r.Path().String()
 	if r.Path() != relay.PathCopy {
 		path += " pipe=" + bytesize.Format(r.PipeCapacity())
+		if r.PipeGrowSize() > 0 {
+			path += " pipe_grow=" + bytesize.Format(r.PipeGrowSize()) + " pipe_grow_max=" + bytesize.Format(r.PipeGrowMax())
+		} else {
+			path += " pipe_grow=off"
+		}
 	}
 	loops := cfg.Loops
 	if loops == 0 {
@@ -163,8 +168,10 @@ func startStats(r *relay.Relay, every time.Duration, w io.Writer) (stop func()) 
 func formatStats(kind string, s relay.Stats) string {
 	c := s.Closed
 	return fmt.Sprintf("%s: accepted=%d active=%d closed=%d bytes_up=%d bytes_down=%d spliced=%d copied=%d held=%d pipes=%d no_pipe=%d"+
+		" pipes_grown=%d pipe_grows=%d pipe_grow_refused=%d pipe_grow_over_budget=%d"+
 		" closes: done=%d client_reset=%d upstream_reset=%d connect_refused=%d connect_timeout=%d connect_error=%d idle_timeout=%d shutdown=%d max_conns=%d",
 		kind, s.Accepted, s.Active, c.Total(), s.BytesUp, s.BytesDown, s.Spliced, s.Copied, s.Held, s.Pipes, s.NoPipe,
+		s.GrownPipes, s.PipeGrows, s.PipeGrowRefused, s.PipeGrowOverBudget,
 		c.Done, c.ClientReset, c.UpstreamReset, c.ConnectRefused, c.ConnectTimeout, c.ConnectError, c.IdleTimeout, c.Shutdown, c.MaxConns)
 }
 

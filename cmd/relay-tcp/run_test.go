@@ -14,9 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
 
 	"github.com/rawnet/rawnet/netpoll"
+	"github.com/rawnet/rawnet/relay"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -150,5 +152,62 @@ func TestConfigWaits(t *testing.T) {
 	}
 	if c.Wait != netpoll.WaitSyscall || !c.HoldShortWaits {
 		t.Fatalf("Wait %v, HoldShortWaits %v; want syscall, true", c.Wait, c.HoldShortWaits)
+	}
+}
+
+// TestConfigPipeGrow maps --pipe-grow-max to relay.Config.PipeGrowMax:
+// auto is the relay's default (0), 0 never grows (negative), a size is
+// the budget; anything else names the flag.
+func TestConfigPipeGrow(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int
+		err  bool
+	}{
+		{args: nil, want: 0},
+		{args: []string{"--pipe-grow-max", "auto"}, want: 0},
+		{args: []string{"--pipe-grow-max", "0"}, want: -1},
+		{args: []string{"--pipe-grow-max", "64MiB"}, want: 64 << 20},
+		{args: []string{"--pipe-grow-max", "lots"}, err: true},
+		{args: []string{"--pipe-grow-max", "-1"}, err: true},
+	} {
+		var o options
+		fs := newFlagSet(&o)
+		if err := fs.Parse(append([]string{"--upstream", "127.0.0.1:1"}, tc.args...)); err != nil {
+			t.Fatal(err)
+		}
+		c, err := o.config()
+		switch {
+		case tc.err && (err == nil || !strings.Contains(err.Error(), "--pipe-grow-max")):
+			t.Errorf("%v: error %v, want one naming --pipe-grow-max", tc.args, err)
+		case !tc.err && err != nil:
+			t.Errorf("%v: %v", tc.args, err)
+		case !tc.err && c.PipeGrowMax != tc.want:
+			t.Errorf("%v: PipeGrowMax %d, want %d", tc.args, c.PipeGrowMax, tc.want)
+		}
+	}
+}
+
+// TestMetricsLint runs the Prometheus linter over the relay's metrics,
+// the pipe-growing families among them.
+func TestMetricsLint(t *testing.T) {
+	r, err := relay.Start(relay.Config{Addr: "127.0.0.1:0", Upstreams: []string{"127.0.0.1:1"}, Loops: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = r.Shutdown(context.Background()) }()
+	c := newCollector(r)
+	problems, err := testutil.CollectAndLint(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("%s: %s", p.Metric, p.Text)
+	}
+	for _, name := range []string{"rawnet_relay_pipes_grown", "rawnet_relay_pipe_grows_total",
+		"rawnet_relay_pipe_grow_refused_total", "rawnet_relay_pipe_grow_over_budget_total"} {
+		if n := testutil.CollectAndCount(c, name); n != 1 {
+			t.Errorf("%s: %d series, want 1", name, n)
+		}
 	}
 }
