@@ -6,6 +6,13 @@
 //   - splice: socket → pipe → socket with splice(2), so the payload never
 //     enters user space. Each loop keeps a pool of pipes; a direction
 //     borrows one only while it holds bytes, so an idle pair holds no pipe.
+//     Pipes have the kernel's default capacity, 64 KiB; a direction whose
+//     splices fill its pipe twice in a row, a bulk transfer, borrows a
+//     pipe grown to 1 MiB instead (F_SETPIPE_SZ), one splice pair where a
+//     1 MiB message took sixteen, while the pipes grown, every loop's
+//     together, stay within a budget of pages (Config.PipeGrowMax): by
+//     default a quarter of the user's pipe quota, fs.pipe-user-pages-soft,
+//     past which the kernel would give the user's new pipes 2 pages.
 //   - copy: recv(2) into the loop's 64 KiB buffer and send(2) straight on;
 //     only what the destination did not take is kept, in a buffer the
 //     direction borrows until it drains.
@@ -16,10 +23,11 @@
 //   - a FIN one way becomes shutdown(SHUT_WR) on the other side while the
 //     other direction keeps flowing (half-close), and the pair closes once
 //     both directions have ended;
-//   - backpressure both ways: a direction holds at most one pipe or one
-//     buffer of bytes its destination has not taken, and stops reading its
-//     source until they are gone, so TCP flow control holds the sender back
-//     and memory stays flat with a peer that never reads;
+//   - backpressure both ways: a direction holds at most one pipe (grown
+//     or not) or one buffer of bytes its destination has not taken, and
+//     stops reading its source until they are gone, so TCP flow control
+//     holds the sender back and memory stays flat with a peer that never
+//     reads; the growing budget bounds how many directions hold 1 MiB;
 //   - an upstream that refuses, resets or times out closes only its own
 //     pair, with a log line and a counted reason (Stats.Closed);
 //   - running out of descriptors neither spins nor stops the relay: netpoll
