@@ -99,7 +99,8 @@ type Config struct {
 	PipeSize int
 	// PipeGrowMax bounds the pipes grown for bulk transfers, in bytes of
 	// capacity, every loop's together, lent or pooled. A direction that
-	// splices and fills its pipe twice in a row is lent, from its next
+	// splices, fills its pipe and finds more bytes right behind (a
+	// transfer larger than the pipe) is lent, from its next
 	// read on, a pipe grown with F_SETPIPE_SZ to 1 MiB (or
 	// fs.pipe-max-size, if smaller) while the bound allows, and one of
 	// the default size when it does not; a 1 MiB message then takes one

@@ -7,8 +7,8 @@
 //     enters user space. Each loop keeps a pool of pipes; a direction
 //     borrows one only while it holds bytes, so an idle pair holds no pipe.
 //     Pipes have the kernel's default capacity, 64 KiB; a direction whose
-//     splices fill its pipe twice in a row, a bulk transfer, borrows a
-//     pipe grown to 1 MiB instead (F_SETPIPE_SZ), one splice pair where a
+//     splice fills its pipe with more bytes right behind, a transfer
+//     larger than the pipe, borrows a pipe grown to 1 MiB instead (F_SETPIPE_SZ), one splice pair where a
 //     1 MiB message took sixteen, while the pipes grown, every loop's
 //     together, stay within a budget of pages (Config.PipeGrowMax): by
 //     default a quarter of the user's pipe quota, fs.pipe-user-pages-soft,

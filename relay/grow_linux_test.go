@@ -300,3 +300,36 @@ func TestGrowPolicy(t *testing.T) {
 		})
 	}
 }
+
+// TestSized: which sequences of splices make a direction big. dry (-1)
+// stands for a read that found the source empty, which pull answers by
+// clearing d.full.
+func TestSized(t *testing.T) {
+	const capacity, dry = 64 << 10, -1
+	for _, tc := range []struct {
+		name   string
+		reads  []int
+		bigger bool
+	}{
+		{"exact-size messages one at a time", []int{capacity, dry, capacity, dry, capacity, dry}, false},
+		{"a message 4 bytes over the pipe", []int{capacity, 4}, true},
+		{"two full splices", []int{capacity, capacity}, true},
+		{"short reads", []int{capacity - 1, 4, capacity - 1, dry}, false},
+		{"full, dry, then more", []int{capacity, dry, 4}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var p pair
+			d := &direction{pipe: pipe{cap: capacity}}
+			for _, n := range tc.reads {
+				if n == dry {
+					d.full = false
+					continue
+				}
+				p.sized(d, n)
+			}
+			if d.big != tc.bigger {
+				t.Errorf("reads %v: big %v, want %v", tc.reads, d.big, tc.bigger)
+			}
+		})
+	}
+}

@@ -68,8 +68,8 @@ type direction struct {
 	done     bool // and dst has been shut down after the last byte
 	bulk     bool // PathAuto: reads are large, splice them
 	tiny     uint8
-	full     uint8 // splices in a row that filled the pipe, up to growFull
-	big      bool  // growFull of them came: ask for a grown pipe
+	full     bool // the last splice filled the pipe, and the source has not run dry since
+	big      bool // a splice followed a full one: ask for a grown pipe
 }
 
 // PathAuto's thresholds (see there).
@@ -198,7 +198,7 @@ func (p *pair) pull(d *direction) (n, asked int, err error) {
 				p.sized(d, n)
 				return n, asked, nil
 			}
-			d.full = 0
+			d.full = false
 			ls.putPipe(d.pipe)
 			d.hasPipe = false
 			return 0, asked, err
@@ -228,20 +228,21 @@ func (p *pair) pull(d *direction) (n, asked int, err error) {
 	return n, asked, nil
 }
 
-// sized follows the sizes of d's splices: growFull in a row that fill
-// the pipe make the direction big, lent a grown pipe from its next read
-// on, while the budget allows (loopState.getPipe); it stays big until
-// its reads turn small, autoSmall splices in a row under autoTiny bytes,
-// which also switch PathAuto back to copying. A message that ends
-// short of the pipe's capacity does not end it, or every bulk message
-// would start over through the default pipe.
+// sized follows the sizes of d's splices. A splice that brings bytes
+// right after one that filled the pipe, with no EAGAIN between them
+// (pull clears d.full on one), moved bytes a larger pipe would have
+// taken in the earlier call: that makes the direction big, lent a grown
+// pipe from its next read on, while the budget allows
+// (loopState.getPipe). A message of exactly the pipe's capacity, sent
+// one at a time, fills the pipe and then runs dry, and does not grow
+// it; one 4 bytes longer does. A big direction stays big until its
+// reads turn small, autoSmall splices in a row under autoTiny bytes,
+// which also switch PathAuto back to copying. A message that ends short
+// of the pipe's capacity does not end it, or every bulk message would
+// start over through the default pipe.
 func (p *pair) sized(d *direction, n int) {
-	if n >= d.pipe.cap {
-		d.full = min(d.full+1, growFull)
-		d.big = d.big || d.full >= growFull
-	} else {
-		d.full = 0
-	}
+	d.big = d.big || d.full
+	d.full = n >= d.pipe.cap
 	if n >= autoTiny {
 		d.tiny = 0
 	} else if d.tiny++; d.tiny >= autoSmall {

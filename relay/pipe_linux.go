@@ -46,11 +46,6 @@ const (
 	// through, which takes a 1 MiB message in one splice pair where the
 	// default 64 KiB pipe takes sixteen.
 	growTarget = 1 << 20
-	// growFull is how many splices in a row must fill the pipe to its
-	// capacity before a direction asks for a grown pipe: one full splice
-	// is also what a message of exactly the pipe's size gives, which a
-	// larger pipe would not have moved in fewer calls.
-	growFull = 2
 	// defaultSoftPages stands for fs.pipe-user-pages-soft where the
 	// file cannot be read or is 0 (no soft limit): the kernel's default,
 	// PIPE_DEF_BUFFERS * INR_OPEN_CUR = 16 * 1024 pages (fs/pipe.c), so

@@ -49,7 +49,7 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.Lookup("splice").NoOptDefVal = "on"
 	fs.Var(&o.pipeSize, "pipe-size", "pipe capacity for --splice (F_SETPIPE_SZ; the kernel rounds up to a power-of-two number of pages, at most fs.pipe-max-size); 0 keeps the kernel's 64KiB "+
 		"and lets bulk transfers grow theirs (--pipe-grow-max); a size set here is every pipe's, and none grows")
-	fs.StringVar(&o.pipeGrowMax, "pipe-grow-max", "auto", "total `size` of the pipes grown for bulk transfers (auto, a size, or 0: never grow): a direction whose splices fill its 64KiB pipe twice in a row "+
+	fs.StringVar(&o.pipeGrowMax, "pipe-grow-max", "auto", "total `size` of the pipes grown for bulk transfers (auto, a size, or 0: never grow): a direction whose splice fills its 64KiB pipe with more bytes right behind "+
 		"is lent a 1MiB pipe (F_SETPIPE_SZ; fs.pipe-max-size if smaller) while grown pipes stay within this, until its reads turn small. "+
 		"The kernel counts each pipe's size against its user's quota, fs.pipe-user-pages-soft, and once the user is over it gives the user's unprivileged processes new pipes of 2 pages (8KiB): "+
 		"auto is a quarter of that quota (16MiB, sixteen grown pipes, with the default 16384 pages), root included")
