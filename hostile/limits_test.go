@@ -32,28 +32,24 @@ var limitations = map[string]map[string]limit{
 		"neverread/heap":          gnetReadsAll,
 		"neverread/rss":           gnetReadsAll,
 		"slowreaders":             gnetReadsAll,
-		"slowreaders/2000":        gnetReadsAll,
+		"slowreaders/2000":        gnetReadsAllRacy,
 		"framing/inflight-budget": gnetReadsAll,
 		"emfile-storm":            gnetStopsOnEMFILE,
 		"maxconns-under-fdlimit":  gnetBurstEMFILE,
 		"starvation/process":      gnetFloodFlush,
 	},
-	"uring": {
-		"emfile-storm": uringArmedAccept,
-	},
 }
 
 // The declared limitations, shared by engines and cases.
 var (
-	uringArmedAccept = limit{name: "uring-armed-accept", why: "BUG: the uring engine's multishot accept reads " +
-		"RLIMIT_NOFILE once, when it is armed (io_accept_prep in io_uring/net.c keeps rlimit(RLIMIT_NOFILE) in " +
-		"accept->nofile), so a limit lowered with prlimit under a running server is never hit: the storm's " +
-		"connections are accepted past it and no accept fails; running out at the limit in force when the " +
-		"accept was armed pauses and sheds as on epoll (netpoll's TestUringEMFILE*); accepting with accept4 " +
-		"after a ring poll would see every change, at a system call per connection"}
 	gnetReadsAll = limit{name: "gnet-reads-all", why: "gnet reads every readable connection into its inbound buffer and " +
 		"gnet v2 has no way to stop reading one connection, so a peer that never reads its echo grows the " +
 		"server's memory without bound (no backpressure, no global in-flight budget)"}
+	// gnetReadsAllRacy is gnetReadsAll where the bound is not always
+	// passed: with 2,000 slow readers, how much gnet buffers before the
+	// case ends depends on how fast the machine lets the flood in (a
+	// quiet run stayed under the bound once).
+	gnetReadsAllRacy  = limit{name: gnetReadsAll.name, why: gnetReadsAll.why, racy: true}
 	gnetStopsOnEMFILE = limit{name: "gnet-stops-on-emfile", why: "gnet ends every event loop when accept fails, EMFILE " +
 		"included (acceptor_unix.go returns ErrAcceptSocket, which ends Poller.Polling): the server stops " +
 		"serving and its listener resets new connections"}

@@ -155,6 +155,12 @@ func (l *Loop) resumeAccept() {
 		l.ln.spare = openSpare()
 	}
 	if l.ring != nil {
+		if l.unpark() {
+			// Connections accepted past the limit still wait for
+			// room: rest again, as a retried accept4 would fail.
+			l.pauseAccept()
+			return
+		}
 		l.armAccept()
 	} else if err := l.poller.mod(l.ln.fd, 0, eventRead); err != nil {
 		l.cfg.Logger.Error("netpoll: resume listener", "loop", l.idx, "err", err)
@@ -168,6 +174,7 @@ func (l *Loop) stopAccepting() {
 	}
 	if l.ring != nil {
 		l.cancelAccept()
+		l.closeParked()
 	} else {
 		_ = l.poller.del(l.ln.fd)
 	}

@@ -54,6 +54,13 @@ func (l *Loop) accepted(cqe *uring.CQE, more bool) {
 			_ = closeFD(fd)
 			return
 		}
+		// One Config.MaxConns turns away is closed whatever its
+		// number, as accept-and-close does on epoll: a burst the
+		// kernel accepted in one go may number past the limit.
+		if l.overLimit(fd) && !l.atMaxConns() {
+			l.parkAccepted(fd)
+			return
+		}
 		l.ln.exhaustedSince = 0
 		l.admit(fd, l.peerAddr(fd))
 	} else {
@@ -81,6 +88,88 @@ func (l *Loop) accepted(cqe *uring.CQE, more bool) {
 	if !more {
 		l.armAccept()
 	}
+}
+
+// overLimit reports whether fd is at or past the soft RLIMIT_NOFILE in
+// force now, read once per round that accepts. A multishot accept copies
+// the limit when it is armed (io_accept_prep in io_uring/net.c keeps
+// rlimit(RLIMIT_NOFILE) in accept->nofile) and checks new descriptors
+// against that copy, so after prlimit(2) lowers the limit under a
+// running server the armed accept goes on handing out descriptors past
+// it, where accept4(2) would fail with EMFILE. The descriptor number
+// tells: the kernel gives the lowest free one, so one at or past the
+// limit means none below it was free.
+func (l *Loop) overLimit(fd int) bool {
+	rl := l.ring
+	if rl.nofileAt != l.now {
+		var lim unix.Rlimit
+		if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+			return false
+		}
+		rl.nofile, rl.nofileAt = lim.Cur, l.now
+	}
+	return uint64(fd) >= rl.nofile
+}
+
+// atMaxConns reports whether admit would turn a new connection away.
+func (l *Loop) atMaxConns() bool {
+	return l.cfg.MaxConns > 0 && l.srv.active.Load() >= int64(l.cfg.MaxConns)
+}
+
+// maxParked bounds the connections a loop holds aside past the
+// descriptor limit (parkAccepted); more are closed at once, as a full listen
+// queue refuses them.
+const maxParked = 64
+
+// parkAccepted holds fd, accepted past the descriptor limit in force now
+// (overLimit), aside where accept4(2) would have left it in the listen
+// queue: the accept counts as failed with EMFILE, which pauses the
+// listener (its cancellation may land after a few more such completions,
+// each parked alike). resumeAccept admits it once the limit has room for
+// its number, and closes it once the shortage has lasted shedAfter, as
+// the queue is shed.
+func (l *Loop) parkAccepted(fd int) {
+	rl := l.ring
+	if len(rl.parked) < maxParked {
+		rl.parked = append(rl.parked, fd)
+	} else {
+		_ = closeFD(fd)
+	}
+	l.stats.acceptErrors.Add(1)
+	l.exhausted(unix.EMFILE)
+}
+
+// unpark admits the parked connections the descriptor limit now has room
+// for, closes the rest once the shortage has lasted shedAfter, and
+// reports whether any still wait.
+func (l *Loop) unpark() bool {
+	rl := l.ring
+	if len(rl.parked) == 0 {
+		return false
+	}
+	rl.nofileAt = 0 // read the limit again
+	shed := l.now-l.ln.exhaustedSince >= int64(shedAfter)
+	kept := rl.parked[:0]
+	for _, fd := range rl.parked {
+		switch {
+		case !l.overLimit(fd):
+			l.admit(fd, l.peerAddr(fd))
+		case shed:
+			_ = closeFD(fd)
+		default:
+			kept = append(kept, fd)
+		}
+	}
+	rl.parked = kept
+	return len(kept) > 0
+}
+
+// closeParked closes the parked connections, when the listener closes.
+func (l *Loop) closeParked() {
+	for _, fd := range l.ring.parked {
+		_ = closeFD(fd)
+	}
+	l.ring.parked = l.ring.parked[:0]
 }
 
 // peerAddr returns fd's peer address. A multishot accept cannot report

@@ -163,6 +163,12 @@ type ringLoop struct {
 	batched uint64
 	// acceptArmed says the listener's multishot accept is in flight.
 	acceptArmed bool
+	// nofile is the soft RLIMIT_NOFILE as read at nofileAt, the loop
+	// time of the round that last accepted (overLimit); parked holds
+	// the descriptors accepted past it (parkAccepted).
+	nofile   uint64
+	nofileAt int64
+	parked   []int
 	// wakeArmed says the eventfd's multishot poll is in flight.
 	wakeArmed bool
 	// rearm holds connections whose recv ended for want of buffers;

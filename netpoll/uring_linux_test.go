@@ -295,6 +295,97 @@ func TestUringEMFILESheds(t *testing.T) {
 	})
 }
 
+// TestUringLoweredLimit: a descriptor limit lowered with setrlimit while
+// the multishot accept is armed, which the kernel does not see
+// (overLimit), still stops accepting: the connections that arrive are
+// counted as failed accepts and, as the shortage lasts, shed unserved;
+// the connection already open keeps being served, and raising the limit
+// again lets new ones in. (A parked connection admitted once the limit
+// rises is the conformance suite's emfile case.)
+func TestUringLoweredLimit(t *testing.T) {
+	if inOwnProcess(t) {
+		return
+	}
+	s := startServer(t, newTestHandler(), uringConfig(t, Config{Loops: 1}))
+	first, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	_ = first.SetDeadline(time.Now().Add(10 * time.Second))
+	echoConn := func(msg string) {
+		t.Helper()
+		if _, err := first.Write([]byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, len(msg))
+		if _, err := io.ReadFull(first, got); err != nil || string(got) != msg {
+			t.Fatalf("echo %q, %v; want %q", got, err, msg)
+		}
+	}
+	echoConn("before")
+	clients := []int{rawClient(t), rawClient(t), rawClient(t)}
+
+	// The lowest free descriptor becomes the limit: every descriptor
+	// accepted from now on is past it.
+	var old unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
+		t.Fatal(err)
+	}
+	probe, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = unix.Close(probe)
+	low := old
+	low.Cur = uint64(probe)
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &low); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	restore := func() {
+		once.Do(func() {
+			if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(restore)
+
+	for _, fd := range clients {
+		connectRaw(t, fd, s)
+		if _, err := unix.Write(fd, []byte("x")); err != nil {
+			restore()
+			t.Fatal(err)
+		}
+	}
+	for _, fd := range clients {
+		n, err := readRetry(fd, make([]byte, 1))
+		if (err != nil && err != unix.ECONNRESET) || n > 0 {
+			restore()
+			t.Fatalf("read on a connection past the limit: %d bytes, %v; want it closed unserved; stats %+v", n, err, s.Stats())
+		}
+	}
+	echoConn("during")
+	restore()
+	if st := s.Stats(); st.AcceptErrors == 0 || st.Active != 1 {
+		t.Fatalf("stats %+v, want accept errors and only the first connection active", st)
+	}
+	eventually(t, "accepting again", func() bool {
+		c, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			return false
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(time.Second))
+		if _, err := c.Write([]byte("alive")); err != nil {
+			return false
+		}
+		_, err = io.ReadFull(c, make([]byte, 5))
+		return err == nil
+	})
+}
+
 // readRetry reads from a blocking socket, retrying EINTR: with
 // SO_RCVTIMEO set, a signal makes a blocked read fail with EINTR instead
 // of restarting it (sock_intr_errno in include/net/sock.h).
