@@ -71,6 +71,25 @@ func connectRaw(t *testing.T, fd int, s *Server) {
 	}
 }
 
+// acceptsAgain waits until s accepts a new connection and echoes on it,
+// after a descriptor shortage.
+func acceptsAgain(t *testing.T, s *Server) {
+	t.Helper()
+	eventually(t, "accepting again", func() bool {
+		c, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			return false
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(time.Second))
+		if _, err := c.Write([]byte("alive")); err != nil {
+			return false
+		}
+		_, err = io.ReadFull(c, make([]byte, 5))
+		return err == nil
+	})
+}
+
 func TestEMFILEPausesThenServes(t *testing.T) {
 	s := startServer(t, newTestHandler(), Config{Loops: 1})
 	l := s.Loops()[0]
@@ -130,19 +149,7 @@ func TestEMFILEShedsWithReserveFDWhenItLasts(t *testing.T) {
 		t.Fatalf("stats %+v, want accept errors and no active connection", st)
 	}
 	// The reserve is back and the server serves again.
-	eventually(t, "accepting again", func() bool {
-		c, err := net.Dial("tcp", s.Addr().String())
-		if err != nil {
-			return false
-		}
-		defer c.Close()
-		_ = c.SetDeadline(time.Now().Add(time.Second))
-		if _, err := c.Write([]byte("alive")); err != nil {
-			return false
-		}
-		_, err = io.ReadFull(c, make([]byte, 5))
-		return err == nil
-	})
+	acceptsAgain(t, s)
 	done := make(chan int)
 	l := s.Loops()[0]
 	_ = l.Submit(func() { done <- l.ln.spare })

@@ -280,19 +280,7 @@ func TestUringEMFILESheds(t *testing.T) {
 	}
 	// The server accepts again; a connection made while the last
 	// shortage was being shed may be shed with it, as on epoll.
-	eventually(t, "accepting again", func() bool {
-		c, err := net.Dial("tcp", s.Addr().String())
-		if err != nil {
-			return false
-		}
-		defer c.Close()
-		_ = c.SetDeadline(time.Now().Add(time.Second))
-		if _, err := c.Write([]byte("alive")); err != nil {
-			return false
-		}
-		_, err = io.ReadFull(c, make([]byte, 5))
-		return err == nil
-	})
+	acceptsAgain(t, s)
 }
 
 // TestUringLoweredLimit: a descriptor limit lowered with setrlimit while
@@ -371,19 +359,7 @@ func TestUringLoweredLimit(t *testing.T) {
 	if st := s.Stats(); st.AcceptErrors == 0 || st.Active != 1 {
 		t.Fatalf("stats %+v, want accept errors and only the first connection active", st)
 	}
-	eventually(t, "accepting again", func() bool {
-		c, err := net.Dial("tcp", s.Addr().String())
-		if err != nil {
-			return false
-		}
-		defer c.Close()
-		_ = c.SetDeadline(time.Now().Add(time.Second))
-		if _, err := c.Write([]byte("alive")); err != nil {
-			return false
-		}
-		_, err = io.ReadFull(c, make([]byte, 5))
-		return err == nil
-	})
+	acceptsAgain(t, s)
 }
 
 // readRetry reads from a blocking socket, retrying EINTR: with
