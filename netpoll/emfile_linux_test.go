@@ -12,10 +12,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// exhaustFDs lowers RLIMIT_NOFILE to just above the highest descriptor in
-// use and fills every free number below it, so that the next descriptor
-// the process asks for fails with EMFILE. The returned func undoes both.
-func exhaustFDs(t *testing.T) (restore func()) {
+// limitAbove opens /dev/null as a probe, the lowest free descriptor,
+// and lowers RLIMIT_NOFILE to room descriptors above it. It returns the
+// probe and a func that sets the limit back.
+func limitAbove(t *testing.T, room int) (probe int, restore func()) {
 	t.Helper()
 	var old unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
@@ -26,10 +26,24 @@ func exhaustFDs(t *testing.T) (restore func()) {
 		t.Fatal(err)
 	}
 	lim := old
-	lim.Cur = uint64(probe) + 64
+	lim.Cur = uint64(probe + room)
 	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		_ = unix.Close(probe)
 		t.Fatal(err)
 	}
+	return probe, func() {
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// exhaustFDs lowers RLIMIT_NOFILE to just above the highest descriptor in
+// use and fills every free number below it, so that the next descriptor
+// the process asks for fails with EMFILE. The returned func undoes both.
+func exhaustFDs(t *testing.T) (restore func()) {
+	t.Helper()
+	probe, unlimit := limitAbove(t, 64)
 	fillers := []int{probe}
 	for {
 		fd, err := unix.Dup(probe)
@@ -42,9 +56,7 @@ func exhaustFDs(t *testing.T) (restore func()) {
 		for _, fd := range fillers {
 			_ = unix.Close(fd)
 		}
-		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
-			t.Error(err)
-		}
+		unlimit()
 	}
 }
 

@@ -174,19 +174,7 @@ func TestUringMaxConnsAndIdle(t *testing.T) {
 // io_uring_enter, by which time the accept is armed.
 func limitFDs(t *testing.T) (fill, restore func()) {
 	t.Helper()
-	var old unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
-		t.Fatal(err)
-	}
-	probe, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lim := old
-	lim.Cur = uint64(probe) + 64
-	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		t.Fatal(err)
-	}
+	probe, unlimit := limitAbove(t, 64)
 	fillers := []int{probe}
 	fill = func() {
 		for range 1 << 16 {
@@ -203,9 +191,7 @@ func limitFDs(t *testing.T) (fill, restore func()) {
 			for _, fd := range fillers {
 				_ = unix.Close(fd)
 			}
-			if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
-				t.Error(err)
-			}
+			unlimit()
 		})
 	}
 	t.Cleanup(restore)
@@ -316,28 +302,10 @@ func TestUringLoweredLimit(t *testing.T) {
 
 	// The lowest free descriptor becomes the limit: every descriptor
 	// accepted from now on is past it.
-	var old unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
-		t.Fatal(err)
-	}
-	probe, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	probe, unlimit := limitAbove(t, 0)
 	_ = unix.Close(probe)
-	low := old
-	low.Cur = uint64(probe)
-	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &low); err != nil {
-		t.Fatal(err)
-	}
 	var once sync.Once
-	restore := func() {
-		once.Do(func() {
-			if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
-				t.Error(err)
-			}
-		})
-	}
+	restore := func() { once.Do(unlimit) }
 	t.Cleanup(restore)
 
 	for _, fd := range clients {
