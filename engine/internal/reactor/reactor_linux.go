@@ -1,9 +1,10 @@
 //go:build linux
 
-// Package reactor holds what the engines built on netpoll (epoll and pool)
-// share: the balance modes, how much a loop reads from one connection per
-// turn, the reason a connection's close is counted under, and the sum of
-// the output their connections hold, which Stats reports.
+// Package reactor holds what the engines built on netpoll (epoll, uring
+// and pool) share: the balance modes, how much a loop reads from one
+// connection per turn and the reason a connection's close is counted
+// under. The output their connections hold is netpoll's own count
+// (netpoll.Stats.Queued).
 package reactor
 
 import (
