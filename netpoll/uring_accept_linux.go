@@ -54,8 +54,8 @@ func (l *Loop) accepted(cqe *uring.CQE, more bool) {
 			_ = closeFD(fd)
 			return
 		}
-		// One Config.MaxConns turns away is closed whatever its
-		// number, as accept-and-close does on epoll: a burst the
+		// A connection Config.MaxConns turns away is closed whatever
+		// its number, as accept-and-close does on epoll: a burst the
 		// kernel accepted in one go may number past the limit.
 		if l.overLimit(fd) && !l.atMaxConns() {
 			l.parkAccepted(fd)
