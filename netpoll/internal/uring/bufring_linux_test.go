@@ -22,14 +22,13 @@ func socketPair(t *testing.T) [2]int {
 	return fds
 }
 
-// TestBufRingReusesLentBuffers receives forty messages one at a time
-// through a ring of 64 buffers that lends 4: the kernel only ever fills
-// those 4, and only their pages become resident. A ring that lent all
-// 64 would go round them all.
-func TestBufRingReusesLentBuffers(t *testing.T) {
+// newTestBufRing returns an enabled test ring with a buffer ring
+// registered on it (NewBufRing's arguments), both closed at the end of
+// the test.
+func newTestBufRing(t *testing.T, group uint16, entries, lend, size int) (*Ring, *BufRing) {
+	t.Helper()
 	r := newTestRing(t)
-	page := os.Getpagesize()
-	b, err := NewBufRing(r, 1, 64, 4, page)
+	b, err := NewBufRing(r, group, entries, lend, size)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,6 +36,16 @@ func TestBufRingReusesLentBuffers(t *testing.T) {
 	if err := r.Enable(); err != nil {
 		t.Fatal(err)
 	}
+	return r, b
+}
+
+// TestBufRingReusesLentBuffers receives forty messages one at a time
+// through a ring of 64 buffers that lends 4: the kernel only ever fills
+// those 4, and only their pages become resident. A ring that lent all
+// 64 would go round them all.
+func TestBufRingReusesLentBuffers(t *testing.T) {
+	page := os.Getpagesize()
+	r, b := newTestBufRing(t, 1, 64, 4, page)
 	fds := socketPair(t)
 	PrepRecvMultishot(r.SQE(), fds[0], b.Group(), 0, 5)
 	used := map[uint16]bool{}
@@ -60,21 +69,15 @@ func TestBufRingReusesLentBuffers(t *testing.T) {
 	}
 }
 
-// TestBufRingGrowLendsMore runs a ring that lends one buffer dry, grows
-// it and expects the re-armed recv to find the second buffer while the
-// first is still held.
-func TestBufRingGrowLendsMore(t *testing.T) {
-	r := newTestRing(t)
-	b, err := NewBufRing(r, 2, 4, 1, 16)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = b.Close(r) })
-	if err := r.Enable(); err != nil {
-		t.Fatal(err)
-	}
+// recvUntilDry arms a multishot recv (user data ud) on one end of a new
+// socket pair and writes two bytes to the other, while b lends a single
+// buffer: the first completes with "x" in it, the second finds no buffer
+// and ends the request with ENOBUFS, "y" left in the socket. It returns
+// the pair and the first completion, whose buffer is still held.
+func recvUntilDry(t *testing.T, r *Ring, b *BufRing, ud uint64) ([2]int, CQE) {
+	t.Helper()
 	fds := socketPair(t)
-	PrepRecvMultishot(r.SQE(), fds[0], b.Group(), 0, 6)
+	PrepRecvMultishot(r.SQE(), fds[0], b.Group(), 0, ud)
 	if _, err := unix.Write(fds[1], []byte("x")); err != nil {
 		t.Fatal(err)
 	}
@@ -85,9 +88,18 @@ func TestBufRingGrowLendsMore(t *testing.T) {
 	if _, err := unix.Write(fds[1], []byte("y")); err != nil {
 		t.Fatal(err)
 	}
-	if c := reap(t, r); c.Res != -int32(unix.ENOBUFS) {
-		t.Fatalf("with the one lent buffer held: completion %+v, want -ENOBUFS", c)
+	if c := reap(t, r); c.Res != -int32(unix.ENOBUFS) || c.Flags&CQEFMore != 0 {
+		t.Fatalf("with the one lent buffer held: completion %+v, want -ENOBUFS ending the request", c)
 	}
+	return fds, first
+}
+
+// TestBufRingGrowLendsMore runs a ring that lends one buffer dry, grows
+// it and expects the re-armed recv to find the second buffer while the
+// first is still held.
+func TestBufRingGrowLendsMore(t *testing.T) {
+	r, b := newTestBufRing(t, 2, 4, 1, 16)
+	fds, first := recvUntilDry(t, r, b, 6)
 	if !b.Grow() || b.Lent() != 2 {
 		t.Fatalf("Grow: lends %d, want 2", b.Lent())
 	}

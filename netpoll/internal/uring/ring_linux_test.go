@@ -101,20 +101,8 @@ func TestProbeListsNetworkOps(t *testing.T) {
 }
 
 func TestRecvMultishotFromBufRing(t *testing.T) {
-	r := newTestRing(t)
-	b, err := NewBufRing(r, 3, 4, 4, 16)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = b.Close(r) })
-	if err := r.Enable(); err != nil {
-		t.Fatal(err)
-	}
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Close(fds[0]); unix.Close(fds[1]) })
+	r, b := newTestBufRing(t, 3, 4, 4, 16)
+	fds := socketPair(t)
 	PrepRecvMultishot(r.SQE(), fds[0], b.Group(), 0, 7)
 	// Five messages through four buffers: each completion's buffer goes
 	// back before the next write, so the recv stays armed.
@@ -141,35 +129,10 @@ func TestRecvMultishotFromBufRing(t *testing.T) {
 }
 
 func TestRecvMultishotRunsDry(t *testing.T) {
-	r := newTestRing(t)
-	b, err := NewBufRing(r, 0, 1, 1, 16)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = b.Close(r) })
-	if err := r.Enable(); err != nil {
-		t.Fatal(err)
-	}
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Close(fds[0]); unix.Close(fds[1]) })
-	PrepRecvMultishot(r.SQE(), fds[0], b.Group(), 0, 9)
-	if _, err := unix.Write(fds[1], []byte("x")); err != nil {
-		t.Fatal(err)
-	}
-	first := reap(t, r)
-	if first.Res != 1 {
-		t.Fatalf("first completion %+v", first)
-	}
-	// The only buffer is still held: the next data finds none.
-	if _, err := unix.Write(fds[1], []byte("y")); err != nil {
-		t.Fatal(err)
-	}
-	if c := reap(t, r); c.Res != -int32(unix.ENOBUFS) || c.Flags&CQEFMore != 0 {
-		t.Fatalf("with no buffer: completion %+v, want -ENOBUFS ending the request", c)
-	}
+	r, b := newTestBufRing(t, 0, 1, 1, 16)
+	// The only buffer is still held after the first byte: the next
+	// finds none.
+	fds, first := recvUntilDry(t, r, b, 9)
 	// The byte is still in the socket: re-armed with the buffer back, the
 	// recv reads it.
 	b.Recycle(first.BufferID())
