@@ -147,6 +147,13 @@ type Config struct {
 	// for ThreadKeepAlive exit, and their threads with them; goroutine
 	// workers exit the same way. Other engines ignore it.
 	WorkerKind string
+	// SendAtOnce makes the epoll engine send each TCP echo as soon as
+	// its frame is handled, instead of a round's echoes together just
+	// before its loop waits again (netpoll.Config.DeferWrites, the
+	// default; docs/perf/defer has the comparison). Other engines ignore
+	// it: io_uring always
+	// sends a round's output in one submission.
+	SendAtOnce bool
 	// MaxConns bounds concurrent TCP connections; a connection over the
 	// limit is accepted and closed at once. 0 means no limit but the fd
 	// limit.

@@ -189,6 +189,23 @@ type Config struct {
 	// in flight through it (Conn.SetInFlight) is not quiet until they are
 	// gone. 0 means 200 milliseconds.
 	DrainQuiet time.Duration
+	// DeferWrites, on the epoll backend, makes Conn.Write hold a write of
+	// up to 2 KiB back and send it later in the round, with the rest of
+	// that connection's output, in one send: once the loop has handled
+	// every event of the round, just before it waits again, or sooner
+	// once 64 KiB is held (as Redis sends its replies before it sleeps;
+	// the io_uring backend sends a round's output together anyway). A
+	// peer waiting on many connections then receives replies back to
+	// back instead of being woken for each while the loop works on the
+	// next, and each such wake-up of a peer asleep on another CPU costs
+	// the sender several microseconds (write_linux.go has the reasoning,
+	// docs/perf/defer the measurements). The price: a small reply leaves
+	// when the round's held output is sent, not when its handler writes
+	// it, and is copied once more on the way. Write's result is the same
+	// either way, and so is the write limit; a failed send surfaces in
+	// OnClose, as one that fails from the queue always has. Off by
+	// default.
+	DeferWrites bool
 	// WriteLimit is the output, in bytes, a connection may queue before
 	// its loop stops reading from it; reading resumes once the queue
 	// drains below half. 0 means 1 MiB.

@@ -94,6 +94,9 @@ type busy struct {
 	in  []byte // from the loop's pool; nil when empty
 	out outQueue
 	err error
+	// held: out holds output Write held back until the end of the
+	// round (Config.DeferWrites), and the connection is on Loop.held.
+	held bool
 }
 
 // pending reports whether c has output waiting for the socket.
@@ -125,6 +128,16 @@ func (c *Conn) Write(b []byte) (int, error) {
 	l := c.loop
 	// On the io_uring backend the loop sends, with one submission per
 	// round for every connection with output.
+	if l.cfg.DeferWrites && l.ring == nil {
+		held := c.b != nil && c.b.held
+		if total <= deferMax && (held || !c.pending()) {
+			l.hold(c, b)
+			return total, nil
+		}
+		if held && !l.unhold(c) {
+			return 0, c.closeErr()
+		}
+	}
 	if !c.pending() && l.ring == nil {
 		n, err := sendFD(int(c.fd), b)
 		if err != nil {
@@ -228,6 +241,7 @@ func (l *Loop) reclaim(c *Conn) {
 }
 
 func (l *Loop) putBusy(b *busy) {
+	b.held = false
 	if len(l.busyFree) < maxBusyFree {
 		l.busyFree = append(l.busyFree, b)
 	}

@@ -43,7 +43,9 @@
 //   - Conn.Write sends at once and copies only what the socket did not
 //     take; its argument may be reused as soon as it returns. Writing the
 //     OnData slice itself, as an echo server does, copies nothing when the
-//     socket keeps up.
+//     socket keeps up. With Config.DeferWrites a write of up to 2 KiB is
+//     copied instead and sent later in the round with the connection's
+//     other output.
 //   - Packet.Reply references its argument when it lies within
 //     Packet.Data (the receive buffer stays untouched until the replies of
 //     its batch are sent) and copies anything else.

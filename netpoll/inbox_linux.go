@@ -64,6 +64,7 @@ func (l *Loop) runInbox() {
 		if len(l.later) > 0 {
 			l.settle()
 		}
+		l.sendHeldIfFull()
 	}
 	l.spareTasks, l.spareIncome = tasks[:0], incoming[:0]
 }

@@ -28,11 +28,13 @@ type Loop struct {
 	poller  *poller
 	ring    *ringLoop // the io_uring backend's, nil for epoll
 
-	conns  []*Conn // by fd; a slice, not a map: fds are small and dense
-	nconns int
-	gen    uint32    // last generation handed to a connection
-	later  []*Conn   // connections to move on at the next safe point
-	timers timerHeap // connections with a deadline
+	conns     []*Conn // by fd; a slice, not a map: fds are small and dense
+	nconns    int
+	gen       uint32    // last generation handed to a connection
+	later     []*Conn   // connections to move on at the next safe point
+	held      []*Conn   // connections with output held back (Config.DeferWrites)
+	heldBytes int       // output held back since it was last sent
+	timers    timerHeap // connections with a deadline
 
 	readBuf  []byte // shared by every connection of the loop
 	pool     bufPool
@@ -139,11 +141,15 @@ func (l *Loop) run() error {
 			if len(l.later) > 0 {
 				l.settle()
 			}
+			l.sendHeldIfFull()
 		}
 		if woken {
 			l.runInbox()
 		}
 		l.expire()
+		if len(l.held) > 0 {
+			l.sendHeld()
+		}
 		if l.draining && !l.drainSignalled {
 			l.checkDrained()
 		}

@@ -51,6 +51,7 @@ type options struct {
 	version         bool
 	listEngines     bool
 	cpuAffinity     string
+	deferWrites     bool
 }
 
 // newFlagSet defines every flag of cmd on a fresh FlagSet bound to o.
@@ -68,6 +69,7 @@ func newFlagSet(cmd Command, o *options) *pflag.FlagSet {
 	if tcp {
 		fs.StringVar(&c.Balance, "balance", engine.BalanceRoundRobin, "how loops share connections: reuseport (a listener per loop), roundrobin or leastconn (one acceptor)")
 		fs.IntVar(&c.Threads, "threads", engine.DefaultThreads, "thread pool bound of the threads engine (further connections wait in the listen backlog), and most workers of the pool engine in all, those asleep in --work's sleep included")
+		fs.BoolVar(&o.deferWrites, "defer-writes", true, "epoll engine: send a round's echoes together just before the loop waits again, not each as its frame is handled (fewer wake-ups of a client waiting on many connections; false sends at once)")
 		fs.DurationVar(&c.ThreadKeepAlive, "thread-keepalive", engine.DefaultThreadKeepAlive, "how long an idle thread of the threads engine's pool waits for a connection, or an idle worker of the pool engine for a frame, before it exits")
 	}
 
@@ -130,6 +132,7 @@ func (o *options) config(cmd Command) (engine.Config, error) {
 	c.WriteLimit = int(o.writeLimit)
 	c.InputBudget = int(o.inputBudget)
 	c.UDPBuffer = int(o.udpBuffer)
+	c.SendAtOnce = cmd.Network == "tcp" && !o.deferWrites
 
 	if _, ok := all.Lookup(o.engine); !ok {
 		return c, fmt.Errorf("--engine: unknown engine %q (available: %s)", o.engine, strings.Join(all.Names(), ", "))
