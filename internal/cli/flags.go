@@ -69,7 +69,7 @@ func newFlagSet(cmd Command, o *options) *pflag.FlagSet {
 	if tcp {
 		fs.StringVar(&c.Balance, "balance", engine.BalanceRoundRobin, "how loops share connections: reuseport (a listener per loop), roundrobin or leastconn (one acceptor)")
 		fs.IntVar(&c.Threads, "threads", engine.DefaultThreads, "thread pool bound of the threads engine (further connections wait in the listen backlog), and most workers of the pool engine in all, those asleep in --work's sleep included")
-		fs.BoolVar(&o.deferWrites, "defer-writes", true, "epoll engine: send a round's echoes together just before the loop waits again, not each as its frame is handled (fewer wake-ups of a client waiting on many connections; false sends at once)")
+		fs.BoolVar(&o.deferWrites, "defer-writes", true, "epoll engine: hold echoes of up to 2KiB and send them together at the end of the loop's round, or once 64KiB is held, so that a client waiting on many connections is woken once per round rather than per echo (false: send each at once)")
 		fs.DurationVar(&c.ThreadKeepAlive, "thread-keepalive", engine.DefaultThreadKeepAlive, "how long an idle thread of the threads engine's pool waits for a connection, or an idle worker of the pool engine for a frame, before it exits")
 	}
 
