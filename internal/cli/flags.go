@@ -207,3 +207,16 @@ func loopbackAddr(addr string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// deferField is the part of the listening line that says whether the
+// epoll engine holds small TCP echoes to the end of its round
+// (--defer-writes); other engines and UDP have no such choice.
+func deferField(cfg engine.Config, engineName string) string {
+	if engineName != "epoll" || cfg.IsUDP() {
+		return ""
+	}
+	if cfg.SendAtOnce {
+		return " defer-writes=off"
+	}
+	return " defer-writes=on"
+}

@@ -95,8 +95,8 @@ func Run(ctx context.Context, cmd Command, args []string, stdout, stderr io.Writ
 	metricsFields, stopMetrics := serveMetrics(mln, srv, eng.Name(), norm.IsUDP(), o.pprof, log)
 	defer stopMetrics()
 	report := srv.Sockopts()
-	fmt.Fprintf(stdout, "listening on %s %s engine=%s framing=%s loops=%d%s%s%s%s %s\n",
-		cmd.Network, srv.Addr(), eng.Name(), codec, norm.Loops, affinityField(norm), rateLimitFields(norm), workFields(norm, eng.Name()), metricsFields, report)
+	fmt.Fprintf(stdout, "listening on %s %s engine=%s framing=%s loops=%d%s%s%s%s%s %s\n",
+		cmd.Network, srv.Addr(), eng.Name(), codec, norm.Loops, affinityField(norm), deferField(norm, eng.Name()), rateLimitFields(norm), workFields(norm, eng.Name()), metricsFields, report)
 	for _, w := range report.Warnings {
 		log.Warn(w)
 	}

@@ -274,3 +274,41 @@ func TestUDPEchoAndStatsJSON(t *testing.T) {
 		t.Errorf("exit %d, totals %q", code, rest)
 	}
 }
+
+// TestDeferWritesStated checks that the listening line says whether the
+// epoll engine holds small echoes (--defer-writes, on by default), and
+// that it still echoes byte for byte either way; other engines say
+// nothing of it.
+func TestDeferWritesStated(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--engine", "epoll"}, " defer-writes=on "},
+		{[]string{"--engine", "epoll", "--defer-writes=false"}, " defer-writes=off "},
+		{[]string{"--engine", "std", "--defer-writes=false"}, ""},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			s := startRun(t, tcpCmd, append([]string{"--addr", "127.0.0.1:0", "--framing", "line"}, tc.args...)...)
+			if tc.want != "" && !strings.Contains(s.line, tc.want) {
+				t.Errorf("listening line %q does not say %q", s.line, strings.TrimSpace(tc.want))
+			}
+			if tc.want == "" && strings.Contains(s.line, "defer-writes") {
+				t.Errorf("listening line %q speaks of defer-writes for an engine without the choice", s.line)
+			}
+			c, err := net.DialTimeout("tcp", s.addr, 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+			if _, err := io.WriteString(c, "one\ntwo\n"); err != nil {
+				t.Fatal(err)
+			}
+			got := make([]byte, 8)
+			if _, err := io.ReadFull(c, got); err != nil || string(got) != "one\ntwo\n" {
+				t.Fatalf("echo %q, %v; want %q", got, err, "one\ntwo\n")
+			}
+		})
+	}
+}
