@@ -94,7 +94,7 @@ type busy struct {
 	in  []byte // from the loop's pool; nil when empty
 	out outQueue
 	err error
-	// held: out holds output Write held back until the end of the
+	// held: out holds output Write held back to be sent later in the
 	// round (Config.DeferWrites), and the connection is on Loop.held.
 	held bool
 }
@@ -126,8 +126,9 @@ func (c *Conn) Write(b []byte) (int, error) {
 		return 0, nil
 	}
 	l := c.loop
-	// On the io_uring backend the loop sends, with one submission per
-	// round for every connection with output.
+	// With DeferWrites a small write joins the output held back for
+	// later in the round, and a large one sends what is held first
+	// (deferMax, hold and unhold in write_linux.go).
 	if l.cfg.DeferWrites && l.ring == nil {
 		held := c.b != nil && c.b.held
 		if total <= deferMax && (held || !c.pending()) {
@@ -138,6 +139,8 @@ func (c *Conn) Write(b []byte) (int, error) {
 			return 0, c.closeErr()
 		}
 	}
+	// On the io_uring backend the loop sends, with one submission per
+	// round for every connection with output.
 	if !c.pending() && l.ring == nil {
 		n, err := sendFD(int(c.fd), b)
 		if err != nil {
