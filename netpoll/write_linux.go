@@ -185,7 +185,7 @@ func (l *Loop) updateInterest(c *Conn) {
 // a peer waiting on many connections, asleep since the previous reply,
 // is woken for each: on another CPU that wake-up is an inter-processor
 // interrupt, which the sender pays for, several microseconds on a
-// virtual machine where it is a trip through the hypervisor (5.4 µs
+// virtual machine where it is a trip through the hypervisor (5.6-5.9 µs
 // measured on the machines of docs/perf/defer). When the handler is
 // slow, so that replies leave one every few tens of microseconds, the
 // peer is woken once per reply. Held back and sent together, a run of
