@@ -38,9 +38,6 @@ var limitations = map[string]map[string]limit{
 		"maxconns-under-fdlimit":  gnetBurstEMFILE,
 		"starvation/process":      gnetFloodFlush,
 	},
-	"uring": {
-		"maxconns-under-fdlimit": uringBurstEMFILE,
-	},
 }
 
 // The declared limitations, shared by engines and cases.
@@ -65,14 +62,6 @@ var (
 		"adapter's OnOpen closes those over --max-conns, so a few descriptors of headroom run out, accept " +
 		"fails with EMFILE and gnet stops (gnet-stops-on-emfile); whether the burst outruns OnOpen is a race, " +
 		"so some runs pass", racy: true}
-	uringBurstEMFILE = limit{name: "uring-maxconns-burst", why: "BUG: a multishot accept armed after the " +
-		"descriptor limit was lowered (or under a low one from the start) takes a descriptor for every " +
-		"connection queued at once, before the loop can close those --max-conns turns away, so a burst larger " +
-		"than the spare descriptors fails with EMFILE and pauses the listener 100 ms a time until all are " +
-		"rejected, where epoll accepts and closes one at a time; armed before the limit was lowered, the " +
-		"accept hands out descriptors past it and the loop closes them (overLimit), and the case passes. " +
-		"Which of the two a run sees depends on whether the loop armed its accept before the case lowers " +
-		"the limit. The fix: accept one connection at a time (a single-shot accept) while at --max-conns", racy: true}
 )
 
 // limitationOf returns the declared limitation by which engineName fails

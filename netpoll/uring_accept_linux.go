@@ -13,13 +13,38 @@ import (
 	"github.com/rawnet/rawnet/netpoll/internal/uring"
 )
 
-// armAccept arms the listener's multishot accept.
+// armAccept arms the listener's accept: a multishot one, or a single one
+// while the server is at Config.MaxConns.
+//
+// Why single at the limit: a multishot accept takes a descriptor for
+// every connection queued when it runs, before the loop can close the
+// ones MaxConns turns away, and under a descriptor limit with fewer
+// spare descriptors than the burst it fails with EMFILE part-way, where
+// accept4(2) on epoll accepts and closes one at a time and never runs
+// short. At the limit every connection is closed at once, so accepting
+// one at a time costs nothing a multishot accept would save.
 func (l *Loop) armAccept() {
 	if l.ring.final || l.ring.acceptArmed || l.ln == nil || l.ln.pausedUntil != 0 {
 		return
 	}
-	uring.PrepAcceptMultishot(l.sqe(), l.ln.fd, ud(udAccept, l.ln.fd, 0))
+	l.ring.acceptOne = l.atMaxConns()
+	if l.ring.acceptOne {
+		uring.PrepAccept(l.sqe(), l.ln.fd, ud(udAccept, l.ln.fd, 0))
+	} else {
+		uring.PrepAcceptMultishot(l.sqe(), l.ln.fd, ud(udAccept, l.ln.fd, 0))
+	}
 	l.ring.acceptArmed = true
+}
+
+// acceptOneAtLimit cancels an armed multishot accept once the server is
+// at Config.MaxConns, to be re-armed as a single one (armAccept) when
+// the cancellation completes.
+func (l *Loop) acceptOneAtLimit() {
+	rl := l.ring
+	if rl.acceptArmed && !rl.acceptOne && !rl.rearmOne && l.atMaxConns() {
+		rl.rearmOne = true
+		l.cancelAccept()
+	}
 }
 
 // cancelAccept cancels the listener's accept, if armed.
@@ -44,8 +69,11 @@ func (l *Loop) cancelAccept() {
 // queued meanwhile are shed by the retry that finds it has lasted
 // shedAfter, as on epoll.
 func (l *Loop) accepted(cqe *uring.CQE, more bool) {
+	// rearm: this completion ends the multishot accept acceptOneAtLimit
+	// cancelled; whatever ended it, the cancellation is spent.
+	rearm := !more && l.ring.rearmOne
 	if !more {
-		l.ring.acceptArmed = false
+		l.ring.acceptArmed, l.ring.rearmOne = false, false
 	}
 	if cqe.Res >= 0 {
 		fd := int(cqe.Res)
@@ -63,9 +91,13 @@ func (l *Loop) accepted(cqe *uring.CQE, more bool) {
 		}
 		l.ln.exhaustedSince = 0
 		l.admit(fd, l.peerAddr(fd))
+		l.acceptOneAtLimit()
 	} else {
 		switch err := errnoOf(cqe.Res); err {
 		case unix.ECANCELED:
+			if rearm {
+				l.armAccept()
+			}
 			return
 		case unix.ECONNABORTED:
 			// The peer reset a connection while it was queued

@@ -161,8 +161,11 @@ type ringLoop struct {
 	// batched counts the waits that asked for more than one
 	// completion, for tests.
 	batched uint64
-	// acceptArmed says the listener's multishot accept is in flight.
-	acceptArmed bool
+	// acceptArmed says the listener's accept is in flight; acceptOne
+	// that it is a single accept, armed while at Config.MaxConns, and
+	// rearmOne that a multishot one is being cancelled to be re-armed
+	// as a single one (armAccept).
+	acceptArmed, acceptOne, rearmOne bool
 	// nofile is the soft RLIMIT_NOFILE as read at nofileAt, the loop
 	// time of the round that last accepted (overLimit); parked holds
 	// the descriptors accepted past it (parkAccepted).

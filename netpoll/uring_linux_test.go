@@ -526,3 +526,56 @@ func TestUringPausedConnectionsHoldLittle(t *testing.T) {
 		}
 	}
 }
+
+// TestUringAcceptOneAtMaxConns checks that the listener's accept becomes
+// a single accept once the server is at MaxConns, so that a burst of
+// connections it turns away is accepted and closed one at a time
+// (armAccept), and a multishot one again once a connection leaves; and
+// that the connections over the limit are closed while those under it
+// are served.
+func TestUringAcceptOneAtMaxConns(t *testing.T) {
+	h := newTestHandler()
+	s := startServer(t, h, uringConfig(t, Config{Loops: 1, MaxConns: 2}))
+	l := s.loops[0]
+	armed := func() (on, one bool) {
+		onLoop(t, l, func() { on, one = l.ring.acceptArmed, l.ring.acceptOne })
+		return on, one
+	}
+	if on, one := armed(); !on || one {
+		t.Fatalf("below MaxConns: accept armed %v, single %v; want a multishot accept armed", on, one)
+	}
+	kept := []net.Conn{dial(t, s), dial(t, s)}
+	for _, c := range kept {
+		if err := echoOnce(c, []byte("kept\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "a single accept armed at MaxConns", func() bool { on, one := armed(); return on && one })
+	for i := range 20 {
+		c := dial(t, s)
+		if got := expectClosed(t, c); len(got) != 0 {
+			t.Fatalf("connection %d over MaxConns read %q, want it closed", i, got)
+		}
+	}
+	if st := s.Stats(); st.Rejected != 20 || st.AcceptErrors != 0 {
+		t.Fatalf("Rejected %d, AcceptErrors %d; want 20 and 0", st.Rejected, st.AcceptErrors)
+	}
+	if on, one := armed(); !on || !one {
+		t.Fatalf("after the rejections: accept armed %v, single %v; want a single accept armed", on, one)
+	}
+	for _, c := range kept {
+		_ = c.Close()
+		if err := h.nextClose(t); err != nil {
+			t.Fatalf("OnClose(%v) for a peer's close", err)
+		}
+	}
+	// The single accept armed at the limit takes the next connection,
+	// now under it, and the accept armed after it is a multishot one.
+	c := dial(t, s)
+	if err := echoOnce(c, []byte("back\n")); err != nil {
+		t.Fatal(err)
+	}
+	if on, one := armed(); !on || one {
+		t.Fatalf("below MaxConns again: accept armed %v, single %v; want a multishot accept armed", on, one)
+	}
+}

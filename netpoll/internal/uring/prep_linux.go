@@ -27,6 +27,14 @@ func PrepAcceptMultishot(sqe *SQE, fd int, ud uint64) {
 	sqe.OpFlags = unix.SOCK_NONBLOCK | unix.SOCK_CLOEXEC
 }
 
+// PrepAccept prepares a single accept on a listening socket: one
+// completion, its Res the new descriptor (non-blocking, close-on-exec)
+// or an error.
+func PrepAccept(sqe *SQE, fd int, ud uint64) {
+	sqe.Opcode, sqe.Fd, sqe.UserData = OpAccept, int32(fd), ud
+	sqe.OpFlags = unix.SOCK_NONBLOCK | unix.SOCK_CLOEXEC
+}
+
 // PrepRecvMultishot prepares a multishot recv from buffer group group
 // (IORING_RECV_MULTISHOT, 6.0): one completion per arrival of data, each
 // in a buffer of the group (CQEFBuffer), until the peer's FIN (Res 0),
