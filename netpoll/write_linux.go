@@ -15,20 +15,28 @@ const maxIOV = 1024
 // queue appends b to c's output, arming EPOLLOUT and the write timeout
 // when output starts pending, and pausing reads past the write limit.
 func (l *Loop) queue(c *Conn, b []byte) {
-	q := &l.lend(c).out
-	if q.n == 0 {
-		q.since = l.now
-		q.append(&l.pool, b)
+	if l.appendOut(c, b) {
 		l.armTimer(c)
-	} else {
-		q.append(&l.pool, b)
 	}
+	l.updateInterest(c)
+}
+
+// appendOut appends b to c's output queue, counts it, and pauses reading
+// c once the queue passes the write limit; the caller updates the
+// interest. It reports whether the output starts pending with b.
+func (l *Loop) appendOut(c *Conn, b []byte) (first bool) {
+	q := &l.lend(c).out
+	first = q.n == 0
+	if first {
+		q.since = l.now
+	}
+	q.append(&l.pool, b)
 	l.stats.queued.Add(int64(len(b)))
 	if q.n > l.cfg.WriteLimit && c.flags&flagPaused == 0 {
 		c.flags |= flagPaused
 		l.stats.backpressure.Add(1)
 	}
-	l.updateInterest(c)
+	return first
 }
 
 // flush writes pending output until the socket is full or the queue is
@@ -206,25 +214,15 @@ const (
 	heldMax = 64 << 10
 )
 
-// hold appends b to c's output without sending it; sendHeld sends it
-// later in the round. Past the write limit it pauses reading as queue
-// does; sendHeld's flush updates the interest.
+// hold appends b to c's output without sending it. sendHeld sends it
+// later in the round: its flush updates the interest, and it arms the
+// write timeout if the socket leaves some behind.
 func (l *Loop) hold(c *Conn, b []byte) {
-	bz := l.lend(c)
-	q := &bz.out
-	if q.n == 0 {
-		q.since = l.now
-	}
-	q.append(&l.pool, b)
-	l.stats.queued.Add(int64(len(b)))
+	l.appendOut(c, b)
 	l.heldBytes += len(b)
-	if !bz.held {
-		bz.held = true
+	if !c.b.held {
+		c.b.held = true
 		l.held = append(l.held, c)
-	}
-	if q.n > l.cfg.WriteLimit && c.flags&flagPaused == 0 {
-		c.flags |= flagPaused
-		l.stats.backpressure.Add(1)
 	}
 }
 
