@@ -116,10 +116,12 @@ func (l *Loop) release(c *Conn) {
 	err := c.closeErr()
 	l.releaseBusy(c)
 	c.state = stateClosed
+	// Counted before it leaves the active count, so that a Stats that no
+	// longer shows the connection shows why it closed.
+	l.count(err)
 	l.stats.active.Add(-1)
 	l.load.Add(-1)
 	l.srv.active.Add(-1)
-	l.count(err)
 	l.callClose(c, err)
 }
 
